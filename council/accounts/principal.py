@@ -1,0 +1,47 @@
+"""The signed-in user as every request and service sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from council.accounts.permissions import Role
+from council.core.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    station_ids: frozenset[int] = field(default_factory=frozenset)
+    community_ids: frozenset[int] = field(default_factory=frozenset)
+    organisation_id: int | None = None
+    person_id: int | None = None
+    locale: str = ""
+    via: str = "session"  # session / token / cli
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+    def sees_community(self, community_id: int | None) -> bool:
+        return self.is_admin or (community_id is not None and community_id in self.community_ids)
+
+    def sees_station(self, station_id: int | None) -> bool:
+        return self.is_admin or (station_id is not None and station_id in self.station_ids)
+
+    def require_station(self, station_id: int | None) -> None:
+        if not self.sees_station(station_id):
+            raise Forbidden("This belongs to a station you do not serve.")
+
+    def require_community(self, community_id: int | None) -> None:
+        if not self.sees_community(community_id):
+            raise Forbidden("This belongs to a station you do not serve.")
+
+
+SYSTEM = Principal(user_id=0, username="system", display_name="system", role=Role.admin, via="cli")

@@ -1,0 +1,44 @@
+"""Users, their stations, browser sessions and API tokens. Secrets are stored hashed."""
+
+from piccolo.columns import Boolean, ForeignKey, Timestamptz, Varchar, Integer
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from council.parties.tables import Organisation
+from council.people.tables import Person
+from council.stations.tables import Station
+
+
+class User(Table, tablename="app_user"):
+    username = Varchar(length=60, required=True, unique=True)
+    display_name = Varchar(length=100, default="")
+    password_hash = Varchar(length=200, default="")
+    role = Varchar(length=30, required=True)
+    organisation = ForeignKey(Organisation, null=True, on_delete=OnDelete.restrict)  # department_liaison
+    person = ForeignKey(Person, null=True, on_delete=OnDelete.restrict)  # resident
+    locale = Varchar(length=10, default="")
+    is_active = Boolean(default=True)
+    created_at = Timestamptz()
+    version = Integer(default=1)
+
+
+class UserStation(Table, tablename="user_station"):
+    user = ForeignKey(User, null=False)
+    station = ForeignKey(Station, null=False)
+
+
+class Session(Table, tablename="user_session"):
+    token_hash = Varchar(length=64, required=True, unique=True)
+    user = ForeignKey(User, null=False)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="api_token"):
+    user = ForeignKey(User, null=False)
+    name = Varchar(length=100, default="")
+    prefix = Varchar(length=12, required=True)  # shown in lists so a token can be recognised
+    token_hash = Varchar(length=64, required=True, unique=True)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,98 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from council import db
+from council.settings import Settings, load_settings
+
+log = logging.getLogger("council")
+ROOT = Path(__file__).resolve().parent
+TEMPLATES = ROOT.parent / "templates"
+MAX_BODY = 20 * 1024 * 1024  # uploads (register spreadsheets, photos) stay under 20 MB
+
+
+class NotMigrated(RuntimeError):
+    pass
+
+
+def _load_registers() -> None:
+    # Importing declares the registers (council.core.registry.REGISTERS).
+    import council.parties.registers  # noqa: F401
+    import council.people.registers  # noqa: F401
+    import council.places.registers  # noqa: F401
+    import council.stations.registers  # noqa: F401
+
+
+async def _check_migrated(app: Litestar) -> None:
+    from council.migrations import pending
+
+    await db.start()
+    waiting = await pending()
+    if waiting:
+        await db.stop()
+        raise NotMigrated(
+            "The database is not migrated (pending: "
+            + ", ".join(m.ID for m in waiting)
+            + "). Run `council migrate` first."
+        )
+
+
+async def _shutdown(app: Litestar) -> None:
+    await db.stop()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    from council.accounts import pages as account_pages
+    from council.accounts.middleware import AuthMiddleware
+    from council.web import home
+    from council.web.errors import EXCEPTION_HANDLERS
+    from council.web.registers import all_api_routers, all_page_routers
+    from council.web.extra import API_ROUTES, PAGE_ROUTES
+
+    settings = settings or load_settings()
+    db.configure(settings.database_url)
+    _load_registers()
+
+    api = Router(path="/api/v1", route_handlers=[*all_api_routers(), *API_ROUTES])
+    app = Litestar(
+        route_handlers=[
+            *home.ROUTES,
+            *account_pages.ROUTES,
+            *all_page_routers(),
+            *PAGE_ROUTES,
+            api,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
+        ],
+        middleware=[AuthMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            # The API takes bearer tokens only (never cookies), so it cannot be forged from a browser.
+            exclude=["/api/", "/healthz"],
+        ),
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Council API", version="1", path="/api/v1/schema",
+            # JSON only: the interactive viewers load their scripts from a CDN.
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[_check_migrated],
+        on_shutdown=[_shutdown],
+        request_max_body_size=MAX_BODY,
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    return app

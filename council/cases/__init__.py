@@ -1,0 +1,1 @@
+"""Cases (proposals, requests, disputes): built by the cases issue."""

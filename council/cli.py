@@ -1,0 +1,159 @@
+"""The `council` command: serve, migrate, demo data, users and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from council import db
+from council.settings import load_settings
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+async def _with_db(fn, *args, **kwargs):
+    settings = load_settings()
+    db.configure(settings.database_url)
+    await db.start()
+    try:
+        return await fn(*args, **kwargs)
+    finally:
+        await db.stop()
+
+
+@click.group()
+def main() -> None:
+    """Council: the case manager for community consultation stations."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from council.migrations import migrate as run
+
+    applied = _run(_with_db(run))
+    click.echo("Applied: " + ", ".join(applied) if applied else "The database is up to date.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app."""
+    import uvicorn
+
+    from council.demo import demo_logins_text
+    from council.migrations import pending
+
+    waiting = _run(_with_db(pending))
+    if waiting:
+        click.echo("The database is not migrated. Run `council migrate` first.", err=True)
+        sys.exit(1)
+    click.echo(f"Council is serving on http://{host}:{port}")
+    logins = demo_logins_text(load_settings())
+    if logins:
+        click.echo(logins)
+    uvicorn.run("council.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Drop every table and start over with fresh demo data.")
+def demo(reset: bool) -> None:
+    """Load realistic demo data (idempotent)."""
+    from council.demo import load_demo
+
+    created = _run(_with_db(load_demo, reset=reset, settings=load_settings()))
+    click.echo("Demo data loaded." if created else "Demo data already present.")
+    from council.demo import demo_logins_text
+
+    click.echo(demo_logins_text(load_settings()))
+
+
+@main.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(
+    ["admin", "secretary", "grid_worker", "mediator", "department_liaison", "resident"]))
+@click.option("--station", "stations", multiple=True, help="Case prefix or id of a station the user serves (repeatable).")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--organisation", type=int, help="Organisation id (department liaisons).")
+@click.option("--person", type=int, help="Resident record id (residents).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(username, role, stations, display_name, organisation, person, password_stdin) -> None:
+    """Create a user. Without --password-stdin the password is asked for."""
+    from council.accounts.principal import SYSTEM
+    from council.accounts.services import create_user
+    from council.core.errors import DomainError
+    from council.stations.tables import Station
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def go():
+        ids = []
+        for s in stations:
+            row = await Station.select(Station.id).where(
+                (Station.case_prefix == s) | (Station.id == (int(s) if s.isdigit() else -1))
+            ).first()
+            if not row:
+                raise click.ClickException(f"No station {s!r}.")
+            ids.append(row["id"])
+        return await create_user(SYSTEM, username=username, password=password, role=role,
+                                 display_name=display_name, station_ids=ids,
+                                 organisation_id=organisation, person_id=person)
+
+    try:
+        user_id = _run(_with_db(go))
+    except DomainError as e:
+        raise click.ClickException(f"{e.message} {e.errors or ''}".strip()) from None
+    click.echo(f"Created user {username} (id {user_id}, role {role}).")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for.")
+def token_create(username: str, name: str) -> None:
+    """Create an API token; it is printed once and stored only as a hash."""
+    from council.accounts.principal import SYSTEM
+    from council.accounts.services import create_token
+    from council.core.errors import DomainError
+
+    try:
+        value = _run(_with_db(create_token, SYSTEM, username, name))
+    except DomainError as e:
+        raise click.ClickException(e.message) from None
+    click.echo(value)
+
+
+@token.command("revoke")
+@click.argument("prefix")
+def token_revoke(prefix: str) -> None:
+    """Revoke a token by the first 12 characters shown when it was created."""
+    from council.accounts.principal import SYSTEM
+    from council.accounts.services import revoke_token
+    from council.core.errors import DomainError
+
+    try:
+        _run(_with_db(revoke_token, SYSTEM, prefix))
+    except DomainError as e:
+        raise click.ClickException(e.message) from None
+    click.echo("Revoked.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,103 @@
+"""The database engine and the one transaction helper every write goes through.
+
+SQLite is the default (a file in the data directory); PostgreSQL when the URL says so.
+On SQLite every write transaction is BEGIN IMMEDIATE: taking the write lock up front means
+two writers queue on the busy timeout instead of one failing with "database is locked"
+half-way through a read-then-write.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+_engine: Engine | None = None
+
+# Seconds a SQLite writer waits for the lock before giving up.
+SQLITE_BUSY_TIMEOUT = 30
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path.startswith(":memory:"):
+            raise ValueError("Council needs a SQLite file; Piccolo opens a connection per query")
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT)
+    if url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config={"dsn": url})
+    raise ValueError(f"unsupported COUNCIL_DATABASE_URL: {url!r}")
+
+
+def configure(url: str) -> Engine:
+    """Bind every table to one engine built from the URL."""
+    global _engine
+    from council.tables import ALL_TABLES
+
+    _engine = make_engine(url)
+    for table in ALL_TABLES:
+        table._meta.db = _engine
+    return _engine
+
+
+def engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("council.db.configure() has not been called")
+    return _engine
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+async def start() -> None:
+    e = engine()
+    if isinstance(e, SQLiteEngine):
+        # WAL lets readers run while one writer writes; the mode is stored in the file.
+        await e._run_in_new_connection("PRAGMA journal_mode=WAL")
+    elif getattr(e, "pool", None) is None:
+        await e.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop() -> None:
+    e = _engine
+    if isinstance(e, PostgresEngine) and getattr(e, "pool", None) is not None:
+        await e.close_connection_pool()
+
+
+def write():
+    """A write transaction: IMMEDIATE on SQLite, the default (READ COMMITTED) on PostgreSQL.
+
+    Nested use joins the outer transaction, so a service can call another service.
+    """
+    e = engine()
+    if isinstance(e, SQLiteEngine):
+        return e.transaction(transaction_type=TransactionType.immediate)
+    return e.transaction()
+
+
+async def raw(sql: str, *args) -> list[dict]:
+    """Run SQL written with {} placeholders (Piccolo's), on whichever engine is configured."""
+    return await engine().run_ddl(sql) if not args else await _raw_with_args(sql, args)
+
+
+async def _raw_with_args(sql: str, args) -> list[dict]:
+    from piccolo.querystring import QueryString
+
+    return await engine().run_querystring(QueryString(sql, *args))
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True when the database refused a row because of a unique constraint."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    try:
+        import asyncpg
+
+        return isinstance(exc, asyncpg.exceptions.UniqueViolationError)
+    except ImportError:  # pragma: no cover
+        return False

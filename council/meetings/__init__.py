@@ -1,0 +1,1 @@
+"""Multi-party meetings: built by the meetings issue."""

@@ -1,0 +1,44 @@
+"""Stations, the estates they serve, and their rooms."""
+
+from council.core.fields import WEEKDAYS, Field
+from council.core.registry import Register, register
+from council.stations.tables import Room, Station, StationEstate
+
+STATIONS = register(Register(
+    name="stations", key="station", singular="Station", plural="Stations", table=Station,
+    fields=(
+        Field("community", "Community", kind="ref", ref="communities", required=True, editable=False),
+        Field("name", "Name", required=True, max_length=120),
+        Field("address", "Address", max_length=200),
+        Field("case_prefix", "Case number prefix", required=True, max_length=20,
+              help="Case numbers read PREFIX-2026-0015."),
+        Field("reception_weekday", "Reception day", kind="weekday", choices=WEEKDAYS, required=True),
+        Field("reception_start", "Reception starts", kind="time", required=True),
+        Field("reception_end", "Reception ends", kind="time", required=True),
+    ),
+    scope="station", unique_together=(("case_prefix",),),
+    unique_message="Another station already uses this case number prefix.", nav_group="Stations",
+))
+
+STATION_ESTATES = register(Register(
+    name="station-estates", key="station_estate", singular="Estate served", plural="Estates served",
+    table=StationEstate,
+    fields=(
+        Field("station", "Station", kind="ref", ref="stations", required=True, editable=False),
+        Field("estate", "Estate", kind="ref", ref="estates", required=True, editable=False),
+    ),
+    label_column="id", search=(), scope="station", unique_together=(("station", "estate"),),
+    filters=("station", "estate"), unique_message="This station already serves that estate.", nav_group="Stations",
+))
+
+ROOMS = register(Register(
+    name="rooms", key="room", singular="Room", plural="Rooms", table=Room,
+    fields=(
+        Field("station", "Station", kind="ref", ref="stations", required=True, editable=False),
+        Field("name", "Name", required=True, max_length=100),
+        Field("capacity", "Seats", kind="int"),
+    ),
+    scope="station", unique_together=(("station", "name"),), filters=("station",),
+    unique_message="This station already has a room with that name.", nav_group="Stations",
+    derive=lambda values, refs: {"community": refs["station"]["community"]} if "station" in refs else {},
+))

@@ -1,0 +1,17 @@
+"""Every Piccolo table, in dependency order (migrations create them in this order)."""
+
+from council.accounts.tables import ApiToken, Session, User, UserStation
+from council.audit.tables import AuditEntry
+from council.parties.tables import ContactPerson, Organisation
+from council.people.tables import Ownership, Person, Residence
+from council.places.tables import Building, Community, Estate, Grid, GridBuilding, Street, Unit
+from council.stations.tables import Room, Station, StationEstate
+
+ALL_TABLES = [
+    Street, Community, Estate, Building, Unit, Grid, GridBuilding,
+    Person, Ownership, Residence,
+    Organisation, ContactPerson,
+    Station, StationEstate, Room,
+    User, UserStation, Session, ApiToken,
+    AuditEntry,
+]

@@ -1,0 +1,97 @@
+"""One error, two faces: an HTML page in the user's language, or problem details (RFC 9457) on /api/."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect
+
+from council.core.errors import DomainError
+from council.web.rendering import locale_of, page, translator
+
+log = logging.getLogger("council")
+
+TITLES = {
+    400: "The request could not be understood.",
+    401: "Please sign in.",
+    403: "You do not have permission to do this.",
+    404: "Not found.",
+    405: "This action is not allowed here.",
+    409: "Conflict.",
+    413: "The upload is too large.",
+    422: "Please correct the marked fields.",
+    429: "Too many attempts. Please wait a few minutes and try again.",
+    500: "Something went wrong on our side. The error has been logged.",
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(request: Request, status: int, detail: str, code: str, errors: dict | None = None) -> Response:
+    _ = translator(locale_of(request))
+    body = {
+        "type": f"https://council.invalid/problems/{code}",
+        "title": _(TITLES.get(status, "Error")),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type="application/problem+json")
+
+
+def error_page(request: Request, status: int, detail: str, errors: dict | None = None) -> Response:
+    _ = translator(locale_of(request))
+    return page(request, "error.html", status_code=status, status=status,
+                title=_(TITLES.get(status, "Error")), detail=detail, errors=errors or {})
+
+
+def handle_domain(request: Request, exc: DomainError) -> Response:
+    _ = translator(locale_of(request))
+    detail = _(exc.message, **exc.params) if exc.params else _(exc.message)
+    errors = {k: _(v) for k, v in exc.errors.items()}
+    if is_api(request):
+        return problem(request, exc.status, detail, exc.code, errors)
+    return error_page(request, exc.status, detail, errors)
+
+
+def handle_http(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    _ = translator(locale_of(request))
+    if isinstance(exc, NotAuthorizedException) and not is_api(request):
+        return Redirect(f"/login?next={request.url.path}")
+    if isinstance(exc, ValidationException):
+        errors = {}
+        for item in exc.extra or []:
+            if isinstance(item, dict):
+                errors[str(item.get("key") or item.get("source") or "body")] = str(item.get("message"))
+        detail = _("The request could not be understood.") + (" " + str(exc.detail) if exc.detail else "")
+        if is_api(request):
+            return problem(request, 400, str(exc.detail), "invalid_request", errors)
+        return error_page(request, 400, detail)
+    detail = _(TITLES.get(status, "Error"))
+    if "CSRF" in str(exc.detail):
+        detail = _("This form has expired. Go back, reload the page and submit it again.")
+    if is_api(request):
+        return problem(request, status, str(exc.detail), "http_error")
+    return error_page(request, status, detail)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    _ = translator(locale_of(request))
+    if is_api(request):
+        return problem(request, 500, _(TITLES[500]), "server_error")
+    return error_page(request, 500, _(TITLES[500]))
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: handle_domain,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}
