@@ -18,6 +18,7 @@ from council.accounts.principal import SYSTEM
 from council.settings import Settings
 
 STREET = "泰山街道"
+DEMO_MARKER = "demo-loaded"
 DEMO_PASSWORD = "council-demo"
 DEMO_USERS = (
     # username, role, display name
@@ -68,9 +69,14 @@ async def load_demo(reset: bool = False, settings: Settings | None = None) -> bo
     if reset:
         await _reset()
     await migrate()
+    marker = settings.data_dir / DEMO_MARKER if settings else None
     if await Street.exists().where(Street.name == STREET):
+        if marker:
+            marker.touch()
         return False
     await _load()
+    if marker:
+        marker.touch()
     return True
 
 
@@ -209,6 +215,9 @@ async def _load() -> None:
 
 
 def demo_logins_text(settings: Settings) -> str:
+    """The demo logins, printed by `council demo` and by `council serve` when the demo is loaded."""
+    if not (settings.data_dir / DEMO_MARKER).exists():
+        return ""
     lines = ["Demo logins (password for all: %s):" % DEMO_PASSWORD]
     for username, role, display in DEMO_USERS:
         lines.append(f"  {username:<12} {role:<20} {display}")

@@ -31,6 +31,8 @@ MATRIX: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "grid": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
     # Grid workers register the residents they meet on home visits.
     "person": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary, Role.grid_worker})),
+    # Anonymising erases a resident's identity for good (PIPL deletion requests): secretaries and admins.
+    "person_anonymise": (frozenset({Role.admin, Role.secretary}), frozenset({Role.admin, Role.secretary})),
     "ownership": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary, Role.grid_worker})),
     "residence": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary, Role.grid_worker})),
     # A liaison reads only their own organisation (checked in the scope, not here).

@@ -45,6 +45,8 @@ class Register:
     order_by: str = "id"
     filters: tuple[str, ...] = ()  # ref fields usable as ?name=id list filters
     nav_group: str = ""  # msgid of the menu group
+    # Lists shown from a row's page: (register name, its filter field pointing back here).
+    related: tuple[tuple[str, str], ...] = ()
 
     @property
     def field_map(self) -> dict[str, Field]:

@@ -27,6 +27,7 @@ ORGANISATIONS = register(Register(
               help="One line per period, e.g. Mon-Fri 09:00-17:30."),
     ),
     scope="shared", filters=("community",), nav_group="Parties",
+    related=(("contacts", "organisation"),),
 ))
 
 CONTACTS = register(Register(

@@ -19,6 +19,7 @@ PEOPLE = register(Register(
         Field("note", "Note", kind="textarea", in_list=False, max_length=2000),
     ),
     search=("name", "phone"), filters=("community",), order_by="name", nav_group="People",
+    related=(("ownerships", "person"), ("residences", "person")),
 ))
 
 

@@ -15,6 +15,7 @@ STREETS = register(Register(
         Field("city", "City", max_length=100),
     ),
     scope="street", search=("name", "district"), nav_group="Places",
+    related=(("communities", "street"),),
 ))
 
 COMMUNITIES = register(Register(
@@ -25,6 +26,7 @@ COMMUNITIES = register(Register(
     ),
     scope="self", unique_together=(("street", "name"),), filters=("street",), nav_group="Places",
     unique_message="This street already has a community with that name.",
+    related=(("estates", "community"), ("grids", "community"), ("stations", "community")),
 ))
 
 ESTATES = register(Register(
@@ -36,6 +38,7 @@ ESTATES = register(Register(
     ),
     search=("name", "address"), unique_together=(("community", "name"),), filters=("community",),
     unique_message="This community already has an estate with that name.", nav_group="Places",
+    related=(("buildings", "estate"), ("units", "estate")),
 ))
 
 BUILDINGS = register(Register(
@@ -48,6 +51,7 @@ BUILDINGS = register(Register(
     derive=lambda values, refs: {"community": refs["estate"]["community"]} if "estate" in refs else {},
     unique_together=(("estate", "number"),), filters=("estate",),
     unique_message="This estate already has a building with that number.", nav_group="Places",
+    related=(("units", "building"), ("grid-buildings", "building")),
 ))
 
 
@@ -70,6 +74,7 @@ UNITS = register(Register(
     label_column="number", search=("number",), order_by="number",
     derive=_unit_parents, unique_together=(("estate", "number"),), filters=("estate", "building"),
     unique_message="This estate already has a unit with that number.", nav_group="Places",
+    related=(("ownerships", "unit"), ("residences", "unit")),
 ))
 
 GRIDS = register(Register(
@@ -81,6 +86,7 @@ GRIDS = register(Register(
         Field("parent", "Parent grid", kind="ref", ref="grids"),
     ),
     filters=("community",), nav_group="Places",
+    related=(("grid-buildings", "grid"),),
 ))
 
 

@@ -16,8 +16,9 @@ STATIONS = register(Register(
         Field("reception_start", "Reception starts", kind="time", required=True),
         Field("reception_end", "Reception ends", kind="time", required=True),
     ),
-    scope="station", unique_together=(("case_prefix",),),
+    scope="station", unique_together=(("case_prefix",),), filters=("community",),
     unique_message="Another station already uses this case number prefix.", nav_group="Stations",
+    related=(("rooms", "station"), ("station-estates", "station")),
 ))
 
 STATION_ESTATES = register(Register(
