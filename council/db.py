@@ -18,6 +18,37 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 _engine: Engine | None = None
 
+
+class LoopBoundPostgresEngine(PostgresEngine):
+    """An asyncpg pool belongs to the event loop that created it. Keeping one pool per loop lets
+    the server and anything else running its own loop (a test client's thread, a worker) share
+    one engine without ever touching another loop's connections."""
+
+    def __init__(self, *args, **kwargs):
+        self._pools: dict[int, object] = {}
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _loop_key() -> int | None:
+        import asyncio
+
+        try:
+            return id(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
+
+    @property  # type: ignore[override]
+    def pool(self):
+        return self._pools.get(self._loop_key())
+
+    @pool.setter
+    def pool(self, value) -> None:
+        key = self._loop_key()
+        if value is None:
+            self._pools.pop(key, None)
+        else:
+            self._pools[key] = value
+
 # Seconds a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT = 30
 
@@ -29,7 +60,7 @@ def make_engine(url: str) -> Engine:
             raise ValueError("Council needs a SQLite file; Piccolo opens a connection per query")
         return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT)
     if url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": url})
+        return LoopBoundPostgresEngine(config={"dsn": url})
     raise ValueError(f"unsupported COUNCIL_DATABASE_URL: {url!r}")
 
 

@@ -2,6 +2,10 @@
 
 from council.accounts.tables import ApiToken, Session, User, UserStation
 from council.audit.tables import AuditEntry
+from council.cases.tables import (
+    Attachment, BudgetLine, Case, CaseCounter, CaseEvent, Extension, FundingSource, Opinion, Option, Pledge,
+    Rating, StationCategory, StationHoliday, Task,
+)
 from council.parties.tables import ContactPerson, Organisation
 from council.people.tables import Ownership, Person, Residence
 from council.places.tables import Building, Community, Estate, Grid, GridBuilding, Street, Unit
@@ -14,4 +18,6 @@ ALL_TABLES = [
     Station, StationEstate, Room,
     User, UserStation, Session, ApiToken,
     AuditEntry,
+    StationCategory, StationHoliday, CaseCounter, Case, CaseEvent, Attachment,
+    Opinion, Option, Task, BudgetLine, FundingSource, Pledge, Rating, Extension,
 ]

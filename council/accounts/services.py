@@ -31,13 +31,20 @@ async def principal_for_user(user: dict, via: str) -> Principal:
         UserStation.select(UserStation.station.id, UserStation.station.community)
         .where(UserStation.user == user["id"])
     )
+    communities = frozenset(s["station.community"] for s in stations)
+    if user["role"] == Role.resident and user["person"]:
+        # A resident belongs to the community of their resident record (they have no stations).
+        from council.people.tables import Person
+
+        person = await Person.select(Person.community).where(Person.id == user["person"]).first()
+        communities = frozenset({person["community"]}) if person else frozenset()
     return Principal(
         user_id=user["id"],
         username=user["username"],
         display_name=user["display_name"],
         role=user["role"],
         station_ids=frozenset(s["station.id"] for s in stations),
-        community_ids=frozenset(s["station.community"] for s in stations),
+        community_ids=communities,
         organisation_id=user["organisation"],
         person_id=user["person"],
         locale=user["locale"],

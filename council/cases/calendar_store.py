@@ -1,0 +1,48 @@
+"""A station's working calendar and categories, read from the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from council.cases.tables import StationCategory, StationHoliday
+from council.cases.vocabulary import DEFAULT_CATEGORIES
+from council.cases.workcalendar import WorkCalendar
+
+LOCAL = ZoneInfo("Asia/Shanghai")  # deadlines are counted in the station's local days
+
+
+def today() -> dt.date:
+    return dt.datetime.now(LOCAL).date()
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(LOCAL).date()
+
+
+async def calendar_for(station_id: int) -> WorkCalendar:
+    rows = await StationHoliday.select(StationHoliday.day, StationHoliday.kind).where(StationHoliday.station == station_id)
+    return WorkCalendar(
+        holidays=frozenset(r["day"] for r in rows if r["kind"] == "holiday"),
+        makeup_days=frozenset(r["day"] for r in rows if r["kind"] == "makeup"),
+    )
+
+
+async def categories_for(station_id: int) -> list[dict]:
+    """The station's categories; a station that has none yet gets the defaults (written once)."""
+    rows = await StationCategory.select().where(StationCategory.station == station_id).order_by(StationCategory.position)
+    if rows:
+        return rows
+    # Two first intakes may race here: ON CONFLICT lets both go on with the same rows.
+    from piccolo.querystring import QueryString
+
+    from council import db
+
+    for i, (code, label, days) in enumerate(DEFAULT_CATEGORIES):
+        await db.engine().run_querystring(QueryString(
+            'INSERT INTO "station_category" ("station", "code", "label", "limit_days", "position", "active", "version") '
+            "VALUES ({}, {}, {}, {}, {}, {}, 1) "
+            'ON CONFLICT ("station", "code") DO NOTHING',
+            station_id, code, label, days, i, True,
+        ))
+    return await StationCategory.select().where(StationCategory.station == station_id).order_by(StationCategory.position)

@@ -1,0 +1,98 @@
+"""Shared by the case use cases: loading a case for a principal, and writing its timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from council.accounts.principal import Principal
+from council.audit import service as audit
+from council.cases import policy
+from council.cases.tables import BudgetLine, Case, CaseEvent, FundingSource, Option, Rating, Task
+from council.core.errors import Conflict, Forbidden, NotFound
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def view_of(row: dict) -> policy.CaseView:
+    return policy.CaseView(station=row["station"], community=row["community"], kind=row["kind"],
+                           reporter=row["reporter"], organisation=row["organisation"])
+
+
+async def load_case(principal: Principal, case_id: int) -> dict:
+    row = await Case.select().where(Case.id == case_id).first()
+    if row is None:
+        raise NotFound()
+    if not policy.can_view(principal, view_of(row)):
+        raise Forbidden("This belongs to a station you do not serve.")
+    return row
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden()
+
+
+def check_version(row: dict, version: Any) -> None:
+    """Optimistic locking for moves: two people acting on one case cannot both win."""
+    if version is None:
+        return
+    try:
+        expected = int(version)
+    except (TypeError, ValueError):
+        raise Conflict("The form is missing its version; reload the page.") from None
+    if row["version"] != expected:
+        raise Conflict("Someone else changed this case after you opened it. Reload to see their changes.")
+
+
+async def set_state(principal: Principal, row: dict, values: dict, *, event: str, text: str = "",
+                    data: dict | None = None, ip: str = "") -> dict:
+    """Write the case's new values with a version check, a timeline event and an audit entry."""
+    values = {**values, "updated_at": now()}
+    updated = await Case.update({**{getattr(Case, k): v for k, v in values.items()}, Case.version: row["version"] + 1}).where(
+        (Case.id == row["id"]) & (Case.version == row["version"])
+    ).returning(Case.id)
+    if not updated:
+        raise Conflict("Someone else changed this case after you opened it. Reload to see their changes.")
+    after = {**row, **values, "version": row["version"] + 1}
+    await add_event(principal, row["id"], event, from_state=row["state"], to_state=after["state"], text=text, data=data)
+    before_diff, after_diff = audit.diff({k: row.get(k) for k in values}, values)
+    await audit.record(principal, f"case.{event}", entity_type="case", entity_id=row["id"], before=before_diff,
+                       after={**(after_diff or {}), **({"text": text} if text else {})}, station_id=row["station"], ip=ip)
+    return after
+
+
+async def add_event(principal: Principal, case_id: int, kind: str, *, from_state: str = "", to_state: str = "",
+                    text: str = "", data: dict | None = None) -> None:
+    await CaseEvent.insert(CaseEvent(
+        case=case_id, at=now(), actor=principal.user_id or None, actor_label=principal.label, kind=kind,
+        from_state=from_state, to_state=to_state, text=text, data=audit.jsonable(data),
+    ))
+
+
+async def proposal_facts(case_id: int, row: dict):
+    """What the proposal's guards look at, read from its step data."""
+    from council.cases.proposal_steps import ProposalFacts
+    from council.cases.funding import coverage
+
+    preferred = await Option.exists().where((Option.case == case_id) & (Option.preferred == True))  # noqa: E712
+    tasks = await Task.count().where(Task.case == case_id)
+    budget = [r["amount"] for r in await BudgetLine.select(BudgetLine.amount).where(BudgetLine.case == case_id)]
+    funds = [r["amount"] for r in await FundingSource.select(FundingSource.amount).where(FundingSource.case == case_id)]
+    cov = coverage(budget, funds)
+    ratings = [r["rating"] for r in await Rating.select(Rating.rating).where(Rating.case == case_id)]
+    from council.cases.satisfaction import verdict
+
+    return ProposalFacts(
+        preferred_option=preferred,
+        task_count=tasks,
+        funding_decided=row["funding_not_needed"] or (cov.budget > 0 and cov.covered),
+        vote_result=row["vote_result"] or None,
+        rating_result=verdict(ratings),
+    )
+
+
+__all__ = ["now", "load_case", "require", "check_version", "set_state", "add_event", "proposal_facts", "Decimal"]

@@ -1,0 +1,145 @@
+"""Registering a concern as a case (立案受理)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from council import db
+from council.accounts.permissions import Role
+from council.accounts.principal import Principal
+from council.audit import service as audit
+from council.cases import policy
+from council.cases.calendar_store import calendar_for, categories_for, today
+from council.cases.common import add_event, now
+from council.cases.numbering import next_number
+from council.cases.tables import Case
+from council.cases.vocabulary import CHANNELS, KINDS, PRIORITIES, codes
+from council.cases.workcalendar import due_date
+from council.core.errors import Forbidden, Invalid
+from council.people.tables import Person
+from council.places.tables import Building, Unit
+from council.stations.tables import Station, StationEstate
+
+INITIAL_STATE = {"proposal": "propose", "request": "registered", "dispute": "registered"}
+
+
+def _text(data: dict, name: str, errors: dict, *, required: bool = False, limit: int = 200) -> str:
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = "This field is required."
+        return ""
+    if not isinstance(value, str):
+        errors[name] = "Enter text."
+        return ""
+    if len(value.strip()) > limit:
+        errors[name] = "Too long."
+    return value.strip()
+
+
+def _id(data: dict, name: str, errors: dict) -> int | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return int(value)
+    except (TypeError, ValueError):
+        errors[name] = "Choose one of the listed options."
+        return None
+
+
+async def register_case(principal: Principal, data: dict[str, Any], ip: str = "") -> dict:
+    """Validate → permission → write → audit, in one transaction. Returns {"id", "number"}."""
+    allowed = {"station", "kind", "title", "description", "category", "channel", "estate", "building", "unit",
+               "reporter", "contact_consent", "priority"}
+    errors: dict[str, str] = {k: "Unknown field." for k in data if k not in allowed}
+    kind = data.get("kind") or ""
+    if kind not in codes(KINDS):
+        errors["kind"] = "Choose one of the listed options."
+    title = _text(data, "title", errors, required=True)
+    description = _text(data, "description", errors, limit=10000)
+    channel = data.get("channel") or ("online" if principal.role == Role.resident else "")
+    if channel not in codes(CHANNELS):
+        errors["channel"] = "Choose one of the listed options."
+    priority = data.get("priority") or "normal"
+    if priority not in codes(PRIORITIES):
+        errors["priority"] = "Choose one of the listed options."
+    station_id = _id(data, "station", errors)
+    estate_id, building_id, unit_id = (_id(data, k, errors) for k in ("estate", "building", "unit"))
+    reporter_id = _id(data, "reporter", errors)
+    consent = data.get("contact_consent") in (True, "1", "true", "on", "yes")
+
+    if principal.role == Role.resident:
+        reporter_id = principal.person_id  # residents raise their own concerns
+        consent = True  # they gave their details themselves, through their own account
+        if station_id is None:
+            first = await Station.select(Station.id).where(Station.community.is_in(list(principal.community_ids) or [-1])).order_by(Station.id).first()
+            station_id = first["id"] if first else None
+    elif station_id is None and len(principal.station_ids) == 1:
+        station_id = next(iter(principal.station_ids))
+    if station_id is None:
+        errors.setdefault("station", "This field is required.")
+    if errors:
+        raise Invalid("Please correct the marked fields.", errors=errors)
+
+    station = await Station.select().where(Station.id == station_id).first()
+    if station is None:
+        raise Invalid("Please correct the marked fields.", errors={"station": "Choose one of the listed options."})
+    if principal.role == Role.resident:
+        if station["community"] not in principal.community_ids:
+            raise Forbidden("This belongs to a station you do not serve.")
+    elif not policy.can_register(principal, station_id, kind):
+        raise Forbidden()
+
+    async with db.write():
+        categories = {c["code"]: c for c in await categories_for(station_id) if c["active"]}
+        category = data.get("category") or ""
+        if category not in categories:
+            errors["category"] = "Choose one of the listed options."
+        # The scope must lie within the estates this station serves, and be consistent.
+        served = {r["estate"] for r in await StationEstate.select(StationEstate.estate).where(StationEstate.station == station_id)}
+        if unit_id is not None:
+            unit = await Unit.select(Unit.estate, Unit.building).where(Unit.id == unit_id).first()
+            if unit is None or (building_id and unit["building"] != building_id) or (estate_id and unit["estate"] != estate_id):
+                errors["unit"] = "Choose one of the listed options."
+            else:
+                building_id, estate_id = unit["building"], unit["estate"]
+        if building_id is not None and "unit" not in errors:
+            building = await Building.select(Building.estate).where(Building.id == building_id).first()
+            if building is None or (estate_id and building["estate"] != estate_id):
+                errors["building"] = "Choose one of the listed options."
+            else:
+                estate_id = building["estate"]
+        if estate_id is not None and estate_id not in served:
+            errors["estate"] = "This estate is not served by the station."
+        if reporter_id is not None:
+            person = await Person.select(Person.community, Person.phone).where(Person.id == reporter_id).first()
+            if person is None or person["community"] != station["community"]:
+                errors["reporter"] = "Choose one of the listed options."
+            elif person["phone"] and not consent:
+                errors["contact_consent"] = "Record the resident's consent to keep their contact details, or register the concern anonymously."
+        if errors:
+            raise Invalid("Please correct the marked fields.", errors=errors)
+
+        created = now()
+        number = await next_number(station_id, station["case_prefix"], today().year)
+        limit_days = due = None
+        if kind == "request":
+            limit_days = categories[category]["limit_days"]
+            due = due_date(await calendar_for(station_id), today(), limit_days)
+        values = dict(
+            station=station_id, community=station["community"], number=number, kind=kind, title=title,
+            description=description, category=category, channel=channel, estate=estate_id, building=building_id,
+            unit=unit_id, reporter=reporter_id, contact_consent=consent and reporter_id is not None, priority=priority,
+            state=INITIAL_STATE[kind], limit_days=limit_days, due_date=due,
+            created_by=principal.user_id or None, created_at=created, updated_at=created,
+        )
+        case_id = (await Case.insert(Case(**values)))[0]["id"]
+        await add_event(principal, case_id, "created", to_state=values["state"],
+                        data={"channel": channel, "category": category})
+        await audit.record(principal, "case.create", entity_type="case", entity_id=case_id,
+                           after={k: v for k, v in values.items() if k not in ("created_at", "updated_at")},
+                           station_id=station_id, ip=ip)
+    return {"id": case_id, "number": number}

@@ -1,0 +1,75 @@
+"""Who may do what to a case. Pure: decided from the role, the principal's stations and the
+case's own facts. No web or database imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from council.accounts.permissions import Role
+
+SECRETARIAT = frozenset({Role.admin, Role.secretary})
+STAFF = frozenset({Role.admin, Role.secretary, Role.grid_worker, Role.mediator})
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What policy needs to know about one case."""
+
+    station: int
+    community: int
+    kind: str
+    reporter: int | None
+    organisation: int | None
+
+
+def _at_station(p, case: CaseView) -> bool:
+    return p.role == Role.admin or case.station in p.station_ids
+
+
+def can_view(p, case: CaseView) -> bool:
+    if p.role in STAFF:
+        return _at_station(p, case)
+    if p.role == Role.department_liaison:
+        return case.organisation is not None and case.organisation == p.organisation_id
+    if p.role == Role.resident:
+        # Their own concerns, and the proposals of their community (they discuss and vote on them).
+        return (case.reporter is not None and case.reporter == p.person_id) or (
+            case.kind == "proposal" and case.community in p.community_ids
+        )
+    return False
+
+
+def can_register(p, station: int, kind: str) -> bool:
+    if p.role == Role.resident:
+        return kind in ("proposal", "request")
+    if p.role == Role.mediator:
+        return kind == "dispute" and station in p.station_ids
+    return p.role in (Role.admin, Role.secretary, Role.grid_worker) and (p.role == Role.admin or station in p.station_ids)
+
+
+def can_steer(p, case: CaseView) -> bool:
+    """Move a case through its steps, dispatch, verify, close, chase, escalate, decide extensions."""
+    return p.role in SECRETARIAT and _at_station(p, case)
+
+
+def can_follow_up(p, case: CaseView) -> bool:
+    """Add notes and opinions: staff of the station."""
+    return p.role in STAFF and _at_station(p, case)
+
+
+def can_handle(p, case: CaseView) -> bool:
+    """Accept, send back, report progress and results, ask for more time: the assigned organisation's
+    liaison, or the secretariat recording what a department said on the phone."""
+    if p.role == Role.department_liaison:
+        return case.organisation is not None and case.organisation == p.organisation_id
+    return can_steer(p, case)
+
+
+def can_give_opinion(p, case: CaseView) -> bool:
+    return can_follow_up(p, case) or (p.role == Role.resident and can_view(p, case))
+
+
+def can_rate(p, case: CaseView) -> bool:
+    if p.role == Role.resident:
+        return can_view(p, case)
+    return can_steer(p, case) or can_follow_up(p, case)

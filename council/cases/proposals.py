@@ -1,0 +1,248 @@
+"""Use cases of the six-step method: moves between steps, and each step's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from council import db
+from council.accounts.principal import Principal
+from council.audit import service as audit
+from council.cases import policy, proposal_steps
+from council.cases.common import add_event, check_version, load_case, now, proposal_facts, require, set_state, view_of
+from council.cases.statemachine import MoveRefused
+from council.cases.tables import BudgetLine, FundingSource, Opinion, Option, Pledge, Rating, Task
+from council.cases.vocabulary import FUNDING_SOURCES, RATINGS, STANCES, TASK_STATUSES, codes
+from council.core.errors import Conflict, Invalid
+from council.core.validators import parse_decimal
+from council.parties.tables import Organisation
+from council.places.tables import Unit
+
+
+def _proposal(row: dict) -> None:
+    if row["kind"] != "proposal":
+        raise Conflict("This action applies to proposals only.")
+
+
+async def move_proposal(principal: Principal, case_id: int, action: str, *, reason: str = "",
+                        version: Any = None, ip: str = "") -> dict:
+    """Move a proposal to another step; the state machine decides, the timeline records."""
+    async with db.write():
+        row = await load_case(principal, case_id)
+        _proposal(row)
+        require(policy.can_steer(principal, view_of(row)))
+        check_version(row, version)
+        facts = await proposal_facts(case_id, row)
+        try:
+            target = proposal_steps.move(row["state"], action, facts, reason)
+        except MoveRefused as e:
+            raise Conflict(e.message) from None
+        values: dict[str, Any] = {"state": target}
+        if target in proposal_steps.ENDS:
+            values["closed_at"] = now()
+        elif row["closed_at"] is not None:
+            values["closed_at"] = None
+        if action == "record_vote" and target == "discuss":
+            values["vote_result"] = ""  # back to discussion: the next vote starts fresh
+        return await set_state(principal, row, values, event=f"proposal.{action}", text=reason, ip=ip)
+
+
+async def _step_record(principal: Principal, case_id: int, check, insert, kind: str, summary: dict, ip: str) -> int:
+    async with db.write():
+        row = await load_case(principal, case_id)
+        _proposal(row)
+        require(check(principal, view_of(row)))
+        new_id = await insert(row)
+        await add_event(principal, case_id, kind, data=summary)
+        await audit.record(principal, f"case.{kind}", entity_type="case", entity_id=case_id,
+                           after=summary, station_id=row["station"], ip=ip)
+        return new_id
+
+
+async def add_opinion(principal: Principal, case_id: int, *, stance: str, text: str,
+                      person: int | None = None, organisation: int | None = None, ip: str = "") -> int:
+    if stance not in codes(STANCES):
+        raise Invalid("Please correct the marked fields.", errors={"stance": "Choose one of the listed options."})
+    if not (text or "").strip():
+        raise Invalid("Please correct the marked fields.", errors={"text": "This field is required."})
+    if principal.role == "resident":
+        person, organisation = principal.person_id, None
+
+    async def insert(row):
+        return (await Opinion.insert(Opinion(case=case_id, person=person, organisation=organisation, stance=stance,
+                                             text=text.strip(), created_by=principal.user_id or None,
+                                             created_at=now())))[0]["id"]
+
+    return await _step_record(principal, case_id, policy.can_give_opinion, insert, "opinion",
+                              {"stance": stance, "text": text.strip()}, ip)
+
+
+async def add_option(principal: Principal, case_id: int, *, title: str, description: str = "", ip: str = "") -> int:
+    if not (title or "").strip():
+        raise Invalid("Please correct the marked fields.", errors={"title": "This field is required."})
+
+    async def insert(row):
+        return (await Option.insert(Option(case=case_id, title=title.strip(), description=description.strip())))[0]["id"]
+
+    return await _step_record(principal, case_id, policy.can_steer, insert, "option", {"title": title.strip()}, ip)
+
+
+async def prefer_option(principal: Principal, case_id: int, option_id: int, ip: str = "") -> None:
+    async def insert(row):
+        if not await Option.exists().where((Option.id == option_id) & (Option.case == case_id)):
+            raise Invalid("Please correct the marked fields.", errors={"option": "Choose one of the listed options."})
+        await Option.update({Option.preferred: False}).where(Option.case == case_id)
+        await Option.update({Option.preferred: True}).where(Option.id == option_id)
+        return option_id
+
+    await _step_record(principal, case_id, policy.can_steer, insert, "option_preferred", {"option": option_id}, ip)
+
+
+async def add_task(principal: Principal, case_id: int, *, what: str, organisation: int | None = None,
+                   responsible: str = "", due: dt.date | str | None = None, source: str = "", ip: str = "") -> int:
+    errors = {}
+    if not (what or "").strip():
+        errors["what"] = "This field is required."
+    if isinstance(due, str) and due:
+        try:
+            due = dt.date.fromisoformat(due)
+        except ValueError:
+            errors["due_date"] = "Enter a date like 2026-11-30."
+    if organisation is not None and not await Organisation.exists().where(Organisation.id == organisation):
+        errors["organisation"] = "Choose one of the listed options."
+    if errors:
+        raise Invalid("Please correct the marked fields.", errors=errors)
+
+    async def insert(row):
+        return (await Task.insert(Task(case=case_id, what=what.strip(), organisation=organisation,
+                                       responsible=(responsible or "").strip(), due_date=due or None,
+                                       source=source)))[0]["id"]
+
+    return await _step_record(principal, case_id, policy.can_steer, insert, "task",
+                              {"what": what.strip(), "organisation": organisation, "due_date": due or None}, ip)
+
+
+async def update_task(principal: Principal, case_id: int, task_id: int, *, status: str, note: str = "",
+                      evidence: str = "", version: Any = None, ip: str = "") -> None:
+    if status not in codes(TASK_STATUSES):
+        raise Invalid("Please correct the marked fields.", errors={"status": "Choose one of the listed options."})
+    async with db.write():
+        row = await load_case(principal, case_id)
+        require(policy.can_follow_up(principal, view_of(row)) or policy.can_handle(principal, view_of(row)))
+        task = await Task.select().where((Task.id == task_id) & (Task.case == case_id)).first()
+        if task is None:
+            raise Invalid("Please correct the marked fields.", errors={"task": "Choose one of the listed options."})
+        expected = task["version"] if version is None else int(version)
+        done = await Task.update({Task.status: status, Task.evidence: evidence or task["evidence"],
+                                  Task.version: expected + 1}).where(
+            (Task.id == task_id) & (Task.version == expected)).returning(Task.id)
+        if not done:
+            raise Conflict("Someone else changed this task after you opened it. Reload to see their changes.")
+        await add_event(principal, case_id, "task_progress", text=note,
+                        data={"task": task_id, "from": task["status"], "to": status})
+        await audit.record(principal, "case.task_progress", entity_type="case", entity_id=case_id,
+                           before={"task": task_id, "status": task["status"]}, after={"task": task_id, "status": status},
+                           station_id=row["station"], ip=ip)
+
+
+def _amount(raw: Any) -> Any:
+    try:
+        value = parse_decimal(raw)
+    except ValueError as e:
+        raise Invalid("Please correct the marked fields.", errors={"amount": str(e)}) from None
+    if value <= 0:
+        raise Invalid("Please correct the marked fields.", errors={"amount": "Enter an amount greater than 0."})
+    return value
+
+
+async def add_budget_line(principal: Principal, case_id: int, *, item: str, amount: Any, ip: str = "") -> int:
+    value = _amount(amount)
+    if not (item or "").strip():
+        raise Invalid("Please correct the marked fields.", errors={"item": "This field is required."})
+
+    async def insert(row):
+        return (await BudgetLine.insert(BudgetLine(case=case_id, item=item.strip(), amount=value)))[0]["id"]
+
+    return await _step_record(principal, case_id, policy.can_steer, insert, "budget_line",
+                              {"item": item.strip(), "amount": value}, ip)
+
+
+async def add_funding_source(principal: Principal, case_id: int, *, source: str, amount: Any, note: str = "",
+                             ip: str = "") -> int:
+    value = _amount(amount)
+    if source not in codes(FUNDING_SOURCES):
+        raise Invalid("Please correct the marked fields.", errors={"source": "Choose one of the listed options."})
+
+    async def insert(row):
+        return (await FundingSource.insert(FundingSource(case=case_id, source=source, amount=value,
+                                                         note=(note or "").strip())))[0]["id"]
+
+    return await _step_record(principal, case_id, policy.can_steer, insert, "funding_source",
+                              {"source": source, "amount": value}, ip)
+
+
+async def set_funding_not_needed(principal: Principal, case_id: int, not_needed: bool, reason: str = "",
+                                 ip: str = "") -> None:
+    async with db.write():
+        row = await load_case(principal, case_id)
+        _proposal(row)
+        require(policy.can_steer(principal, view_of(row)))
+        if not_needed and not reason.strip():
+            raise Invalid("Please correct the marked fields.", errors={"reason": "Give a reason for this action."})
+        await set_state(principal, row, {"funding_not_needed": not_needed}, event="funding_not_needed", text=reason, ip=ip)
+
+
+async def add_pledge(principal: Principal, case_id: int, *, unit: int, amount: Any, ip: str = "") -> int:
+    value = _amount(amount)
+
+    async def insert(row):
+        if not await Unit.exists().where((Unit.id == unit) & (Unit.community == row["community"])):
+            raise Invalid("Please correct the marked fields.", errors={"unit": "Choose one of the listed options."})
+        try:
+            return (await Pledge.insert(Pledge(case=case_id, unit=unit, amount=value)))[0]["id"]
+        except Exception as e:
+            if db.is_unique_violation(e):
+                raise Conflict("This household has already pledged for this proposal.") from None
+            raise
+
+    return await _step_record(principal, case_id, policy.can_follow_up, insert, "pledge", {"unit": unit, "amount": value}, ip)
+
+
+async def add_rating(principal: Principal, case_id: int, *, rating: str, unit: int | None = None, comment: str = "",
+                     ip: str = "") -> int:
+    """One rating per household for a proposal; a request's reporter rates through the loop."""
+    if rating not in codes(RATINGS):
+        raise Invalid("Please correct the marked fields.", errors={"rating": "Choose one of the listed options."})
+    if unit is None:
+        raise Invalid("Please correct the marked fields.", errors={"unit": "This field is required."})
+
+    async def insert(row):
+        if row["state"] != "evaluate":
+            raise Conflict("Ratings are taken at the evaluate step.")
+        if not await Unit.exists().where((Unit.id == unit) & (Unit.community == row["community"])):
+            raise Invalid("Please correct the marked fields.", errors={"unit": "Choose one of the listed options."})
+        try:
+            return (await Rating.insert(Rating(case=case_id, unit=unit, rating=rating, comment=(comment or "").strip(),
+                                               created_by=principal.user_id or None, created_at=now())))[0]["id"]
+        except Exception as e:
+            if db.is_unique_violation(e):
+                raise Conflict("This household has already rated this proposal.") from None
+            raise
+
+    return await _step_record(principal, case_id, policy.can_rate, insert, "rating", {"unit": unit, "rating": rating}, ip)
+
+
+async def record_vote(principal: Principal, case_id: int, *, vote_ref: str, result: str, version: Any = None,
+                      ip: str = "") -> dict:
+    """The decide step records which vote and its result; the voting module builds the vote itself."""
+    if result not in ("passed", "failed"):
+        raise Invalid("Please correct the marked fields.", errors={"result": "Choose one of the listed options."})
+    async with db.write():
+        row = await load_case(principal, case_id)
+        _proposal(row)
+        require(policy.can_steer(principal, view_of(row)))
+        if row["state"] != "decide":
+            raise Conflict("This action is not possible at the case's current step.")
+        row = await set_state(principal, row, {"vote_ref": vote_ref.strip(), "vote_result": result},
+                              event="vote_linked", data={"vote": vote_ref, "result": result}, ip=ip)
+    return await move_proposal(principal, case_id, "record_vote", version=row["version"], ip=ip)

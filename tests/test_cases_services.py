@@ -1,0 +1,118 @@
+"""Case use cases against the real database: intake numbering, proposal steps, the request loop."""
+
+import asyncio
+
+import pytest
+
+from council.accounts.principal import Principal
+from council.cases import intake, proposals, requests
+from council.cases.tables import Case, CaseEvent
+from council.core.errors import Conflict, Forbidden, Invalid
+from council.parties.tables import Organisation
+from council.stations.tables import Station
+from council.accounts.services import principal_for_user
+from council.accounts.tables import User
+
+
+async def principal(username: str) -> Principal:
+    user = await User.select().where(User.username == username).first()
+    return await principal_for_user(user, via="session")
+
+
+async def station_id() -> int:
+    return (await Station.select(Station.id).where(Station.case_prefix == "ZXL").first())["id"]
+
+
+async def new_case(kind="request", **extra):
+    sec = await principal("secretary")
+    data = {"station": await station_id(), "kind": kind, "title": "1 米宽的自行车门太窄", "category": "facilities",
+            "channel": "reception_day", **extra}
+    return await intake.register_case(sec, data)
+
+
+async def test_numbers_are_sequential_and_unique_under_concurrency():
+    made = await asyncio.gather(*[new_case() for _ in range(12)])
+    numbers = [m["number"] for m in made]
+    assert len(set(numbers)) == 12
+    seqs = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert seqs == list(range(seqs[0], seqs[0] + 12))
+    assert all(n.startswith("ZXL-") for n in numbers)
+
+
+async def test_intake_validates_and_writes_nothing_on_error():
+    before = await Case.count()
+    sec = await principal("secretary")
+    with pytest.raises(Invalid) as e:
+        await intake.register_case(sec, {"station": await station_id(), "kind": "wish", "title": "", "category": "nope",
+                                         "channel": "pigeon", "bogus": 1})
+    assert {"kind", "title", "channel", "bogus"} <= set(e.value.errors)
+    assert await Case.count() == before
+
+
+async def test_only_staff_of_the_station_register():
+    liaison = await principal("liaison")
+    with pytest.raises(Forbidden):
+        await intake.register_case(liaison, {"station": await station_id(), "kind": "request", "title": "x",
+                                             "category": "other", "channel": "other"})
+
+
+async def test_request_loop_with_deadline_extension_and_rating():
+    made = await new_case()
+    sec, liaison = await principal("secretary"), await principal("liaison")
+    row = await Case.select().where(Case.id == made["id"]).first()
+    assert row["state"] == "registered" and row["due_date"] is not None and row["limit_days"] == 15
+    org = liaison.organisation_id
+    with pytest.raises(Forbidden):
+        await requests.move_request(liaison, made["id"], "accept")  # not dispatched to them yet: cannot see it
+    await requests.move_request(sec, made["id"], "dispatch", organisation=org)
+    await requests.move_request(liaison, made["id"], "accept")
+    ext = await requests.request_extension(liaison, made["id"], 5, "需要采购材料")
+    await requests.decide_extension(sec, made["id"], ext, approve=True)
+    later = await Case.select().where(Case.id == made["id"]).first()
+    assert later["due_date"] > row["due_date"]
+    with pytest.raises(Conflict):
+        await requests.move_request(liaison, made["id"], "report", report="")
+    await requests.move_request(liaison, made["id"], "report", report="已将门拓宽 1 米")
+    await requests.move_request(sec, made["id"], "close")
+    await requests.move_request(sec, made["id"], "rate", rating="unsatisfied", comment="门还是窄")
+    reopened = await Case.select().where(Case.id == made["id"]).first()
+    assert reopened["state"] == "registered" and reopened["organisation"] is None
+    kinds = [e["kind"] for e in await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == made["id"]).order_by(CaseEvent.id)]
+    assert kinds[0] == "created" and "request.dispatch" in kinds and "extension_approved" in kinds and kinds[-1] == "request.rate"
+
+
+async def test_proposal_reaches_decide_only_with_plan_and_funding():
+    made = await new_case(kind="proposal")
+    sec = await principal("secretary")
+    cid = made["id"]
+    await proposals.move_proposal(sec, cid, "accept")
+    await proposals.add_opinion(sec, cid, stance="for", text="老人推车进出经常摔倒")
+    with pytest.raises(Conflict):
+        await proposals.move_proposal(sec, cid, "choose_option")
+    opt = await proposals.add_option(sec, cid, title="拓宽 1 米")
+    await proposals.prefer_option(sec, cid, opt)
+    await proposals.move_proposal(sec, cid, "choose_option")
+    with pytest.raises(Conflict):
+        await proposals.move_proposal(sec, cid, "complete_plan")
+    org = (await Organisation.select(Organisation.id).where(Organisation.kind == "property_manager").first())["id"]
+    await proposals.add_task(sec, cid, what="拆除并拓宽自行车门", organisation=org, due="2026-12-01")
+    await proposals.move_proposal(sec, cid, "complete_plan")
+    await proposals.add_budget_line(sec, cid, item="门体改造", amount="3200.00")
+    await proposals.add_funding_source(sec, cid, source="property_manager", amount="2000.00")
+    with pytest.raises(Conflict):
+        await proposals.move_proposal(sec, cid, "decide_funding")
+    await proposals.add_funding_source(sec, cid, source="estate_revenue", amount="1200.00")
+    await proposals.move_proposal(sec, cid, "decide_funding")
+    row = await Case.select().where(Case.id == cid).first()
+    assert row["state"] == "decide"
+    after = await proposals.record_vote(sec, cid, vote_ref="manual", result="failed")
+    assert after["state"] == "discuss"
+
+
+async def test_stale_version_is_refused():
+    made = await new_case(kind="proposal")
+    sec = await principal("secretary")
+    row = await Case.select().where(Case.id == made["id"]).first()
+    await proposals.move_proposal(sec, made["id"], "accept", version=row["version"])
+    with pytest.raises(Conflict):
+        await proposals.move_proposal(sec, made["id"], "reject", reason="重复", version=row["version"])
