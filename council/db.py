@@ -132,3 +132,9 @@ def is_unique_violation(exc: BaseException) -> bool:
         return isinstance(exc, asyncpg.exceptions.UniqueViolationError)
     except ImportError:  # pragma: no cover
         return False
+
+
+def contains(column, term: str):
+    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and has no ILIKE)."""
+    pattern = f"%{term}%"
+    return column.like(pattern) if is_sqlite() else column.ilike(pattern)

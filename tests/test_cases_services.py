@@ -116,3 +116,22 @@ async def test_stale_version_is_refused():
     await proposals.move_proposal(sec, made["id"], "accept", version=row["version"])
     with pytest.raises(Conflict):
         await proposals.move_proposal(sec, made["id"], "reject", reason="重复", version=row["version"])
+
+
+async def test_lists_are_scoped_and_dashboard_counts():
+    from council.cases.queries import CaseFilter, dashboard, list_cases
+
+    made = await new_case()
+    sec, liaison, resident = await principal("secretary"), await principal("liaison"), await principal("resident")
+    rows, total = await list_cases(sec, CaseFilter(q=made["number"]))
+    assert total == 1 and rows[0]["number"] == made["number"]
+    assert (await list_cases(liaison, CaseFilter(q=made["number"])))[1] == 0  # not dispatched to them
+    assert (await list_cases(resident, CaseFilter(q=made["number"])))[1] == 0  # not theirs, not a proposal
+    await requests.move_request(sec, made["id"], "dispatch", organisation=liaison.organisation_id)
+    assert (await list_cases(liaison, CaseFilter(q=made["number"])))[1] == 1
+    d = await dashboard(sec, await station_id())
+    assert d.received_month >= 1 and d.received_year >= d.received_month
+    assert sum(d.by_kind_state.values()) == await Case.count().where(Case.station == await station_id())
+    assert len(d.months) == 12
+    with pytest.raises(Forbidden):
+        await dashboard(liaison, await station_id())

@@ -165,7 +165,7 @@ async def list_rows(
         term = q.strip()
         search = None
         for col in reg.search:
-            c = getattr(t, col).ilike(f"%{term}%")
+            c = db.contains(getattr(t, col), term)
             search = c if search is None else (search | c)
         if search is not None:
             clauses.append(search)
