@@ -1,0 +1,4 @@
+"""(being written)"""
+
+PAGE_ROUTES: list = []
+API_ROUTES: list = []
