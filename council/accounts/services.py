@@ -137,6 +137,8 @@ async def change_password(actor: Principal, current: str, new: str, keep_session
 async def set_locale(actor: Principal, locale: str) -> None:
     async with db.write():
         await User.update({User.locale: locale}).where(User.id == actor.user_id)
+        await audit.record(actor, "user.locale", entity_type="user", entity_id=actor.user_id,
+                           before={"locale": actor.locale}, after={"locale": locale})
 
 
 # ---------------------------------------------------------------- sessions
@@ -201,3 +203,189 @@ async def revoke_token(actor: Principal, prefix: str) -> None:
             raise NotFound("No such token.")
         await ApiToken.update({ApiToken.revoked_at: _now()}).where(ApiToken.id == row["id"])
         await audit.record(actor, "token.revoke", entity_type="api_token", entity_id=row["id"])
+
+
+# ---------------------------------------------------------------- user administration (admins)
+
+def _require_user_admin(actor: Principal) -> None:
+    from council.accounts import permissions
+    from council.core.errors import Forbidden
+
+    if not permissions.can_write(actor.role, "user"):
+        raise Forbidden()
+
+
+async def list_users(actor: Principal) -> list[dict]:
+    """Every user with the ids and names of the stations they serve."""
+    _require_user_admin(actor)
+    users = await User.select(
+        User.id, User.username, User.display_name, User.role, User.is_active, User.organisation,
+        User.organisation.name.as_alias("organisation_name"), User.person, User.version,
+    ).order_by(User.username)
+    links = await UserStation.select(UserStation.user, UserStation.station, UserStation.station.name.as_alias("name"))
+    by_user: dict[int, list[tuple[int, str]]] = {}
+    for link in links:
+        by_user.setdefault(link["user"], []).append((link["station"], link["name"]))
+    for u in users:
+        u["stations"] = sorted(by_user.get(u["id"], []), key=lambda s: s[1])
+    return users
+
+
+async def get_user(actor: Principal, user_id: int) -> dict:
+    _require_user_admin(actor)
+    user = await User.select(
+        User.id, User.username, User.display_name, User.role, User.is_active, User.organisation,
+        User.organisation.name.as_alias("organisation_name"), User.person, User.person.name.as_alias("person_name"),
+        User.created_at, User.version,
+    ).where(User.id == user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    links = await UserStation.select(UserStation.station, UserStation.station.name.as_alias("name")).where(
+        UserStation.user == user_id)
+    user["stations"] = sorted(((s["station"], s["name"]) for s in links), key=lambda s: s[1])
+    user["station_ids"] = sorted(s["station"] for s in links)
+    return user
+
+
+async def _check_assignment(role: str, station_ids: list[int], organisation_id: int | None,
+                            person_id: int | None) -> None:
+    """The same rules as create_user: what a role needs to be bound to, and that it exists."""
+    from council.parties.tables import Organisation
+    from council.people.tables import Person
+
+    if role not in Role.__members__:
+        raise Invalid("Unknown role.", field="role")
+    if role == Role.department_liaison and not organisation_id:
+        raise Invalid("A department liaison must belong to an organisation.", field="organisation")
+    if role == Role.resident and not person_id:
+        raise Invalid("A resident account must be linked to a resident record.", field="person")
+    if role not in (Role.admin, Role.resident, Role.department_liaison) and not station_ids:
+        raise Invalid("Staff must serve at least one station.", field="stations")
+    if station_ids and await Station.count().where(Station.id.is_in(list(station_ids))) != len(set(station_ids)):
+        raise Invalid("Unknown station.", field="stations")
+    if organisation_id and not await Organisation.exists().where(Organisation.id == organisation_id):
+        raise Invalid("Unknown organisation.", field="organisation")
+    if person_id and not await Person.exists().where(Person.id == person_id):
+        raise Invalid("No resident record has that number.", field="person")
+
+
+async def check_new_user(actor: Principal, *, role: str, station_ids: list[int], organisation_id: int | None,
+                         person_id: int | None) -> None:
+    """What create_user does not look at itself: that the organisation and resident record exist."""
+    _require_user_admin(actor)
+    await _check_assignment(role, station_ids, organisation_id, person_id)
+
+
+async def update_user(
+    actor: Principal,
+    user_id: int,
+    *,
+    version: int | str | None,
+    role: str,
+    display_name: str,
+    station_ids: list[int],
+    is_active: bool,
+    organisation_id: int | None = None,
+    person_id: int | None = None,
+) -> None:
+    """Change a user's role, stations, name or active flag. Optimistic locking: `version` is the one
+    the admin's form showed; if someone saved in between, nothing changes and Conflict is raised.
+    Deactivating ends every session of the user (their API tokens stop working with the account)."""
+    from council.core.errors import Forbidden
+
+    _require_user_admin(actor)
+    try:
+        expected = int(version)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise Invalid("The form is missing its version; reload the page.", field="version") from None
+    display_name = display_name.strip()
+    if len(display_name) > 100:
+        raise Invalid("Enter at most 100 characters.", field="display_name")
+    station_ids = sorted(set(station_ids))
+    # Only the binding the role uses is kept, so a former liaison does not keep reading their organisation.
+    organisation_id = organisation_id if role == Role.department_liaison else None
+    person_id = person_id if role == Role.resident else None
+    if role in (Role.admin, Role.resident, Role.department_liaison):
+        station_ids = []
+    await _check_assignment(role, station_ids, organisation_id, person_id)
+    if user_id == actor.user_id and (not is_active or role != Role.admin):
+        # An admin who locks themselves out may leave nobody able to undo it.
+        raise Forbidden("You cannot deactivate your own account or give up your own admin role.")
+    async with db.write():
+        current = await User.select().where(User.id == user_id).first()
+        if current is None:
+            raise NotFound("No such user.")
+        old_stations = sorted(s["station"] for s in await UserStation.select(UserStation.station).where(
+            UserStation.user == user_id))
+        before = {"role": current["role"], "display_name": current["display_name"], "stations": old_stations,
+                  "is_active": current["is_active"], "organisation": current["organisation"],
+                  "person": current["person"]}
+        after = {"role": role, "display_name": display_name, "stations": station_ids, "is_active": is_active,
+                 "organisation": organisation_id, "person": person_id}
+        result = await User.update({
+            User.role: role, User.display_name: display_name, User.is_active: is_active,
+            User.organisation: organisation_id, User.person: person_id, User.version: expected + 1,
+        }).where((User.id == user_id) & (User.version == expected)).returning(User.id)
+        if not result:
+            raise Conflict("Someone else saved this record after you opened it. Reload to see their changes, then edit again.")
+        if station_ids != old_stations:
+            await UserStation.delete().where(UserStation.user == user_id)
+            for sid in station_ids:
+                await UserStation.insert(UserStation(user=user_id, station=sid))
+        if not is_active:
+            await Session.delete().where(Session.user == user_id)
+        old, new = audit.diff(before, after)
+        await audit.record(actor, "user.update", entity_type="user", entity_id=user_id, before=old, after=new)
+
+
+async def set_user_password(actor: Principal, user_id: int, password: str) -> None:
+    """An admin sets a new password (the user forgot theirs); every session of the user ends."""
+    _require_user_admin(actor)
+    try:
+        passwords.check_strength(password)
+    except ValueError as e:
+        raise Invalid(str(e), field="password") from None
+    password_hash = await passwords.hash_password(password)
+    async with db.write():
+        result = await User.update({User.password_hash: password_hash, User.version: User.version + 1}).where(
+            User.id == user_id).returning(User.id)
+        if not result:
+            raise NotFound("No such user.")
+        await Session.delete().where(Session.user == user_id)
+        await audit.record(actor, "user.password_reset", entity_type="user", entity_id=user_id)
+
+
+async def list_tokens(actor: Principal, user_id: int) -> list[dict]:
+    """A user's API tokens, newest first: prefixes only, never the secret."""
+    _require_user_admin(actor)
+    return await ApiToken.select(
+        ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at, ApiToken.revoked_at,
+    ).where(ApiToken.user == user_id).order_by(ApiToken.id, ascending=False)
+
+
+async def create_token_for(actor: Principal, user_id: int, name: str) -> str:
+    """A new API token for the user, returned once."""
+    _require_user_admin(actor)
+    name = name.strip()
+    if len(name) > 100:
+        raise Invalid("Enter at most 100 characters.", field="name")
+    user = await User.select(User.username, User.is_active).where(User.id == user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    if not user["is_active"]:
+        raise Conflict("This account is deactivated; activate it before giving it a token.")
+    return await create_token(actor, user["username"], name)
+
+
+async def revoke_token_by_id(actor: Principal, user_id: int, token_id: int) -> None:
+    _require_user_admin(actor)
+    async with db.write():
+        row = await ApiToken.select(ApiToken.id, ApiToken.prefix, ApiToken.revoked_at).where(
+            (ApiToken.id == token_id) & (ApiToken.user == user_id)).first()
+        if row is None:
+            raise NotFound("No such token.")
+        if row["revoked_at"] is not None:
+            raise Conflict("This token has already been revoked.")
+        await ApiToken.update({ApiToken.revoked_at: _now()}).where(ApiToken.id == token_id)
+        await audit.record(actor, "token.revoke", entity_type="api_token", entity_id=token_id,
+                           before={"revoked": False}, after={"revoked": True, "prefix": row["prefix"], "user": user_id})

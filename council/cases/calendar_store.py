@@ -20,6 +20,12 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL).date()
 
 
+def month_key(moment: dt.datetime) -> int:
+    """The local month as YYYYMM, e.g. 202611."""
+    local = moment.astimezone(LOCAL)
+    return local.year * 100 + local.month
+
+
 async def calendar_for(station_id: int) -> WorkCalendar:
     rows = await StationHoliday.select(StationHoliday.day, StationHoliday.kind).where(StationHoliday.station == station_id)
     return WorkCalendar(

@@ -52,6 +52,12 @@ async def set_state(principal: Principal, row: dict, values: dict, *, event: str
                     data: dict | None = None, ip: str = "") -> dict:
     """Write the case's new values with a version check, a timeline event and an audit entry."""
     values = {**values, "updated_at": now()}
+    if "closed_at" in values:
+        from council.cases.calendar_store import month_key
+
+        closed = values["closed_at"]
+        values["closed_month"] = month_key(closed) if closed else None
+        values["close_minutes"] = int((closed - row["created_at"]).total_seconds() // 60) if closed else None
     updated = await Case.update({**{getattr(Case, k): v for k, v in values.items()}, Case.version: row["version"] + 1}).where(
         (Case.id == row["id"]) & (Case.version == row["version"])
     ).returning(Case.id)

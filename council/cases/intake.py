@@ -9,7 +9,7 @@ from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases import policy
-from council.cases.calendar_store import calendar_for, categories_for, today
+from council.cases.calendar_store import calendar_for, categories_for, month_key, today
 from council.cases.common import add_event, now
 from council.cases.numbering import next_number
 from council.cases.tables import Case
@@ -135,6 +135,7 @@ async def register_case(principal: Principal, data: dict[str, Any], ip: str = ""
             unit=unit_id, reporter=reporter_id, contact_consent=consent and reporter_id is not None, priority=priority,
             state=INITIAL_STATE[kind], limit_days=limit_days, due_date=due,
             created_by=principal.user_id or None, created_at=created, updated_at=created,
+            created_month=month_key(created),
         )
         case_id = (await Case.insert(Case(**values)))[0]["id"]
         await add_event(principal, case_id, "created", to_state=values["state"],

@@ -22,7 +22,6 @@ from council.core.errors import Forbidden
 
 PER_PAGE = 25
 OPEN_STATES = ("propose", "discuss", "act", "fund", "decide", "evaluate", *request_loop.OPEN)
-DONE_STATES = ("closed", "rated", "answered", "rejected", "converted")
 
 
 @dataclass
@@ -85,9 +84,24 @@ def _clauses(principal: Principal, f: CaseFilter) -> list:
 
 LIST_COLUMNS = (
     Case.id, Case.number, Case.kind, Case.title, Case.category, Case.channel, Case.state, Case.priority,
-    Case.due_date, Case.escalation, Case.created_at, Case.station, Case.estate.name.as_alias("estate_name"),
-    Case.organisation.name.as_alias("organisation_name"),
+    Case.due_date, Case.escalation, Case.created_at, Case.station, Case.estate, Case.organisation,
 )
+
+
+async def _with_names(rows: list[dict]) -> list[dict]:
+    """Estate and organisation names for one page of rows, looked up after paging: joining
+    before ORDER BY … LIMIT would make the database join every matching case first."""
+    from council.parties.tables import Organisation
+    from council.places.tables import Estate
+
+    estate_ids = {r["estate"] for r in rows if r["estate"]}
+    org_ids = {r["organisation"] for r in rows if r["organisation"]}
+    estates = {e["id"]: e["name"] for e in await Estate.select(Estate.id, Estate.name).where(Estate.id.is_in(list(estate_ids)))} if estate_ids else {}
+    orgs = {o["id"]: o["name"] for o in await Organisation.select(Organisation.id, Organisation.name).where(Organisation.id.is_in(list(org_ids)))} if org_ids else {}
+    for r in rows:
+        r["estate_name"] = estates.get(r["estate"], "")
+        r["organisation_name"] = orgs.get(r["organisation"], "")
+    return rows
 
 
 async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PAGE) -> tuple[list[dict], int]:
@@ -99,14 +113,14 @@ async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PA
         count = count.where(c)
     page = max(f.page, 1)
     rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset((page - 1) * per_page)
-    return rows, await count
+    return await _with_names(rows), await count
 
 
 async def export_rows(principal: Principal, f: CaseFilter, limit: int = 100_000) -> list[dict]:
     query = Case.select(*LIST_COLUMNS, Case.closed_at)
     for c in _clauses(principal, f):
         query = query.where(c)
-    return await query.order_by(Case.id).limit(limit)
+    return await _with_names(await query.order_by(Case.id).limit(limit))
 
 
 # ---------------------------------------------------------------- dashboard
@@ -134,20 +148,18 @@ class Dashboard:
         return Fraction(self.ratings.get("satisfied", 0) + self.ratings.get("basically_satisfied", 0), total)
 
 
-def _month_expr(column: str) -> str:
-    # Months are the station's local (UTC+8) months.
-    if db.is_sqlite():
-        return f"strftime('%Y-%m', \"{column}\", '+8 hours')"
-    return f"to_char(\"{column}\" AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
-
-
-def _days_expr() -> str:
-    if db.is_sqlite():
-        return 'AVG(julianday("closed_at") - julianday("created_at"))'
-    return 'AVG(EXTRACT(EPOCH FROM ("closed_at" - "created_at")) / 86400.0)'
+def _months_back(on: dt.date, count: int) -> list[int]:
+    """The last `count` local months up to `on`, oldest first, as YYYYMM."""
+    y, m = on.year, on.month
+    out = []
+    for _ in range(count):
+        out.append(y * 100 + m)
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
 
 
 async def dashboard(principal: Principal, station_id: int, on: dt.date | None = None) -> Dashboard:
+    """Every figure comes from indexed columns (see Case.created_month / closed_month / close_minutes)."""
     if not (principal.role == Role.admin or (principal.role in (Role.secretary, Role.grid_worker, Role.mediator)
                                              and station_id in principal.station_ids)):
         raise Forbidden("This belongs to a station you do not serve.")
@@ -159,35 +171,27 @@ async def dashboard(principal: Principal, station_id: int, on: dt.date | None = 
             station_id)):
         d.by_kind_state[(r["kind"], r["state"])] = r["n"]
     d.in_progress = sum(n for (k, s), n in d.by_kind_state.items() if s in OPEN_STATES)
-    month, year = on.strftime("%Y-%m"), on.strftime("%Y")
-    first_month = (on.replace(day=1) - dt.timedelta(days=335)).replace(day=1).strftime("%Y-%m")
-    done = "(" + ", ".join(f"'{s}'" for s in DONE_STATES) + ")"
+    months = _months_back(on, 12)
+    this_month, year_start = months[-1], on.year * 100 + 1
+    since = min(months[0], year_start)
     received = {r["m"]: r["n"] for r in await run(QueryString(
-        f'SELECT {_month_expr("created_at")} AS m, COUNT(*) AS n FROM "case_file" '
-        f'WHERE "station" = {{}} AND {_month_expr("created_at")} >= {{}} GROUP BY m', station_id, first_month))}
-    closed = {r["m"]: r["n"] for r in await run(QueryString(
-        f'SELECT {_month_expr("closed_at")} AS m, COUNT(*) AS n FROM "case_file" '
-        f'WHERE "station" = {{}} AND "closed_at" IS NOT NULL AND "state" IN {done} '
-        f'AND {_month_expr("closed_at")} >= {{}} GROUP BY m', station_id, first_month))}
-    months = []
-    cursor = dt.date.fromisoformat(first_month + "-01")
-    while cursor.strftime("%Y-%m") <= month:
-        key = cursor.strftime("%Y-%m")
-        months.append((key, received.get(key, 0), closed.get(key, 0)))
-        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
-    d.months = months
-    d.received_month, d.done_month = received.get(month, 0), closed.get(month, 0)
-    d.received_year = sum(n for m, n in received.items() if m.startswith(year))
-    d.done_year = sum(n for m, n in closed.items() if m.startswith(year))
+        'SELECT "created_month" AS m, COUNT(*) AS n FROM "case_file" WHERE "station" = {} AND "created_month" >= {} '
+        'GROUP BY "created_month"', station_id, since))}
+    closed = {r["m"]: (r["n"], r["minutes"]) for r in await run(QueryString(
+        'SELECT "closed_month" AS m, COUNT(*) AS n, SUM("close_minutes") AS minutes FROM "case_file" '
+        'WHERE "station" = {} AND "closed_month" >= {} GROUP BY "closed_month"', station_id, since))}
+    d.months = [(f"{m // 100}-{m % 100:02d}", received.get(m, 0), closed.get(m, (0, 0))[0]) for m in months]
+    d.received_month, d.done_month = received.get(this_month, 0), closed.get(this_month, (0, 0))[0]
+    d.received_year = sum(n for m, n in received.items() if m >= year_start)
+    d.done_year = sum(n for m, (n, _) in closed.items() if m >= year_start)
     open_requests = "(" + ", ".join(f"'{s}'" for s in request_loop.OPEN) + ")"
     d.overdue = (await run(QueryString(
         f'SELECT COUNT(*) AS n FROM "case_file" WHERE "station" = {{}} AND "kind" = {{}} '
         f'AND "state" IN {open_requests} AND "due_date" < {{}}', station_id, "request", on)))[0]["n"]
-    avg = (await run(QueryString(
-        f'SELECT {_days_expr()} AS d, COUNT(*) AS n FROM "case_file" WHERE "station" = {{}} '
-        f'AND "closed_at" IS NOT NULL AND "state" IN {done}', station_id)))[0]
-    d.avg_days_to_close = float(avg["d"]) if avg["d"] is not None else None
-    d.closed_count = avg["n"]
+    # Average days to close, over the cases closed in the last twelve months.
+    window = [(n, minutes or 0) for m, (n, minutes) in closed.items() if m >= months[0]]
+    d.closed_count = sum(n for n, _ in window)
+    d.avg_days_to_close = (sum(mi for _, mi in window) / d.closed_count / 1440) if d.closed_count else None
     for r in await run(QueryString(
             'SELECT r."rating" AS rating, COUNT(*) AS n FROM "case_rating" r JOIN "case_file" c ON c."id" = r."case" '
             'WHERE c."station" = {} GROUP BY r."rating"', station_id)):

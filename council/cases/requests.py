@@ -94,8 +94,11 @@ async def _convert(principal: Principal, row: dict, reason: str, ip: str) -> int
     keep = ("station", "community", "title", "description", "category", "channel", "estate", "building", "unit",
             "reporter", "contact_consent", "priority")
     values = {k: row[k] for k in keep}
+    from council.cases.calendar_store import month_key
+
     values.update(number=number, kind="proposal", state="propose", converted_from=row["id"],
-                  created_by=principal.user_id or None, created_at=created, updated_at=created)
+                  created_by=principal.user_id or None, created_at=created, updated_at=created,
+                  created_month=month_key(created))
     new_id = (await Case.insert(Case(**values)))[0]["id"]
     await add_event(principal, new_id, "created", to_state="propose", text=reason,
                     data={"converted_from": row["number"]})

@@ -24,7 +24,7 @@ FUNDING_SOURCES = (
     ("government_subsidy", "Government subsidy"), ("co_building_unit", "Co-building unit"),
 )
 RATINGS = (("satisfied", "Satisfied"), ("basically_satisfied", "Basically satisfied"), ("unsatisfied", "Unsatisfied"))
-TASK_STATUSES = (("open", "Open"), ("in_progress", "In progress"), ("done", "Done"))
+TASK_STATUSES = (("open", "Not started"), ("in_progress", "In progress"), ("done", "Done"))
 ESCALATION_LEVELS = ("", "street", "district")
 
 
