@@ -45,6 +45,8 @@ class Register:
     order_by: str = "id"
     filters: tuple[str, ...] = ()  # ref fields usable as ?name=id list filters
     nav_group: str = ""  # msgid of the menu group
+    # Checks across fields, after parsing: fn(row values) -> {field: msgid} of what is wrong.
+    check: Callable[[dict], dict[str, str]] | None = None
     # Lists shown from a row's page: (register name, its filter field pointing back here).
     related: tuple[tuple[str, str], ...] = ()
 
@@ -217,6 +219,13 @@ def _require_writable_scope(principal: Principal, reg: Register, row: dict) -> N
         raise Forbidden("This belongs to a station you do not serve.")
 
 
+def _run_check(reg: Register, values: dict) -> None:
+    if reg.check:
+        errors = reg.check(values)
+        if errors:
+            raise Invalid("Please correct the marked fields.", errors=errors)
+
+
 def _as_record(reg: Register, row: dict) -> dict:
     names = {f.name for f in reg.fields} | {"community", "estate", "station"}
     return {k: v for k, v in row.items() if k in names and reg.has_column(k)}
@@ -265,6 +274,7 @@ async def create_row(principal: Principal, reg: Register, data: dict[str, Any], 
         if reg.derive:
             values.update(reg.derive(values, refs))
         _require_writable_scope(principal, reg, {"id": values.get("community"), **values})
+        _run_check(reg, values)
         await _check_unique(reg, values, None)
         try:
             rows = await reg.table.insert(reg.table(**values))
@@ -306,6 +316,7 @@ async def update_row(
             values.update(reg.derive({**current, **values}, refs))
         merged = {**current, **values}
         _require_writable_scope(principal, reg, merged)
+        _run_check(reg, merged)
         await _check_unique(reg, merged, row_id)
         changed = {k: v for k, v in values.items() if current.get(k) != v}
         result = await t.update({**{getattr(t, k): v for k, v in changed.items()}, t.version: expected + 1}).where(

@@ -1,8 +1,20 @@
 """Stations, the estates they serve, and their rooms."""
 
+import re
+
 from council.core.fields import WEEKDAYS, Field
 from council.core.registry import Register, register
 from council.stations.tables import Room, Station, StationEstate
+
+def _station_check(values: dict) -> dict[str, str]:
+    errors = {}
+    start, end = values.get("reception_start"), values.get("reception_end")
+    if start and end and end <= start:
+        errors["reception_end"] = "The reception must end after it starts."
+    if values.get("case_prefix") and not re.fullmatch(r"[A-Z0-9]{2,10}", values["case_prefix"]):
+        errors["case_prefix"] = "Use 2 to 10 capital letters or digits, e.g. ZXL."
+    return errors
+
 
 STATIONS = register(Register(
     name="stations", key="station", singular="Station", plural="Stations", table=Station,
@@ -16,7 +28,7 @@ STATIONS = register(Register(
         Field("reception_start", "Reception starts", kind="time", required=True),
         Field("reception_end", "Reception ends", kind="time", required=True),
     ),
-    scope="station", unique_together=(("case_prefix",),), filters=("community",),
+    scope="station", unique_together=(("case_prefix",),), filters=("community",), check=_station_check,
     unique_message="Another station already uses this case number prefix.", nav_group="Stations",
     related=(("rooms", "station"), ("station-estates", "station")),
 ))
