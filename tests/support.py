@@ -76,7 +76,7 @@ def as_user(app):
         return login(c, username)
 
     yield make
-    for c in opened:
+    for c in reversed(opened):  # LIFO: each client nests in the app lifespan of the one before
         c.__exit__(None, None, None)
 
 

@@ -215,20 +215,39 @@ def _require_user_admin(actor: Principal) -> None:
         raise Forbidden()
 
 
-async def list_users(actor: Principal) -> list[dict]:
-    """Every user with the ids and names of the stations they serve."""
+async def list_users(actor: Principal, *, q: str = "", role: str = "", page: int = 1,
+                     per_page: int = 50) -> tuple[list[dict], int]:
+    """A page of users (a city may have thousands of grid workers), with the stations each serves.
+    `q` matches part of the username or name; `role` keeps one role."""
     _require_user_admin(actor)
-    users = await User.select(
+    clauses = []
+    term = q.strip().replace("%", "")
+    if term:
+        # SQLite's LIKE already ignores ASCII case (and Piccolo warns when asked for ILIKE there).
+        like = (lambda c: c.like(f"%{term}%")) if db.is_sqlite() else (lambda c: c.ilike(f"%{term}%"))
+        clauses.append(like(User.username) | like(User.display_name))
+    if role:
+        clauses.append(User.role == role)
+    query = User.select(
         User.id, User.username, User.display_name, User.role, User.is_active, User.organisation,
         User.organisation.name.as_alias("organisation_name"), User.person, User.version,
     ).order_by(User.username)
-    links = await UserStation.select(UserStation.user, UserStation.station, UserStation.station.name.as_alias("name"))
+    count = User.count()
+    for c in clauses:
+        query = query.where(c)
+        count = count.where(c)
+    page = max(page, 1)
+    users = await query.limit(per_page).offset((page - 1) * per_page)
     by_user: dict[int, list[tuple[int, str]]] = {}
-    for link in links:
-        by_user.setdefault(link["user"], []).append((link["station"], link["name"]))
+    if users:
+        links = await UserStation.select(
+            UserStation.user, UserStation.station, UserStation.station.name.as_alias("name"),
+        ).where(UserStation.user.is_in([u["id"] for u in users]))
+        for link in links:
+            by_user.setdefault(link["user"], []).append((link["station"], link["name"]))
     for u in users:
         u["stations"] = sorted(by_user.get(u["id"], []), key=lambda s: s[1])
-    return users
+    return users, await count
 
 
 async def get_user(actor: Principal, user_id: int) -> dict:
