@@ -45,6 +45,11 @@ MATRIX: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "register_import": (frozenset({Role.admin, Role.secretary}), frozenset({Role.admin, Role.secretary})),
     "user": (frozenset({Role.admin}), frozenset({Role.admin})),
     "audit": (frozenset({Role.admin, Role.secretary}), frozenset()),
+    # Cases: who may open the pages; what each may do to a case is council.cases.policy.
+    "case": (frozenset(Role), frozenset(Role)),
+    "case_inbox": (frozenset({Role.admin, Role.department_liaison}), frozenset({Role.admin, Role.department_liaison})),
+    "case_task": (ALL_STAFF_AND_ADMIN | {Role.department_liaison}, ALL_STAFF_AND_ADMIN | {Role.department_liaison}),
+    "dashboard": (ALL_STAFF_AND_ADMIN, frozenset()),
 }
 
 # Roles whose work needs full phone and ID numbers (calling parties, writing agreements).

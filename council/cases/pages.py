@@ -1,4 +1,651 @@
-"""(being written)"""
+"""The case pages: the list and its exports, intake, the case page with a form for each thing
+possible now, the inbox, "my tasks", the overdue list and the station dashboard.
 
-PAGE_ROUTES: list = []
+Handlers stay thin: parse the form, call a use case (which validates, checks role and station,
+writes and audits in one transaction), then redirect. When a use case refuses, the case page
+(or the intake form) is drawn again with the refused form open, its fields marked, the
+message in the reader's language and the status of the refusal (422, 409 or 403); nothing
+has changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import File, Redirect
+
+from council.accounts import permissions
+from council.accounts.permissions import Role
+from council.accounts.principal import Principal
+from council.cases import (
+    attachments, detail, export, intake, policy, proposal_steps, proposals, queries, request_loop, requests, timeline,
+    worklists,
+)
+from council.cases.calendar_store import LOCAL, categories_for, today
+from council.cases.chart import month_chart
+from council.cases.common import load_case, view_of
+from council.cases.queries import CaseFilter
+from council.cases.tables import StationCategory
+from council.cases.vocabulary import (
+    CHANNELS, FUNDING_SOURCES, KINDS, PRIORITIES, RATINGS, STANCES, TASK_STATUSES,
+)
+from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from council.parties.tables import Organisation
+from council.people.tables import Person
+from council.places.tables import Building, Estate, Unit
+from council.privacy import mask_phone
+from council.stations.tables import Station, StationEstate
+from council.web.guards import client_ip, signed_in
+from council.web.rendering import locale_of, page, translator
+
+FIX = "Please correct the marked fields."
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction; templates translate it when they show it."""
+    return msgid
+
+
+# ---------------------------------------------------------------- words shown for codes
+
+STATE_LABELS = {
+    "propose": N_("Propose (民事民提)"), "discuss": N_("Discuss (民事民议)"), "act": N_("Act (民事民办)"),
+    "fund": N_("Fund (民事民筹)"), "decide": N_("Decide (民事民决)"), "evaluate": N_("Evaluate (民事民评)"),
+    "closed": N_("Closed"), "rejected": N_("Rejected"), "answered": N_("Answered on the spot"),
+    "registered": N_("Registered"), "dispatched": N_("Dispatched"), "handling": N_("Being handled"),
+    "reported": N_("Reported back"), "rated": N_("Rated"), "converted": N_("Converted to a proposal"),
+}
+# Short names for the progress bar, where six steps share a phone's width.
+STEP_SHORT = {
+    "propose": N_("Propose"), "discuss": N_("Discuss"), "act": N_("Act"), "fund": N_("Fund"),
+    "decide": N_("Decide"), "evaluate": N_("Evaluate"),
+    "registered": N_("Register"), "dispatched": N_("Dispatch"), "handling": N_("Handle"),
+    "reported": N_("Report back"), "closed": N_("Close"), "rated": N_("Rate"),
+}
+LOOP = ("registered", "dispatched", "handling", "reported", "closed", "rated")
+PROPOSAL_MOVES = {
+    "accept": N_("Accept for consultation"), "reject": N_("Reject"), "answer": N_("Answer on the spot"),
+    "choose_option": N_("Go on with the preferred option"), "complete_plan": N_("Plan complete: go to funding"),
+    "decide_funding": N_("Funding settled: go to the vote"), "record_vote": N_("Record the vote"),
+    "record_evaluation": N_("Conclude the evaluation"), "skip": N_("Skip this step"),
+}
+REQUEST_MOVES = {
+    "dispatch": N_("Dispatch"), "accept": N_("Accept the case"), "send_back": N_("Send back"),
+    "report": N_("Report back"), "reject_report": N_("Not done: back to handling"),
+    "close": N_("Verify and close"), "rate": N_("Rate"), "convert": N_("Convert to a proposal"),
+}
+EVENT_LABELS = {
+    "created": N_("Case registered"), "note": N_("Progress note"), "chased": N_("Chased (督单)"),
+    "escalated": N_("Escalated (提级办)"), "opinion": N_("Opinion"), "option": N_("Option added"),
+    "option_preferred": N_("Preferred option chosen"), "task": N_("Task added"), "task_progress": N_("Task progress"),
+    "budget_line": N_("Budget line added"), "funding_source": N_("Funding source added"),
+    "funding_not_needed": N_("Funding decision"), "pledge": N_("Household pledge"), "rating": N_("Rating"),
+    "vote_linked": N_("Vote recorded"), "extension_requested": N_("Extension requested"),
+    "extension_approved": N_("Extension approved"), "extension_refused": N_("Extension refused"),
+    "converted": N_("Converted to a proposal"), "attachment": N_("File attached"),
+}
+ESCALATION_LABELS = {"street": N_("Street level"), "district": N_("District level")}
+EXTENSION_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"), "refused": N_("Refused")}
+VOTE_RESULTS = (("passed", N_("Passed")), ("failed", N_("Failed")))
+# Refusals that are about one field of the form: mark that field.
+REFUSAL_FIELD = {
+    "Give a reason for this action.": "reason",
+    "Choose the organisation to dispatch to.": "organisation",
+    "Write what was done before reporting back.": "report",
+    "Choose a rating.": "rating",
+}
+SATISFACTION_DEFINITION = N_("Satisfaction rate = (satisfied + basically satisfied) / all ratings")
+
+
+def event_label(kind: str) -> str:
+    if kind.startswith("proposal."):
+        return PROPOSAL_MOVES.get(kind[9:], kind)
+    if kind.startswith("request."):
+        return REQUEST_MOVES.get(kind[8:], kind)
+    return EVENT_LABELS.get(kind, kind)
+
+
+def local_time(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+def need(principal: Principal, key: str) -> None:
+    if not permissions.can_read(principal.role, key):
+        raise Forbidden()
+
+
+def _int(raw: Any) -> int | None:
+    raw = (raw or "").strip() if isinstance(raw, str) else raw
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+
+def _choice_id(form: dict, name: str, *, required: bool = False) -> int | None:
+    """An id picked from a select: empty is None, anything else must be a number."""
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        if required:
+            raise Invalid(FIX, errors={name: "This field is required."})
+        return None
+    if not raw.isdigit():
+        raise Invalid(FIX, errors={name: "Choose one of the listed options."})
+    return int(raw)
+
+
+# ---------------------------------------------------------------- shared look-ups
+
+async def visible_organisations(community: int | None) -> list[dict]:
+    """Organisations a case of this community can work with: its own, and the shared departments."""
+    where = Organisation.community.is_null()
+    if community is not None:
+        where = where | (Organisation.community == community)
+    return await Organisation.select(Organisation.id, Organisation.name, Organisation.kind).where(where).order_by(
+        Organisation.kind, Organisation.name)
+
+
+async def _organisation_for(form: dict, name: str, community: int) -> int | None:
+    org_id = _choice_id(form, name)
+    if org_id is not None and org_id not in {o["id"] for o in await visible_organisations(community)}:
+        raise Invalid(FIX, errors={name: "Choose one of the listed options."})
+    return org_id
+
+
+async def stations_for(principal: Principal) -> list[dict]:
+    query = Station.select(Station.id, Station.name, Station.community).order_by(Station.id)
+    if principal.role == Role.resident:
+        query = query.where(Station.community.is_in(list(principal.community_ids) or [-1]))
+    elif not principal.is_admin:
+        query = query.where(Station.id.is_in(list(principal.station_ids) or [-1]))
+    return await query
+
+
+async def category_labels(station_ids: list[int]) -> dict[str, str]:
+    """code → label (a msgid for the default categories, the station's own words otherwise)."""
+    labels: dict[str, str] = {}
+    if station_ids:
+        for r in await StationCategory.select(StationCategory.code, StationCategory.label).where(
+                StationCategory.station.is_in(station_ids)).order_by(StationCategory.position):
+            labels.setdefault(r["code"], r["label"])
+    return labels
+
+
+async def served_estates(station_ids: list[int]) -> list[dict]:
+    if not station_ids:
+        return []
+    ids = [r["estate"] for r in await StationEstate.select(StationEstate.estate).where(
+        StationEstate.station.is_in(station_ids))]
+    return await Estate.select(Estate.id, Estate.name).where(Estate.id.is_in(ids or [-1])).order_by(Estate.name)
+
+
+# ---------------------------------------------------------------- the list, overdue, exports
+
+def case_filter(request: Request, **fixed: Any) -> CaseFilter:
+    q = request.query_params
+    return CaseFilter(
+        state=q.get("state", "").strip()[:20], kind=q.get("kind", "").strip()[:20],
+        category=q.get("category", "").strip()[:40], channel=q.get("channel", "").strip()[:30],
+        estate=_int(q.get("estate")), organisation=_int(q.get("organisation")), station=_int(q.get("station")),
+        overdue=q.get("overdue") in ("1", "on", "true"), q=q.get("q", "").strip()[:100],
+        page=max(_int(q.get("page")) or 1, 1), **fixed,
+    )
+
+
+def filter_query(f: CaseFilter, **override: Any) -> str:
+    """The filter as a query string (without the page unless given), for pager and export links."""
+    values = {"state": f.state, "kind": f.kind, "category": f.category, "channel": f.channel, "estate": f.estate,
+              "organisation": f.organisation, "station": f.station, "overdue": "1" if f.overdue else "", "q": f.q,
+              **override}
+    return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+async def _list_context(request: Request, f: CaseFilter) -> dict:
+    principal: Principal = request.user
+    rows, total = await queries.list_cases(principal, f)
+    stations = await stations_for(principal)
+    station_ids = [s["id"] for s in stations]
+    communities = list(principal.community_ids) if not principal.is_admin else None
+    organisations = await Organisation.select(Organisation.id, Organisation.name).where(
+        Organisation.community.is_null() | Organisation.community.is_in(communities or [-1])
+        if communities is not None else Organisation.id > 0).order_by(Organisation.name)
+    today_ = today()
+    for r in rows:
+        r["overdue"] = (r["kind"] == "request" and r["state"] in request_loop.OPEN and r["due_date"] is not None
+                        and r["due_date"] < today_)
+    return dict(
+        rows=rows, total=total, f=f, pages=max(1, -(-total // queries.PER_PAGE)),
+        qs=filter_query(f), categories=await category_labels(station_ids),
+        estates=await served_estates(station_ids) if principal.role != Role.department_liaison else [],
+        organisations=organisations if principal.role != Role.resident else [],
+        stations=stations if len(stations) > 1 else [],
+        can_register=principal.role != Role.department_liaison,
+        can_export=principal.role != Role.resident,
+    )
+
+
+def _list_page(request: Request, ctx: dict, *, title: str, action: str, status_code: int = 200) -> Any:
+    return page(request, "cases/list.html", status_code=status_code, title=title, action=action,
+                state_labels=STATE_LABELS, kinds=KINDS, kind_labels=dict(KINDS), channels=CHANNELS, priorities=dict(PRIORITIES),
+                escalations=ESCALATION_LABELS, **ctx)
+
+
+@get("/cases", guards=[signed_in])
+async def case_list(request: Request) -> Any:
+    need(request.user, "case")
+    ctx = await _list_context(request, case_filter(request))
+    return _list_page(request, ctx, title=N_("Cases"), action="/cases")
+
+
+@get("/cases/overdue", guards=[signed_in])
+async def overdue_list(request: Request) -> Any:
+    need(request.user, "case_task")  # staff and liaisons; residents have no deadlines to chase
+    f = case_filter(request)
+    f.overdue = True
+    ctx = await _list_context(request, f)
+    return _list_page(request, ctx, title=N_("Overdue cases"), action="/cases/overdue")
+
+
+async def _export(request: Request, fmt: str) -> Response:
+    principal: Principal = request.user
+    need(principal, "case")
+    if principal.role == Role.resident:
+        raise Forbidden()
+    f = case_filter(request)
+    content, media_type = await export.export_cases(principal, f, fmt, translator(locale_of(request)),
+                                                    ip=client_ip(request))
+    name = f"cases-{today().isoformat()}.{fmt}"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@get("/cases/export.csv", guards=[signed_in])
+async def export_csv(request: Request) -> Response:
+    return await _export(request, "csv")
+
+
+@get("/cases/export.xlsx", guards=[signed_in])
+async def export_xlsx(request: Request) -> Response:
+    return await _export(request, "xlsx")
+
+
+# ---------------------------------------------------------------- intake
+
+INTAKE_FIELDS = ("kind", "title", "description", "category", "channel", "estate", "building", "reporter",
+                 "contact_consent", "priority")
+
+
+async def _people(community: int, q: str, chosen: int | None) -> list[tuple[int, str]]:
+    """Residents matching a name, or the last four digits of a phone; the phone stays masked."""
+    q = q.strip()
+    rows: list[dict] = []
+    base = (Person.community == community) & Person.anonymised_at.is_null()
+    if q:
+        match = Person.phone.like(f"%{q}") if q.isdigit() and len(q) == 4 else Person.name.like(f"%{q}%")
+        rows = await Person.select(Person.id, Person.name, Person.phone).where(base & match).order_by(
+            Person.name).limit(50)
+    if chosen and chosen not in {r["id"] for r in rows}:
+        rows += await Person.select(Person.id, Person.name, Person.phone).where(base & (Person.id == chosen))
+    return [(r["id"], f'{r["name"]} · {mask_phone(r["phone"])}' if r["phone"] else r["name"]) for r in rows]
+
+
+async def _intake_context(request: Request, values: dict) -> dict:
+    principal: Principal = request.user
+    stations = await stations_for(principal)
+    if not stations:
+        raise Forbidden("You are not assigned to a station.")
+    wanted = _int(values.get("station")) or _int(request.query_params.get("station"))
+    station = next((s for s in stations if s["id"] == wanted), stations[0])
+    kinds = [(k, label) for k, label in KINDS if policy.can_register(principal, station["id"], k)]
+    if not kinds:
+        raise Forbidden()
+    categories = [c for c in await categories_for(station["id"]) if c["active"]]
+    estates = await served_estates([station["id"]])
+    buildings = await Building.select(Building.id, Building.number, Building.estate.name.as_alias("estate_name")).where(
+        Building.estate.is_in([e["id"] for e in estates] or [-1])).order_by(Building.estate, Building.id)
+    q = request.query_params.get("q", "") or values.get("q", "")
+    staff = principal.role != Role.resident
+    return dict(
+        station=station, stations=stations if len(stations) > 1 and staff else [], kinds=kinds,
+        categories=categories, channels=CHANNELS, priorities=PRIORITIES, estates=estates, buildings=buildings,
+        people=await _people(station["community"], q, _int(values.get("reporter"))) if staff else [],
+        q=q, staff=staff,
+    )
+
+
+@get("/cases/new", guards=[signed_in])
+async def intake_form(request: Request) -> Any:
+    values = {k: v for k, v in request.query_params.items() if k in (*INTAKE_FIELDS, "title", "unit_number")}
+    values.setdefault("channel", "reception_day")
+    values.setdefault("priority", "normal")
+    return page(request, "cases/new.html", values=values, errors={}, message=None,
+                **await _intake_context(request, values))
+
+
+async def _unit_for(estate: int | None, number: str) -> int | None:
+    """The unit typed as its number (e.g. 3-1502), looked up within the chosen estate."""
+    number = number.strip()
+    if not number:
+        return None
+    if estate is None:
+        raise Invalid(FIX, errors={"unit_number": "Choose the estate first."})
+    row = await Unit.select(Unit.id).where((Unit.estate == estate) & (Unit.number == number)).first()
+    if row is None:
+        raise Invalid(FIX, errors={"unit_number": "No unit with this number in the estate."})
+    return row["id"]
+
+
+@post("/cases/new", guards=[signed_in])
+async def intake_submit(request: Request) -> Any:
+    form = dict(await request.form())
+    principal: Principal = request.user
+    data: dict[str, Any] = {k: form.get(k, "") for k in INTAKE_FIELDS if k in form}
+    data["contact_consent"] = form.get("contact_consent") == "1"
+    if form.get("station"):
+        data["station"] = form["station"]
+    if principal.role == Role.resident:
+        for k in ("channel", "reporter", "contact_consent", "station"):
+            data.pop(k, None)
+    if form.get("find"):  # looking up the reporter: draw the form again with what was typed
+        return page(request, "cases/new.html", values=form, errors={}, message=None,
+                    **await _intake_context(request, form))
+    try:
+        data["unit"] = await _unit_for(_int(form.get("estate")), form.get("unit_number", ""))
+        made = await intake.register_case(principal, data, ip=client_ip(request))
+    except (Invalid, Conflict, Forbidden) as e:
+        _ = translator(locale_of(request))
+        return page(request, "cases/new.html", status_code=e.status, values=form,
+                    errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message),
+                    **await _intake_context(request, form))
+    return Redirect(f"/cases/{made['id']}?done=created", status_code=303)
+
+
+# ---------------------------------------------------------------- the case page
+
+def _moves_now(d: dict, facts) -> tuple[list[str], dict[str, str]]:
+    """Proposal moves from the current step: those possible, and why the others are not yet."""
+    possible, blocked = [], {}
+    for name, move in proposal_steps.MACHINE.moves.items():
+        if d["state"] not in move.sources or name == "record_vote":
+            continue
+        try:
+            proposal_steps.MACHINE.apply(d["state"], name, facts, reason="(check)")
+            possible.append(name)
+        except Exception as e:  # MoveRefused: its message says what is missing
+            blocked[name] = getattr(e, "message", str(e))
+    return possible, blocked
+
+
+def progress(stages: tuple[str, ...], state: str, *, finished: bool) -> list[tuple[str, str]]:
+    """Each stage with "done", "now" or "" for the progress bar; an early end leaves it unfilled."""
+    if finished:
+        return [(s, "done") for s in stages]
+    here = stages.index(state) if state in stages else -1
+    return [(s, "done" if i < here else "now" if i == here else "") for i, s in enumerate(stages)]
+
+
+async def _units_for_case(row: dict) -> list[tuple[int, str]]:
+    query = Unit.select(Unit.id, Unit.number, Unit.estate.name.as_alias("estate_name"))
+    where = (Unit.estate == row["estate"]) if row["estate"] else (Unit.community == row["community"])
+    rows = await query.where(where).order_by(Unit.estate, Unit.number).limit(3000)
+    return [(r["id"], f'{r["estate_name"]} {r["number"]}') for r in rows]
+
+
+async def case_context(principal: Principal, case_id: int) -> dict:
+    d = await detail.case_detail(principal, case_id)  # NotFound / Forbidden first
+    view = view_of(d)
+    perms = dict(
+        steer=policy.can_steer(principal, view), follow_up=policy.can_follow_up(principal, view),
+        handle=policy.can_handle(principal, view), opinion=policy.can_give_opinion(principal, view),
+        rate=policy.can_rate(principal, view), attach=attachments.can_attach(principal, d),
+    )
+    events = await timeline.read_timeline(principal, case_id)
+    organisations = await visible_organisations(d["community"])
+    org_names = {o["id"]: o["name"] for o in organisations}
+    station = await Station.select(Station.name).where(Station.id == d["station"]).first()
+    ctx: dict[str, Any] = dict(
+        c=d, perms=perms, events=events, organisations=organisations, org_names=org_names,
+        station_name=station["name"] if station else "", categories=await category_labels([d["station"]]),
+        open=d["state"] in queries.OPEN_STATES, possible=[], blocked={}, units=[],
+    )
+    if d["kind"] == "proposal":
+        from council.cases.common import proposal_facts
+
+        ctx["possible"], ctx["blocked"] = _moves_now(d, await proposal_facts(case_id, d))
+        ctx["progress"] = progress(proposal_steps.STEPS, d["state"], finished=d["state"] == "closed")
+        if d["state"] in ("fund", "evaluate") and (perms["follow_up"] or perms["rate"]):
+            ctx["units"] = await _units_for_case(d)
+    elif d["kind"] == "request":
+        ctx["progress"] = progress(LOOP, d["state"], finished=d["state"] == "rated")
+        ctx["pending_extension"] = next((e for e in d["extensions"] if e["status"] == "pending"), None)
+    else:
+        ctx["progress"] = []
+    return ctx
+
+
+async def render_case(request: Request, case_id: int, *, status_code: int = 200, form: str = "",
+                      errors: dict | None = None, message: str | None = None, values: dict | None = None) -> Any:
+    ctx = await case_context(request.user, case_id)
+    return page(
+        request, "cases/detail.html", status_code=status_code, form=form, errors=errors or {}, message=message,
+        values=values or {}, done=request.query_params.get("done", "") if status_code == 200 else "",
+        state_labels=STATE_LABELS, step_short=STEP_SHORT, proposal_moves=PROPOSAL_MOVES, request_moves=REQUEST_MOVES,
+        event_label=event_label, local_time=local_time, kinds=dict(KINDS), channels=dict(CHANNELS),
+        priorities=dict(PRIORITIES), stances=STANCES, stance_labels=dict(STANCES),
+        funding_sources=FUNDING_SOURCES, funding_labels=dict(FUNDING_SOURCES), ratings=RATINGS,
+        rating_labels=dict(RATINGS), task_statuses=TASK_STATUSES, task_labels=dict(TASK_STATUSES),
+        vote_results=VOTE_RESULTS, extension_labels=EXTENSION_LABELS, escalations=ESCALATION_LABELS, satisfaction_definition=SATISFACTION_DEFINITION,
+        needs_reason={n for n, m in proposal_steps.MACHINE.moves.items() if m.needs_reason},
+        **ctx,
+    )
+
+
+@get("/cases/{case_id:int}", guards=[signed_in])
+async def case_page(request: Request, case_id: FromPath[int]) -> Any:
+    return await render_case(request, case_id)
+
+
+# Each form on the case page posts to /cases/{id}/do/{what}; these call the use cases.
+Action = Callable[[Principal, int, dict, str], Awaitable[Any]]
+
+
+async def _community_of(principal: Principal, case_id: int) -> int:
+    return (await load_case(principal, case_id))["community"]  # NotFound / Forbidden before any check
+
+
+async def _opinion(p, cid, f, ip):
+    org = await _organisation_for(f, "organisation", await _community_of(p, cid))
+    return await proposals.add_opinion(p, cid, stance=f.get("stance", ""), text=f.get("text", ""),
+                                       organisation=org, ip=ip)
+
+
+async def _task(p, cid, f, ip):
+    org = await _organisation_for(f, "organisation", await _community_of(p, cid))
+    return await proposals.add_task(p, cid, what=f.get("what", ""), organisation=org,
+                                    responsible=f.get("responsible", ""), due=f.get("due_date") or None, ip=ip)
+
+
+async def _task_status(p, cid, f, ip):
+    return await proposals.update_task(p, cid, _choice_id(f, "task", required=True), status=f.get("status", ""),
+                                       note=f.get("note", ""), evidence=f.get("evidence", ""),
+                                       version=_int(f.get("task_version")), ip=ip)
+
+
+async def _loop(p, cid, f, ip):
+    move = f.get("move", "")
+    org = await _organisation_for(f, "organisation", await _community_of(p, cid)) if move == "dispatch" else None
+    after = await requests.move_request(p, cid, move, reason=f.get("reason", ""), organisation=org,
+                                        report=f.get("report", ""), rating=f.get("rating") or None,
+                                        comment=f.get("comment", ""), version=f.get("version"), ip=ip)
+    if after.get("proposal_id"):
+        return f"/cases/{after['proposal_id']}?done=converted"
+    return None
+
+
+async def _extension_decision(p, cid, f, ip):
+    return await requests.decide_extension(p, cid, _choice_id(f, "extension", required=True),
+                                           approve=f.get("approve") == "1", reason=f.get("reason", ""), ip=ip)
+
+
+ACTIONS: dict[str, Action] = {
+    # proposals
+    "move": lambda p, cid, f, ip: proposals.move_proposal(p, cid, f.get("move", ""), reason=f.get("reason", ""),
+                                                          version=f.get("version"), ip=ip),
+    "opinion": _opinion,
+    "option": lambda p, cid, f, ip: proposals.add_option(p, cid, title=f.get("title", ""),
+                                                         description=f.get("description", ""), ip=ip),
+    "prefer": lambda p, cid, f, ip: proposals.prefer_option(p, cid, _choice_id(f, "option", required=True), ip=ip),
+    "task": _task,
+    "task_status": _task_status,
+    "budget": lambda p, cid, f, ip: proposals.add_budget_line(p, cid, item=f.get("item", ""),
+                                                              amount=f.get("amount", ""), ip=ip),
+    "funding": lambda p, cid, f, ip: proposals.add_funding_source(p, cid, source=f.get("source", ""),
+                                                                  amount=f.get("amount", ""),
+                                                                  note=f.get("note", ""), ip=ip),
+    "no_funding": lambda p, cid, f, ip: proposals.set_funding_not_needed(p, cid, f.get("not_needed") == "1",
+                                                                         f.get("reason", ""), ip=ip),
+    "pledge": lambda p, cid, f, ip: proposals.add_pledge(p, cid, unit=_choice_id(f, "unit", required=True),
+                                                         amount=f.get("amount", ""), ip=ip),
+    "vote": lambda p, cid, f, ip: proposals.record_vote(p, cid, vote_ref=f.get("vote_ref", ""),
+                                                        result=f.get("result", ""), version=f.get("version"), ip=ip),
+    "rating": lambda p, cid, f, ip: proposals.add_rating(p, cid, rating=f.get("rating", ""),
+                                                         unit=_choice_id(f, "unit", required=True),
+                                                         comment=f.get("comment", ""), ip=ip),
+    # requests
+    "loop": _loop,
+    "chase": lambda p, cid, f, ip: requests.chase(p, cid, f.get("text", ""), ip=ip),
+    "escalate": lambda p, cid, f, ip: requests.escalate(p, cid, f.get("reason", ""), ip=ip),
+    "extension": lambda p, cid, f, ip: requests.request_extension(p, cid, f.get("days", ""), f.get("reason", ""),
+                                                                  ip=ip),
+    "extension_decision": _extension_decision,
+    # any case
+    "note": lambda p, cid, f, ip: requests.add_note(p, cid, f.get("text", ""), ip=ip),
+}
+
+
+def _form_key(what: str, form: dict) -> str:
+    """Which form on the page failed: moves share one handler, so the move names the form."""
+    if what in ("move", "loop"):
+        return f"{what}:{form.get('move', '')}"
+    if what == "task_status":
+        return f"task_status:{form.get('task', '')}"
+    return what
+
+
+@post("/cases/{case_id:int}/do/{what:str}", guards=[signed_in])
+async def case_action(request: Request, case_id: FromPath[int], what: FromPath[str]) -> Any:
+    action = ACTIONS.get(what)
+    if action is None:
+        raise NotFound()
+    form = dict(await request.form())
+    try:
+        target = await action(request.user, case_id, form, client_ip(request))
+    except (Invalid, Conflict, Forbidden) as e:
+        _ = translator(locale_of(request))
+        errors = dict(e.errors)
+        if e.message in REFUSAL_FIELD:
+            errors.setdefault(REFUSAL_FIELD[e.message], e.message)
+        text = _(e.message, **e.params) if e.params else _(e.message)
+        return await render_case(request, case_id, status_code=e.status, form=_form_key(what, form),
+                                 errors={k: _(v) for k, v in errors.items()}, message=text, values=form)
+    return Redirect(target if isinstance(target, str) else f"/cases/{case_id}?done={what}#{what}", status_code=303)
+
+
+@post("/cases/{case_id:int}/files", guards=[signed_in])
+async def upload_file(request: Request, case_id: FromPath[int]) -> Any:
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if upload is None or not hasattr(upload, "read"):
+            raise Invalid(FIX, errors={"file": "This field is required."})
+        content = await upload.read(attachments.MAX_BYTES + 1)
+        await attachments.add_attachment(request.user, case_id, filename=upload.filename, content=content,
+                                         upload_dir=request.app.state.settings.upload_dir, ip=client_ip(request))
+    except DomainError as e:
+        if isinstance(e, NotFound):
+            raise
+        _ = translator(locale_of(request))
+        return await render_case(request, case_id, status_code=e.status, form="file",
+                                 errors={k: _(v) for k, v in e.errors.items()} or {"file": _(e.message)},
+                                 message=_(e.message, **e.params) if e.params else _(e.message))
+    return Redirect(f"/cases/{case_id}?done=file#files", status_code=303)
+
+
+@get("/cases/{case_id:int}/files/{attachment_id:int}", guards=[signed_in])
+async def download_file(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> File:
+    row, path = await attachments.open_attachment(request.user, case_id, attachment_id,
+                                                  request.app.state.settings.upload_dir)
+    return File(path=path, filename=row["filename"], media_type=row["content_type"],
+                content_disposition_type="inline" if row["content_type"].startswith("image/") else "attachment")
+
+
+# ---------------------------------------------------------------- work lists
+
+@get("/inbox", guards=[signed_in])
+async def inbox_page(request: Request) -> Any:
+    principal: Principal = request.user
+    need(principal, "case_inbox")
+    current = max(_int(request.query_params.get("page")) or 1, 1)
+    if principal.role == Role.department_liaison:
+        rows, total = await worklists.inbox(principal, current)
+    else:  # an admin: every request waiting at a department
+        rows, total = await queries.list_cases(principal, CaseFilter(state="dispatched", page=current))
+    today_ = today()
+    for r in rows:
+        r["overdue"] = r["state"] in request_loop.OPEN and r["due_date"] is not None and r["due_date"] < today_
+    return page(request, "cases/inbox.html", rows=rows, total=total, page_no=current,
+                pages=max(1, -(-total // queries.PER_PAGE)), state_labels=STATE_LABELS, kind_labels=dict(KINDS),
+                escalations=ESCALATION_LABELS)
+
+
+@get("/my/tasks", guards=[signed_in])
+async def my_tasks_page(request: Request) -> Any:
+    need(request.user, "case_task")
+    rows = await worklists.my_tasks(request.user)
+    return page(request, "cases/tasks.html", rows=rows, today=today(), state_labels=STATE_LABELS,
+                task_labels=dict(TASK_STATUSES))
+
+
+# ---------------------------------------------------------------- dashboard
+
+def percent(numerator: int, denominator: int) -> str:
+    return f"{100 * numerator / denominator:.1f}%" if denominator else "—"
+
+
+@get("/dashboard", guards=[signed_in])
+async def dashboard_page(request: Request) -> Any:
+    principal: Principal = request.user
+    need(principal, "dashboard")
+    stations = await stations_for(principal)
+    if not stations:
+        raise Forbidden("You are not assigned to a station.")
+    wanted = _int(request.query_params.get("station"))
+    if wanted is not None and wanted not in {s["id"] for s in stations}:
+        raise Forbidden("This belongs to a station you do not serve.")
+    station = next((s for s in stations if s["id"] == wanted), stations[0])
+    d = await queries.dashboard(principal, station["id"])
+    _ = translator(locale_of(request))
+    chart = month_chart(d.months, received_label=_("Received"), done_label=_("Closed"),
+                        title=_("Cases received and done, month by month"))
+    kinds = {}
+    for (kind, state), n in sorted(d.by_kind_state.items()):
+        kinds.setdefault(kind, []).append((state, n))
+    order = {s: i for i, s in enumerate((*proposal_steps.STATES, *request_loop.STATES))}
+    for rows in kinds.values():
+        rows.sort(key=lambda x: order.get(x[0], 99))
+    good = d.ratings.get("satisfied", 0) + d.ratings.get("basically_satisfied", 0)
+    return page(request, "cases/dashboard.html", d=d, station=station, stations=stations if len(stations) > 1 else [],
+                chart=chart, by_kind=kinds, kinds=dict(KINDS), state_labels=STATE_LABELS,
+                rating_labels=RATINGS, rating_total=sum(d.ratings.values()),
+                satisfaction=percent(good, sum(d.ratings.values())), good=good,
+                satisfaction_definition=SATISFACTION_DEFINITION)
+
+
+PAGE_ROUTES: list = [case_list, overdue_list, export_csv, export_xlsx, intake_form, intake_submit, case_page,
+                     case_action, upload_file, download_file, inbox_page, my_tasks_page, dashboard_page]
 API_ROUTES: list = []
