@@ -13,12 +13,13 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from council.accounts import permissions
 from council.core import registry
-from council.core.errors import Conflict, Invalid
+from council.core.errors import Conflict, Forbidden, Invalid
 from council.core.fields import Field, python_type
 from council.core.registry import REGISTERS, Register
 from council.parties import hours
 from council.privacy import mask_id_number, mask_phone
 from council.web.guards import client_ip, signed_in
+from council.web import list_filters
 from council.web.rendering import format_value, page, translator, locale_of
 
 FORM_META = {"_csrf_token", "version"}
@@ -84,6 +85,8 @@ def _form_values(reg: Register, row: dict) -> dict[str, str]:
             values[f.name] = "1" if v else ""
         elif f.kind == "time" and v is not None:
             values[f.name] = v.strftime("%H:%M")
+        elif f.is_pii and v:
+            values[f.name] = masked(f, v)  # a masked value posted back unchanged is ignored by _submitted
         else:
             values[f.name] = "" if v is None else str(v)
     return values
@@ -99,6 +102,13 @@ def _submitted(reg: Register, form: dict) -> dict:
     return data
 
 
+def _form_message(reg: Register, e: Any, _: Any) -> str:
+    """The message above a refused form. Errors on fields the form does not show (an unknown
+    field, the version) are named here, since no field on the page can be marked for them."""
+    unshown = [f"{k}: {_(v)}" for k, v in e.errors.items() if k not in reg.field_map and v != e.message]
+    return " ".join([_(e.message), *unshown])
+
+
 def page_router(reg: Register) -> Router:
     base = f"/{reg.name}"
 
@@ -111,6 +121,7 @@ def page_router(reg: Register) -> Router:
             request, "registers/list.html", reg=reg, rows=rows, total=total, q=q, page_no=current,
             pages=max(1, -(-total // registry.PER_PAGE)), display=lambda r: display(reg, r),
             can_write=permissions.can_write(request.user.role, reg.key), filters=_filters(reg, request),
+            filter_controls=await list_filters.controls(request.user, reg, _filters(reg, request), q),
         )
 
     @get("/new", name=f"{reg.name}.new")
@@ -129,7 +140,7 @@ def page_router(reg: Register) -> Router:
         except (Invalid, Conflict) as e:
             _ = translator(locale_of(request))
             return page(request, "registers/form.html", status_code=e.status, reg=reg, values=form,
-                        errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message), creating=True,
+                        errors={k: _(v) for k, v in e.errors.items()}, message=_form_message(reg, e, _), creating=True,
                         **await _form_context(request, reg, creating=True))
         return Redirect(f"{base}/{row_id}?saved=1", status_code=303)
 
@@ -140,6 +151,7 @@ def page_router(reg: Register) -> Router:
                     values=_form_values(reg, row), errors={}, saved=bool(request.query_params.get("saved")),
                     can_write=permissions.can_write(request.user.role, reg.key),
                     can_reveal=permissions.can_view_pii(request.user.role),
+                    related=list_filters.related(request.user, reg, row_id),
                     **await _form_context(request, reg, creating=False))
 
     @post("/{row_id:int}", name=f"{reg.name}.update")
@@ -154,8 +166,9 @@ def page_router(reg: Register) -> Router:
             row = await registry.get_row(request.user, reg, row_id)
             return page(request, "registers/detail.html", status_code=e.status, reg=reg, row=row,
                         shown=display(reg, row), values={**_form_values(reg, row), **form},
-                        errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message), saved=False,
+                        errors={k: _(v) for k, v in e.errors.items()}, message=_form_message(reg, e, _), saved=False,
                         can_write=True, can_reveal=permissions.can_view_pii(request.user.role),
+                        related=list_filters.related(request.user, reg, row_id),
                         **await _form_context(request, reg, creating=False))
         return Redirect(f"{base}/{row_id}?saved=1", status_code=303)
 
@@ -166,7 +179,8 @@ def page_router(reg: Register) -> Router:
         return page(request, "registers/detail.html", reg=reg, row=row,
                     shown=display(reg, row, revealed={field_name: value}), values=_form_values(reg, row),
                     errors={}, saved=False, can_write=permissions.can_write(request.user.role, reg.key),
-                    can_reveal=True, **await _form_context(request, reg, creating=False))
+                    can_reveal=True, related=list_filters.related(request.user, reg, row_id),
+                    **await _form_context(request, reg, creating=False))
 
     return Router(path=base, route_handlers=[list_page, new_page, create, detail, update, reveal], guards=[signed_in])
 
@@ -202,8 +216,21 @@ def api_schemas(reg: Register) -> tuple[type, type, type, type]:
     return Create, Update, Out, Page
 
 
+def _role_guard(allowed: Any) -> Any:
+    """Refuse a role before its request body is read, so a refused role gets 403, not a
+    validation error describing the body it may not send. Scope is still checked per row."""
+    def guard(connection: Any, _: Any) -> None:
+        user = connection.scope.get("user")
+        if user is not None and not allowed(user.role):
+            raise Forbidden()
+
+    return guard
+
+
 def api_router(reg: Register) -> Router:
     Create, Update, Out, Page = api_schemas(reg)
+    may_read = _role_guard(lambda role: permissions.can_read(role, reg.key))
+    may_write = _role_guard(lambda role: permissions.can_write(role, reg.key))
 
     def to_out(row: dict) -> Any:
         values = {"id": row["id"], "version": row.get("version", 1)}
@@ -216,21 +243,21 @@ def api_router(reg: Register) -> Router:
     def as_dict(data: Any) -> dict:
         return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
 
-    @get("/", summary=f"List {reg.plural.lower()}")
+    @get("/", summary=f"List {reg.plural.lower()}", guards=[may_read])
     async def list_api(request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Page:  # type: ignore[valid-type]
         rows, total = await registry.list_rows(request.user, reg, q=q, filters=_filters(reg, request), page=page)
         return Page(items=[to_out(r) for r in rows], total=total, page=page, per_page=registry.PER_PAGE)
 
-    @post("/", summary=f"Create a {reg.singular.lower()}", status_code=HTTP_201_CREATED)
+    @post("/", summary=f"Create a {reg.singular.lower()}", status_code=HTTP_201_CREATED, guards=[may_write])
     async def create_api(request: Request, data: JSONBody[Create]) -> Out:  # type: ignore[valid-type]
         row_id = await registry.create_row(request.user, reg, as_dict(data), ip=client_ip(request))
         return to_out(await registry.get_row(request.user, reg, row_id))
 
-    @get("/{row_id:int}", summary=f"Read a {reg.singular.lower()}")
+    @get("/{row_id:int}", summary=f"Read a {reg.singular.lower()}", guards=[may_read])
     async def get_api(request: Request, row_id: FromPath[int]) -> Out:  # type: ignore[valid-type]
         return to_out(await registry.get_row(request.user, reg, row_id))
 
-    @patch("/{row_id:int}", summary=f"Change a {reg.singular.lower()} (send the version you read)")
+    @patch("/{row_id:int}", summary=f"Change a {reg.singular.lower()} (send the version you read)", guards=[may_write])
     async def patch_api(request: Request, row_id: FromPath[int], data: JSONBody[Update]) -> Out:  # type: ignore[valid-type]
         values = as_dict(data)
         version = values.pop("version")
@@ -243,7 +270,8 @@ def api_router(reg: Register) -> Router:
         Reveal = msgspec.defstruct(f"{Out.__name__}Reveal", [("field", str)], forbid_unknown_fields=True)
         Revealed = msgspec.defstruct(f"{Out.__name__}Revealed", [("field", str), ("value", str)])
 
-        @post("/{row_id:int}/reveal", summary="Show a full phone or ID number (logged)", status_code=200)
+        @post("/{row_id:int}/reveal", summary="Show a full phone or ID number (logged)", status_code=200,
+              guards=[_role_guard(permissions.can_view_pii)])
         async def reveal_api(request: Request, row_id: FromPath[int], data: JSONBody[Reveal]) -> Revealed:  # type: ignore[valid-type]
             value = await registry.reveal(request.user, reg, row_id, data.field, ip=client_ip(request))
             return Revealed(field=data.field, value=value)

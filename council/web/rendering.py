@@ -13,6 +13,10 @@ from council.core import i18n
 NAV = (
     # (msgid, path, register key needing read permission or None for everyone signed in)
     ("Home", "/", None),
+    ("Cases", "/cases", "case"),
+    ("Inbox", "/inbox", "case_inbox"),
+    ("My tasks", "/my/tasks", "case_task"),
+    ("Dashboard", "/dashboard", "dashboard"),
     ("Streets", "/streets", "street"),
     ("Communities", "/communities", "community"),
     ("Estates", "/estates", "estate"),
@@ -58,6 +62,8 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     return Template(
         template_name=template,
         status_code=status_code,
+        # Handlers are typed `Any`, whose default media type is JSON: say HTML, or browsers show source.
+        media_type="text/html",
         context={
             "_": _,
             "gettext": _,
