@@ -13,9 +13,13 @@ def mask_phone(phone: str | None) -> str:
     if len(digits) == 11 and digits.isdigit():
         return f"{digits[:3]}****{digits[-4:]}"
     head = digits.split("-")[0] if "-" in digits else digits[:3]
-    if head == digits:
-        head = digits[:3]
-    return f"{head}{'*' * max(len(digits) - len(head) - 4, 1)}{digits[-4:]}"
+    if head == digits or len(digits) - len(head) - 4 < 3:
+        # Too short to keep both ends and still hide something: keep only the last 4.
+        head = ""
+    hidden = len(digits) - len(head) - 4
+    if hidden < 3:
+        return "*" * len(digits)
+    return f"{head}{'*' * hidden}{digits[-4:]}"
 
 
 def mask_id_number(value: str | None) -> str:

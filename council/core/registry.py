@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Awaitable, Callable
 
+from piccolo.columns import Text, Varchar
 from piccolo.table import Table
 
 from council import db
@@ -259,6 +260,16 @@ async def _check_unique(reg: Register, values: dict, exclude_id: int | None) -> 
             raise Conflict(reg.unique_message, field=combo[-1])
 
 
+def _blank_not_null(reg: Register, values: dict) -> dict:
+    """An emptied optional text field is stored as "" where its column is NOT NULL (phone, note …)."""
+    for col in reg.table._meta.columns:
+        name = col._meta.name
+        if name in values and values[name] is None and not col._meta.null:
+            # Text is blanked; other columns (a room's seats, working hours) take their default.
+            values[name] = "" if isinstance(col, (Varchar, Text)) else col.get_default_value()
+    return values
+
+
 def _field_errors(exc: FieldErrors) -> Invalid:
     return Invalid("Please correct the marked fields.", errors=exc.errors)
 
@@ -266,7 +277,7 @@ def _field_errors(exc: FieldErrors) -> Invalid:
 async def create_row(principal: Principal, reg: Register, data: dict[str, Any], ip: str = "") -> int:
     require_write(principal, reg)
     try:
-        values = parse_input(reg.fields, data, partial=False, creating=True)
+        values = _blank_not_null(reg, parse_input(reg.fields, data, partial=False, creating=True))
     except FieldErrors as e:
         raise _field_errors(e) from None
     async with db.write():
@@ -301,7 +312,7 @@ async def update_row(
     except (TypeError, ValueError):
         raise Invalid("The form is missing its version; reload the page.", field="version") from None
     try:
-        values = parse_input(reg.fields, data, partial=True, creating=False)
+        values = _blank_not_null(reg, parse_input(reg.fields, data, partial=True, creating=False))
     except FieldErrors as e:
         raise _field_errors(e) from None
     t = reg.table

@@ -41,8 +41,10 @@ def parse(text: str) -> list[dict]:
         if not (0 <= h1 <= 23 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60) or (h1, m1) >= (h2, m2):
             raise ValueError("A working period must end after it starts.")
         for day in range(first, last + 1):
-            periods.append({"weekday": day, "start": f"{h1:02d}:{m1:02d}", "end": f"{h2:02d}:{m2:02d}"})
-    periods.sort(key=lambda p: (p["weekday"], p["start"]))
+            period = {"weekday": day, "start": f"{h1:02d}:{m1:02d}", "end": f"{h2:02d}:{m2:02d}"}
+            if period not in periods:  # a repeated line adds nothing: keep the stored form canonical
+                periods.append(period)
+    periods.sort(key=lambda p: (p["weekday"], p["start"], p["end"]))
     return periods
 
 
