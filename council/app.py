@@ -32,6 +32,7 @@ def _load_registers() -> None:
     import council.people.registers  # noqa: F401
     import council.places.registers  # noqa: F401
     import council.stations.registers  # noqa: F401
+    import council.cases.registers  # noqa: F401
 
 
 async def _check_migrated(app: Litestar) -> None:

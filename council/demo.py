@@ -115,6 +115,13 @@ async def _load() -> None:
             Room(community=community_id, station=station_id, name="议事厅", capacity=24),
             Room(community=community_id, station=station_id, name="调解室", capacity=8),
         )
+        from council.cases.calendar_store import categories_for
+        from council.cases.tables import StationHoliday
+
+        await categories_for(station_id)
+        # The State Council publishes each year's holiday arrangement in the autumn; the secretary
+        # enters it here. New Year's Day is fixed, so the demo shows one entry of each kind's shape.
+        await StationHoliday.insert(StationHoliday(station=station_id, day=dt.date(2027, 1, 1), kind="holiday", note="元旦"))
 
         grid_id = (await Grid.insert(Grid(community=community_id, name="振兴路第一网格", kind="grid")))[0]["id"]
 

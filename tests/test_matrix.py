@@ -63,6 +63,8 @@ REGISTER_ROLES = {
     "stations": (STAFF, ADMIN),
     "station-estates": (STAFF, ADMIN),
     "rooms": (STAFF, SECRETARIAT),
+    "station-categories": (STAFF, SECRETARIAT),
+    "station-holidays": (STAFF, SECRETARIAT),
 }
 
 # Path (parameters written {}) -> method -> roles; "*" covers every method. A key ending in
@@ -363,6 +365,10 @@ async def elsewhere() -> dict:
         "community": ids["community"], "name": f"别处驿站{tag}", "case_prefix": f"Q{tag}".upper(),
         "reception_weekday": 2, "reception_start": "09:00", "reception_end": "11:00"})
     ids["room"] = await registry.create_row(SYSTEM, reg["rooms"], {"station": ids["station"], "name": "议事厅", "capacity": "12"})
+    ids["station_category"] = await registry.create_row(SYSTEM, reg["station-categories"], {
+        "station": ids["station"], "code": f"pets{tag}", "label": f"宠物{tag}", "limit_days": "3"})
+    ids["station_holiday"] = await registry.create_row(SYSTEM, reg["station-holidays"], {
+        "station": ids["station"], "day": "2027-01-01", "kind": "holiday", "note": f"元旦{tag}"})
     ids["organisation"] = await registry.create_row(SYSTEM, reg["organisations"], {
         "community": ids["community"], "kind": "property_manager", "name": f"别处物业{tag}", "phone": "13900002222"})
     return ids
@@ -370,7 +376,8 @@ async def elsewhere() -> dict:
 
 OTHER_DETAIL = [("units", "unit"), ("estates", "estate"), ("people", "person"), ("buildings", "building"),
                 ("communities", "community"), ("stations", "station"), ("rooms", "room"),
-                ("organisations", "organisation")]
+                ("organisations", "organisation"), ("station-categories", "station_category"),
+                ("station-holidays", "station_holiday")]
 
 
 @pytest.mark.parametrize("username", ["secretary", "gridworker", "mediator"])

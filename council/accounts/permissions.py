@@ -42,6 +42,9 @@ MATRIX: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "station_estate": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin})),
     "grid_building": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
     "room": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
+    # A station's case categories (with time limits) and its holiday calendar: the secretary keeps them.
+    "station_category": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
+    "station_holiday": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
     "register_import": (frozenset({Role.admin, Role.secretary}), frozenset({Role.admin, Role.secretary})),
     "user": (frozenset({Role.admin}), frozenset({Role.admin})),
     "audit": (frozenset({Role.admin, Role.secretary}), frozenset()),

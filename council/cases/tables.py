@@ -39,6 +39,7 @@ class StationHoliday(Table, tablename="station_holiday"):
     day = Date()
     kind = Varchar(length=10, default="holiday")  # holiday / makeup
     note = Varchar(length=60, default="")
+    version = Integer(default=1)
 
 
 class CaseCounter(Table, tablename="case_counter"):

@@ -15,7 +15,7 @@ from council.core import validators
 class Field:
     name: str
     label: str  # msgid
-    kind: str = "text"  # text textarea int decimal area bool choice ref time phone id_number weekday hours
+    kind: str = "text"  # text textarea int decimal area bool choice ref time date phone id_number weekday hours
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()  # (value, msgid)
     ref: str | None = None  # the register a `ref` field points at
@@ -103,6 +103,13 @@ def parse_value(field: Field, raw: Any) -> Any:
             return dt.time.fromisoformat(str(raw).strip())
         except ValueError:
             raise ValueError("Enter a time like 09:00.") from None
+    if kind == "date":
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise ValueError("Enter a date like 2026-10-01.") from None
     if kind == "phone":
         return validators.clean_phone(str(raw))
     if kind == "id_number":
@@ -147,6 +154,6 @@ def python_type(field: Field) -> Any:
     return {
         "text": str, "textarea": str, "phone": str, "id_number": str,
         "int": int, "ref": int, "weekday": int,
-        "decimal": Decimal, "area": Decimal, "bool": bool, "time": dt.time,
+        "decimal": Decimal, "area": Decimal, "bool": bool, "time": dt.time, "date": dt.date,
         "hours": str,
     }.get(field.kind) or Literal[tuple(v for v, _ in field.choices)]  # type: ignore[misc]

@@ -6,6 +6,14 @@ from council.core.fields import WEEKDAYS, Field
 from council.core.registry import Register, register
 from council.stations.tables import Room, Station, StationEstate
 
+async def _seed_categories(principal, station_id: int, values: dict) -> None:
+    # A new station starts with the default category list, so its secretary edits a list
+    # rather than facing an empty one (and a first category added by hand can't suppress the rest).
+    from council.cases.calendar_store import categories_for
+
+    await categories_for(station_id)
+
+
 def _station_check(values: dict) -> dict[str, str]:
     errors = {}
     start, end = values.get("reception_start"), values.get("reception_end")
@@ -30,7 +38,9 @@ STATIONS = register(Register(
     ),
     scope="station", unique_together=(("case_prefix",),), filters=("community",), check=_station_check,
     unique_message="Another station already uses this case number prefix.", nav_group="Stations",
-    related=(("rooms", "station"), ("station-estates", "station")),
+    after_write=_seed_categories,
+    related=(("rooms", "station"), ("station-estates", "station"), ("station-categories", "station"),
+             ("station-holidays", "station")),
 ))
 
 STATION_ESTATES = register(Register(

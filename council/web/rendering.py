@@ -27,6 +27,8 @@ NAV = (
     ("Organisations", "/organisations", "organisation"),
     ("Stations", "/stations", "station"),
     ("Rooms", "/rooms", "room"),
+    ("Case categories", "/station-categories", "station_category"),
+    ("Holiday calendar", "/station-holidays", "station_holiday"),
     ("Import register", "/imports", "register_import"),
     ("Audit log", "/audit", "audit"),
     ("Users", "/users", "user"),
