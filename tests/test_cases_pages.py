@@ -16,7 +16,7 @@ from council.parties.tables import Organisation
 from council.stations.tables import Station
 from litestar.testing import TestClient
 
-from tests.support import login, post_form
+from tests.support import csrf_token, login, post_form
 
 @pytest.fixture
 def as_user(app):
@@ -109,6 +109,42 @@ async def test_intake_registers_a_case_with_audit_and_timeline(as_user):
     assert await AuditEntry.exists().where((AuditEntry.action == "case.create") & (AuditEntry.entity_id == case_id))
     page = c.get(f"/cases/{case_id}", headers=ZH)
     assert page.status_code == 200 and row["number"] in page.text and "立案受理" in page.text
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_intake_keeps_photos_brought_to_reception(as_user, settings):
+    from council.cases.tables import Attachment
+
+    c = as_user("secretary")
+    data = {"kind": "request", "title": "楼道灯坏了", "category": "facilities", "channel": "reception_day",
+            "priority": "normal", "_csrf_token": csrf_token(c)}
+    r = c.post("/cases/new", data=data, files=[("files", ("楼道.png", PNG, "image/png")),
+                                               ("files", ("现场.png", PNG, "image/png"))], follow_redirects=False)
+    case_id = case_id_from(r)
+    rows = await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.id)
+    assert [a["filename"] for a in rows] == ["楼道.png", "现场.png"]
+    assert all((settings.upload_dir / "cases" / a["stored_as"]).read_bytes() == PNG for a in rows)
+    page = c.get(f"/cases/{case_id}", headers=ZH)
+    assert "楼道.png" in page.text
+
+
+async def test_intake_with_a_disguised_file_registers_nothing(as_user, settings):
+    from council.cases.tables import Attachment
+
+    c = as_user("secretary")
+    before_cases, before_files = await Case.count(), await Attachment.count()
+    on_disk = set((settings.upload_dir / "cases").glob("*")) if (settings.upload_dir / "cases").exists() else set()
+    data = {"kind": "request", "title": "楼道灯坏了", "category": "facilities", "channel": "reception_day",
+            "priority": "normal", "_csrf_token": csrf_token(c)}
+    r = c.post("/cases/new", data=data, headers=ZH, follow_redirects=False,
+               files=[("files", ("好照片.png", PNG, "image/png")), ("files", ("photo.jpg", b"#!/bin/sh\nrm -rf /", "image/jpeg"))])
+    assert r.status_code == 422
+    assert "只能上传 JPEG、PNG、WebP、HEIC 格式的照片或 PDF 文件" in r.text
+    assert await Case.count() == before_cases and await Attachment.count() == before_files
+    now_on_disk = set((settings.upload_dir / "cases").glob("*")) if (settings.upload_dir / "cases").exists() else set()
+    assert now_on_disk == on_disk
 
 
 async def test_intake_with_bad_input_re_renders_and_writes_nothing(as_user):

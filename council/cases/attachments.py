@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from council import db
@@ -107,29 +108,56 @@ def _write(folder: Path, content: bytes) -> str:
     return stored_as
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A checked file already written under its random name, waiting for its row."""
+
+    path: Path
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def store(filename: str | None, content: bytes, upload_dir: Path) -> Stored:
+    """Check the file and write it; the caller records it (`record`) or discards it."""
+    name, content_type = check_file(filename, content)
+    folder = _folder(upload_dir)
+    stored_as = _write(folder, content)
+    return Stored(folder / stored_as, name, content_type, len(content), hashlib.sha256(content).hexdigest())
+
+
+def discard(stored: list[Stored]) -> None:
+    for s in stored:
+        s.path.unlink(missing_ok=True)  # no row points at it: do not keep it
+
+
+async def record(principal: Principal, case_id: int, s: Stored, station_id: int, ip: str = "") -> dict:
+    """The row, timeline event and audit entry of a stored file, inside the caller's transaction."""
+    values = dict(case=case_id, filename=s.filename, content_type=s.content_type, size=s.size, sha256=s.sha256,
+                  stored_as=s.path.name, uploaded_by=principal.user_id or None, uploaded_at=now())
+    att_id = (await Attachment.insert(Attachment(**values)))[0]["id"]
+    summary = {"attachment": att_id, "filename": s.filename, "size": s.size, "sha256": s.sha256}
+    await add_event(principal, case_id, "attachment", text=s.filename, data=summary)
+    await audit.record(principal, "case.attachment", entity_type="case", entity_id=case_id,
+                       after={**summary, "content_type": s.content_type}, station_id=station_id, ip=ip)
+    return {"id": att_id, **values}
+
+
 async def add_attachment(principal: Principal, case_id: int, *, filename: str | None, content: bytes,
                          upload_dir: Path, ip: str = "") -> dict:
     """Validate → permission → write (file, then row, event and audit in one transaction)."""
-    name, content_type = check_file(filename, content)
+    check_file(filename, content)
     row = await load_case(principal, case_id)
     if not can_attach(principal, row):
         raise Forbidden()
-    digest = hashlib.sha256(content).hexdigest()
-    folder = _folder(upload_dir)
-    stored_as = _write(folder, content)
+    stored = store(filename, content, upload_dir)
     try:
         async with db.write():
-            values = dict(case=case_id, filename=name, content_type=content_type, size=len(content), sha256=digest,
-                          stored_as=stored_as, uploaded_by=principal.user_id or None, uploaded_at=now())
-            att_id = (await Attachment.insert(Attachment(**values)))[0]["id"]
-            summary = {"attachment": att_id, "filename": name, "size": len(content), "sha256": digest}
-            await add_event(principal, case_id, "attachment", text=name, data=summary)
-            await audit.record(principal, "case.attachment", entity_type="case", entity_id=case_id,
-                               after={**summary, "content_type": content_type}, station_id=row["station"], ip=ip)
+            return await record(principal, case_id, stored, row["station"], ip)
     except BaseException:
-        (folder / stored_as).unlink(missing_ok=True)  # no row points at it: do not keep it
+        discard([stored])
         raise
-    return {"id": att_id, **values}
 
 
 async def list_attachments(case_id: int) -> list[dict]:

@@ -8,14 +8,14 @@ from council import db
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.audit import service as audit
-from council.cases import policy
+from council.cases import attachments, policy
 from council.cases.calendar_store import calendar_for, categories_for, month_key, today
 from council.cases.common import add_event, now
 from council.cases.numbering import next_number
 from council.cases.tables import Case
 from council.cases.vocabulary import CHANNELS, KINDS, PRIORITIES, codes
 from council.cases.workcalendar import due_date
-from council.core.errors import Forbidden, Invalid
+from council.core.errors import DomainError, Forbidden, Invalid
 from council.people.tables import Person
 from council.places.tables import Building, Unit
 from council.stations.tables import Station, StationEstate
@@ -50,8 +50,16 @@ def _id(data: dict, name: str, errors: dict) -> int | None:
         return None
 
 
-async def register_case(principal: Principal, data: dict[str, Any], ip: str = "") -> dict:
-    """Validate → permission → write → audit, in one transaction. Returns {"id", "number"}."""
+MAX_FILES = 10
+
+
+async def register_case(principal: Principal, data: dict[str, Any], ip: str = "",
+                        files: list[tuple[str | None, bytes]] = (), upload_dir=None) -> dict:
+    """Validate → permission → write → audit, in one transaction. Returns {"id", "number"}.
+
+    Photos brought at intake (`files`: (name, content) pairs) are checked before anything is
+    written and recorded in the same transaction, so a refused photo leaves no case behind and a
+    refused case leaves no stray file."""
     allowed = {"station", "kind", "title", "description", "category", "channel", "estate", "building", "unit",
                "reporter", "contact_consent", "priority"}
     errors: dict[str, str] = {k: "Unknown field." for k in data if k not in allowed}
@@ -81,6 +89,13 @@ async def register_case(principal: Principal, data: dict[str, Any], ip: str = ""
         station_id = next(iter(principal.station_ids))
     if station_id is None:
         errors.setdefault("station", "This field is required.")
+    if len(files) > MAX_FILES:
+        errors["files"] = "Attach at most 10 files at once."
+    for name, content in files:
+        try:
+            attachments.check_file(name, content)
+        except DomainError as e:
+            errors.setdefault("files", e.message)
     if errors:
         raise Invalid("Please correct the marked fields.", errors=errors)
 
@@ -93,6 +108,19 @@ async def register_case(principal: Principal, data: dict[str, Any], ip: str = ""
     elif not policy.can_register(principal, station_id, kind):
         raise Forbidden()
 
+    stored = [attachments.store(name, content, upload_dir) for name, content in files]
+    try:
+        return await _write_case(principal, data, ip, kind, title, description, channel, priority, station,
+                                 estate_id, building_id, unit_id, reporter_id, consent, stored)
+    except BaseException:
+        attachments.discard(stored)
+        raise
+
+
+async def _write_case(principal, data, ip, kind, title, description, channel, priority, station,
+                      estate_id, building_id, unit_id, reporter_id, consent, stored) -> dict:
+    station_id = station["id"]
+    errors: dict[str, str] = {}
     async with db.write():
         categories = {c["code"]: c for c in await categories_for(station_id) if c["active"]}
         category = data.get("category") or ""
@@ -143,4 +171,6 @@ async def register_case(principal: Principal, data: dict[str, Any], ip: str = ""
         await audit.record(principal, "case.create", entity_type="case", entity_id=case_id,
                            after={k: v for k, v in values.items() if k not in ("created_at", "updated_at")},
                            station_id=station_id, ip=ip)
+        for s in stored:
+            await attachments.record(principal, case_id, s, station_id, ip)
     return {"id": case_id, "number": number}

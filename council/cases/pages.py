@@ -340,9 +340,15 @@ async def _unit_for(estate: int | None, number: str) -> int | None:
     return row["id"]
 
 
-@post("/cases/new", guards=[signed_in])
+# Ten phone photos of a few MB each; attachments.check_file still limits each file to 10 MB.
+UPLOAD_BODY_LIMIT = 64 * 1024 * 1024
+
+
+@post("/cases/new", guards=[signed_in], request_max_body_size=UPLOAD_BODY_LIMIT)
 async def intake_submit(request: Request) -> Any:
-    form = dict(await request.form())
+    raw_form = await request.form()
+    uploads = [u for u in raw_form.getall("files") if hasattr(u, "read") and u.filename] if "files" in raw_form else []
+    form = {k: v for k, v in raw_form.items() if not hasattr(v, "read")}
     principal: Principal = request.user
     data: dict[str, Any] = {k: form.get(k, "") for k in INTAKE_FIELDS if k in form}
     data["contact_consent"] = form.get("contact_consent") == "1"
@@ -356,7 +362,9 @@ async def intake_submit(request: Request) -> Any:
                     **await _intake_context(request, form))
     try:
         data["unit"] = await _unit_for(_int(form.get("estate")), form.get("unit_number", ""))
-        made = await intake.register_case(principal, data, ip=client_ip(request))
+        files = [(u.filename, await u.read(attachments.MAX_BYTES + 1)) for u in uploads]
+        made = await intake.register_case(principal, data, ip=client_ip(request), files=files,
+                                          upload_dir=request.app.state.settings.upload_dir)
     except (Invalid, Conflict, Forbidden) as e:
         _ = translator(locale_of(request))
         return page(request, "cases/new.html", status_code=e.status, values=form,
@@ -556,7 +564,7 @@ async def case_action(request: Request, case_id: FromPath[int], what: FromPath[s
     return Redirect(target if isinstance(target, str) else f"/cases/{case_id}?done={what}#{what}", status_code=303)
 
 
-@post("/cases/{case_id:int}/files", guards=[signed_in])
+@post("/cases/{case_id:int}/files", guards=[signed_in], request_max_body_size=UPLOAD_BODY_LIMIT)
 async def upload_file(request: Request, case_id: FromPath[int]) -> Any:
     form = await request.form()
     upload = form.get("file")
