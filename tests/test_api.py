@@ -328,3 +328,17 @@ async def test_masked_value_sent_back_does_not_overwrite(client, auth, place):
                      json={"version": 1, "phone": person["phone"]})
     assert r.status_code == 422
     assert (await Person.select(Person.phone).where(Person.id == person["id"]).first())["phone"] == "13912345678"
+
+
+async def test_a_token_records_when_it_was_last_used(client):
+    from council.accounts.tables import ApiToken
+
+    token = await services.create_token(SYSTEM, "secretary", name="last-used")
+    row = await ApiToken.select().where(ApiToken.prefix == token[:12]).first()
+    assert row["last_used_at"] is None
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    first = (await ApiToken.select().where(ApiToken.id == row["id"]).first())["last_used_at"]
+    assert first is not None
+    # A second call minutes later does not rewrite it (no write per request).
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (await ApiToken.select().where(ApiToken.id == row["id"]).first())["last_used_at"] == first

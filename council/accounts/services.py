@@ -185,14 +185,22 @@ async def create_token(actor: Principal, username: str, name: str = "") -> str:
     return token
 
 
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
+
+
 async def token_user(token: str) -> dict | None:
     row = await (
-        ApiToken.select(ApiToken.id, ApiToken.revoked_at, ApiToken.user.all_columns())
+        ApiToken.select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, ApiToken.user.all_columns())
         .where(ApiToken.token_hash == _sha256(token))
         .first()
     )
     if not row or row["revoked_at"] is not None or not row["user.is_active"]:
         return None
+    # "Last used" tells an admin which integrations are alive. Written at most every few minutes,
+    # so a busy integration does not turn every read into a write (SQLite has one writer).
+    now = _now()
+    if row["last_used_at"] is None or now - row["last_used_at"] > TOKEN_TOUCH_EVERY:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
     return {k.removeprefix("user."): v for k, v in row.items() if k.startswith("user.")}
 
 
