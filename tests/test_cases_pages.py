@@ -507,6 +507,39 @@ def test_my_tasks_lists_open_tasks(as_user):
     assert what in c.get("/my/tasks").text
 
 
+async def test_liaison_follows_the_proposals_with_their_organisations_tasks(as_user):
+    c = as_user("secretary")
+    case_id = register(c)
+    other_id = register(c)
+    post_form(c, f"/cases/{case_id}/do/move", {"move": "accept"})
+    post_form(c, f"/cases/{case_id}/do/option", {"title": "方案"})
+    option = re.search(r'name="option" value="(\d+)"', c.get(f"/cases/{case_id}").text).group(1)
+    post_form(c, f"/cases/{case_id}/do/prefer", {"option": option})
+    post_form(c, f"/cases/{case_id}/do/move", {"move": "choose_option"})
+    org = await liaison_org()
+    assert post_form(c, f"/cases/{case_id}/do/task", {"what": "清理门口占道", "organisation": org}).status_code == 303
+    assert post_form(c, f"/cases/{case_id}/do/task", {"what": "物业换门"}).status_code == 303
+    tasks = await Task.select().where(Task.case == case_id).order_by(Task.id)
+    ours, theirs = tasks[0], tasks[1]
+
+    liaison = as_user("liaison")
+    assert "清理门口占道" in liaison.get("/my/tasks").text
+    page = liaison.get(f"/cases/{case_id}", headers=ZH)
+    assert page.status_code == 200
+    # The progress form appears for their own task only.
+    assert f'name="task" value="{ours["id"]}"' in page.text and f'name="task" value="{theirs["id"]}"' not in page.text
+    r = post_form(liaison, f"/cases/{case_id}/do/task_status",
+                  {"task": ours["id"], "task_version": ours["version"], "status": "done", "evidence": "已清理"})
+    assert r.status_code == 303
+    assert (await Task.select().where(Task.id == ours["id"]).first())["status"] == "done"
+    r = post_form(liaison, f"/cases/{case_id}/do/task_status",
+                  {"task": theirs["id"], "task_version": theirs["version"], "status": "done"})
+    assert r.status_code == 403
+    assert (await Task.select().where(Task.id == theirs["id"]).first())["status"] == theirs["status"]
+    # A proposal without their tasks stays closed to them.
+    assert liaison.get(f"/cases/{other_id}").status_code == 403
+
+
 # ---------------------------------------------------------------- the chart, pure
 
 def test_chart_escapes_labels_and_scales_bars():

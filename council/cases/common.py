@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases import policy
@@ -26,7 +28,12 @@ async def load_case(principal: Principal, case_id: int) -> dict:
     row = await Case.select().where(Case.id == case_id).first()
     if row is None:
         raise NotFound()
-    if not policy.can_view(principal, view_of(row)):
+    view = view_of(row)
+    if principal.role == Role.department_liaison and not policy.can_view(principal, view):
+        # A liaison may follow a proposal through its tasks: looked up only when needed.
+        orgs = await Task.select(Task.organisation).where(Task.case == case_id)
+        view = replace(view, task_organisations=frozenset(r["organisation"] for r in orgs if r["organisation"]))
+    if not policy.can_view(principal, view):
         raise Forbidden("This belongs to a station you do not serve.")
     return row
 

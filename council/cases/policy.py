@@ -20,6 +20,8 @@ class CaseView:
     kind: str
     reporter: int | None
     organisation: int | None
+    # Organisations with a task in the proposal's action plan: their liaisons follow the case.
+    task_organisations: frozenset[int] = frozenset()
 
 
 def _at_station(p, case: CaseView) -> bool:
@@ -30,7 +32,8 @@ def can_view(p, case: CaseView) -> bool:
     if p.role in STAFF:
         return _at_station(p, case)
     if p.role == Role.department_liaison:
-        return case.organisation is not None and case.organisation == p.organisation_id
+        return p.organisation_id is not None and (
+            case.organisation == p.organisation_id or p.organisation_id in case.task_organisations)
     if p.role == Role.resident:
         # Their own concerns, and the proposals of their community (they discuss and vote on them).
         return (case.reporter is not None and case.reporter == p.person_id) or (
@@ -63,6 +66,13 @@ def can_handle(p, case: CaseView) -> bool:
     if p.role == Role.department_liaison:
         return case.organisation is not None and case.organisation == p.organisation_id
     return can_steer(p, case)
+
+
+def can_update_task(p, case: CaseView, task_organisation: int | None) -> bool:
+    """Report progress on one task: staff of the station, or the liaison of the organisation it is assigned to."""
+    if p.role == Role.department_liaison:
+        return task_organisation is not None and task_organisation == p.organisation_id
+    return can_follow_up(p, case) or can_handle(p, case)
 
 
 def can_give_opinion(p, case: CaseView) -> bool:

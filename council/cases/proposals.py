@@ -128,8 +128,9 @@ async def update_task(principal: Principal, case_id: int, task_id: int, *, statu
         raise Invalid("Please correct the marked fields.", errors={"status": "Choose one of the listed options."})
     async with db.write():
         row = await load_case(principal, case_id)
-        require(policy.can_follow_up(principal, view_of(row)) or policy.can_handle(principal, view_of(row)))
         task = await Task.select().where((Task.id == task_id) & (Task.case == case_id)).first()
+        require(policy.can_update_task(principal, view_of(row), task["organisation"] if task else None)
+                or policy.can_follow_up(principal, view_of(row)))
         if task is None:
             raise Invalid("Please correct the marked fields.", errors={"task": "Choose one of the listed options."})
         expected = task["version"] if version is None else int(version)
