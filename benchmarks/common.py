@@ -79,10 +79,12 @@ async def scratch_database(engine_name: str):
 
 
 def engines() -> list[str]:
+    """SQLite, and PostgreSQL when COUNCIL_BENCH_PG_DSN is set; COUNCIL_BENCH_ENGINES=postgres narrows it."""
     chosen = ["sqlite"]
     if os.environ.get("COUNCIL_BENCH_PG_DSN"):
         chosen.append("postgres")
-    return chosen
+    only = os.environ.get("COUNCIL_BENCH_ENGINES")
+    return [e for e in chosen if not only or e in only.split(",")]
 
 
 def run(main) -> None:

@@ -135,6 +135,21 @@ def is_unique_violation(exc: BaseException) -> bool:
 
 
 def contains(column, term: str):
-    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and has no ILIKE)."""
+    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and has no ILIKE).
+
+    On PostgreSQL, ILIKE costs about five times LIKE on a scan, and most searches here are
+    Chinese words, which have no case: those use LIKE. Terms with letters use ILIKE, which the
+    trigram indexes (migration 0008) answer without a scan."""
     pattern = f"%{term}%"
-    return column.like(pattern) if is_sqlite() else column.ilike(pattern)
+    if is_sqlite():
+        return column.like(pattern)
+    if term.lower() == term.upper():
+        if len(term) < 3:
+            # Too short for a trigram: the planner would walk the whole trigram index, slower
+            # than reading the table. strpos is never answered from that index.
+            from piccolo.columns.combination import WhereRaw
+
+            meta = column._meta
+            return WhereRaw(f'strpos("{meta.table._meta.tablename}"."{meta.db_column_name}", {{}}) > 0', term)
+        return column.like(pattern)
+    return column.ilike(pattern)

@@ -135,3 +135,16 @@ async def test_lists_are_scoped_and_dashboard_counts():
     assert len(d.months) == 12
     with pytest.raises(Forbidden):
         await dashboard(liaison, await station_id())
+
+
+async def test_search_finds_chinese_words_of_any_length_and_numbers_in_any_case():
+    # Each search form takes a different path on PostgreSQL (strpos, LIKE, ILIKE with trigrams).
+    from council.cases.queries import CaseFilter, list_cases
+
+    sec = await principal("secretary")
+    made = await new_case(title="楼顶水箱漏水严重", description="50%的住户停水")
+    for term in ("漏", "漏水", "水箱漏水", made["number"].lower(), made["number"], "50%的"):
+        rows, total = await list_cases(sec, CaseFilter(q=term))
+        assert made["id"] in [r["id"] for r in rows], term
+    rows, _ = await list_cases(sec, CaseFilter(q="水箱不漏"))
+    assert made["id"] not in [r["id"] for r in rows]
