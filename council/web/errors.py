@@ -47,8 +47,11 @@ def problem(request: Request, status: int, detail: str, code: str, errors: dict 
 
 def error_page(request: Request, status: int, detail: str, errors: dict | None = None) -> Response:
     _ = translator(locale_of(request))
+    # People read "截止日期", not "due_date": a field's name as a msgid ("Due date") is its label
+    # in most catalogues; a name with no translation is shown as that English label.
+    labelled = {_(k.replace("_", " ").strip().capitalize()): v for k, v in (errors or {}).items()}
     return page(request, "error.html", status_code=status, status=status,
-                title=_(TITLES.get(status, "Error")), detail=detail, errors=errors or {})
+                title=_(TITLES.get(status, "Error")), detail=detail, errors=labelled)
 
 
 def handle_domain(request: Request, exc: DomainError) -> Response:
