@@ -9,120 +9,36 @@ browser: it launches /usr/bin/chromium. COUNCIL_SHOTS=/some/dir keeps a screensh
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from council.web.rendering import translator
+from tests.browser import PHONE, browser, live_server, phone, shot, submit, zh  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-SHOTS = os.environ.get("COUNCIL_SHOTS")
-zh = translator("zh_CN")
 
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (scripts/install.sh installs it)", allow_module_level=True)
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def cases_server(database):
-    """The app on a free 127.0.0.1 port, until the module's tests are done."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "council.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("the app did not start:\n" + proc.stdout.read().decode(errors="replace"))
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the app did not answer /healthz within 30 s") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def phone(cases_server):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport=PHONE, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"cases-{name}.png"), full_page=True)
-
-
-def submit(page, form_selector: str) -> None:
-    """Press the form's button and wait for the page it leads to."""
-    with page.expect_navigation():
-        page.locator(f"{form_selector} button[type=submit], {form_selector} button:not([type])").first.click()
-
-
-def test_gate_concern_reaches_decide(phone, cases_server):
+def test_gate_concern_reaches_decide(phone, live_server):
     page = phone
-    page.goto(f"{cases_server}/login")
+    page.goto(f"{live_server}/login")
     page.get_by_label(zh("Username")).fill("secretary")
     page.get_by_label(zh("Password")).fill("council-demo")
     page.get_by_role("button", name=zh("Sign in")).click()
-    page.wait_for_url(f"{cases_server}/")
+    page.wait_for_url(f"{live_server}/")
 
     # Reception day: register the concern.
-    page.goto(f"{cases_server}/cases/new")
+    page.goto(f"{live_server}/cases/new")
     page.select_option("#f-kind", "proposal")
     page.fill("#f-title", "1 米宽的自行车门太窄")
     page.fill("#f-description", "老人推自行车进出，多次摔倒。")
     page.select_option("#f-category", "facilities")
     page.select_option("#f-channel", "reception_day")
     page.select_option("#f-estate", label="中南悦园")
-    shot(page, "1-intake")
+    shot(page, "cases-1-intake")
     with page.expect_navigation():
         page.locator("#intake").get_by_role("button", name=zh("Register a concern")).click()
     assert "/cases/" in page.url
     badge = page.locator("#case-state")
     assert badge.get_attribute("data-state") == "propose"
-    shot(page, "2-propose")
+    shot(page, "cases-2-propose")
 
     # Accept it for consultation; record opinions of a resident and of the property company.
     submit(page, "#move-accept")
@@ -138,7 +54,7 @@ def test_gate_concern_reaches_decide(phone, cases_server):
     page.fill("#opt-title", "自行车门拓宽 1 米")
     submit(page, "#opinion-section form[action$='/do/option']")
     submit(page, "#opinion-section form[action$='/do/prefer']")
-    shot(page, "3-discuss")
+    shot(page, "cases-3-discuss")
     submit(page, "#move-choose_option")
     assert badge.get_attribute("data-state") == "act"
 
@@ -161,31 +77,31 @@ def test_gate_concern_reaches_decide(phone, cases_server):
     page.fill("#fs-amount", "3200")
     submit(page, "#fund-section form[action$='/do/funding']")
     assert "¥0.00" in page.locator("#coverage").inner_text()  # no shortfall
-    shot(page, "4-fund")
+    shot(page, "cases-4-fund")
     submit(page, "#move-decide_funding")
 
     assert badge.get_attribute("data-state") == "decide"
     assert badge.inner_text() == zh("Decide (民事民决)")
     assert page.locator("#vote-section").get_by_text(zh("Waiting for the residents' vote.")).is_visible()
-    shot(page, "5-decide")
+    shot(page, "cases-5-decide")
     # Nothing on the phone screen is wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_list_and_dashboard_fit_a_phone(phone, cases_server):
+def test_list_and_dashboard_fit_a_phone(phone, live_server):
     page = phone  # signed in by the scenario above (same browser context)
     if "/login" in page.url or not page.context.cookies():
-        page.goto(f"{cases_server}/login")
+        page.goto(f"{live_server}/login")
         page.get_by_label(zh("Username")).fill("secretary")
         page.get_by_label(zh("Password")).fill("council-demo")
         page.get_by_role("button", name=zh("Sign in")).click()
-        page.wait_for_url(f"{cases_server}/")
-    page.goto(f"{cases_server}/cases")
+        page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/cases")
     assert page.get_by_text("1 米宽的自行车门太窄").first.is_visible()
-    shot(page, "6-list")
+    shot(page, "cases-6-list")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.goto(f"{cases_server}/dashboard")
+    page.goto(f"{live_server}/dashboard")
     assert page.locator("svg.chart").is_visible()
     assert page.get_by_text(zh("Satisfaction rate = (satisfied + basically satisfied) / all ratings")).first.is_visible()
-    shot(page, "7-dashboard")
+    shot(page, "cases-7-dashboard")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
