@@ -1,0 +1,191 @@
+"""Reading votes: the station's list, a vote with its live progress, the voters and who has voted,
+a resident's open votes, and the de-identified public notice."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from piccolo.query.functions.aggregate import Count
+
+from council.accounts.permissions import Role
+from council.accounts.principal import Principal
+from council.core.errors import Forbidden, NotFound
+from council.people.tables import Person
+from council.places.tables import Estate
+from council.stations.tables import Station
+from council.votes import policy
+from council.votes.common import as_json, area_text, current_tally, get_vote, load_vote, options_of, secret_key
+from council.votes.tables import Vote, VoteBallot, VoteVoter
+from council.votes.tally import frac, percent
+
+
+def fmt_area(value: str | Fraction) -> str:
+    """"12345/1" → "12345.00" m², exactly (areas are in hundredths)."""
+    from decimal import Decimal
+
+    f = Fraction(value)
+    return f"{Decimal(f.numerator) / Decimal(f.denominator):.2f}"
+
+
+async def list_votes(principal: Principal, *, state: str = "", limit: int = 200) -> list[dict]:
+    if principal.role not in policy.STAFF:
+        raise Forbidden()
+    query = Vote.select(Vote.id, Vote.station, Vote.title, Vote.state, Vote.rule_set, Vote.secret, Vote.case,
+                        Vote.opens_at, Vote.closes_at, Vote.closed_at, Vote.passed, Vote.created_at)
+    where = Vote.id > 0
+    if not principal.is_admin:
+        where = where & Vote.station.is_in(list(principal.station_ids) or [-1])
+    if state:
+        where = where & (Vote.state == state)
+    rows = await query.where(where).order_by(Vote.id, ascending=False).limit(limit)
+    counts = {}
+    if rows:
+        ids = [r["id"] for r in rows]
+        for r in await VoteBallot.select(VoteBallot.vote, Count(VoteBallot.id, alias="n")).where(
+                VoteBallot.vote.is_in(ids)).group_by(VoteBallot.vote):
+            counts[r["vote"]] = r["n"]
+        for r in await VoteVoter.select(VoteVoter.vote, Count(VoteVoter.id, alias="n")).where(
+                VoteVoter.vote.is_in(ids)).group_by(VoteVoter.vote):
+            counts[("voters", r["vote"])] = r["n"]
+    for r in rows:
+        r["ballots"] = counts.get(r["id"], 0)
+        r["voters"] = counts.get(("voters", r["id"]), 0)
+    return rows
+
+
+def progress_of(row: dict, result: dict) -> dict:
+    """Turnout so far, and (open ballots only) the running tally. For a secret vote staff see only
+    turnout while it is open: running totals beside a list of who just voted would betray choices."""
+    e, v = result["electorate"], result["voted"]
+    heads = Fraction(v["heads"], e["heads"]) if e["heads"] else Fraction(0)
+    area = Fraction(v["area"]) / Fraction(e["area"]) if Fraction(e["area"]) else Fraction(0)
+    out = {"electorate_heads": e["heads"], "electorate_area": fmt_area(e["area"]),
+           "voted_heads": v["heads"], "voted_area": fmt_area(v["area"]),
+           "heads_ratio": frac(heads), "area_ratio": frac(area), "heads_pct": percent(heads), "area_pct": percent(area)}
+    out["tally_visible"] = not (row["secret"] and row["state"] == "open")
+    return out
+
+
+async def vote_detail(principal: Principal, vote_id: int) -> dict:
+    row = await load_vote(principal, vote_id)
+    station = await Station.select(Station.name).where(Station.id == row["station"]).first()
+    estate = await Estate.select(Estate.name).where(Estate.id == row["scope_estate"]).first() if row["scope_estate"] else None
+    d = dict(row)
+    d["station_name"] = station["name"] if station else ""
+    d["estate_name"] = estate["name"] if estate else ""
+    d["options_list"] = as_json(row["options"])
+    d["scope_buildings"] = as_json(row["scope_buildings"]) or []
+    d["rule_params"] = as_json(row["rule_params"]) or {}
+    d["result"] = as_json(row["result"])
+    d["progress"] = None
+    d["live"] = None
+    if row["state"] != "draft":
+        live = d["result"] if row["state"] == "closed" else await current_tally(row)
+        d["progress"] = progress_of(row, live)
+        if d["progress"]["tally_visible"]:
+            d["live"] = live
+    return d
+
+
+async def voters_of(principal: Principal, vote_id: int, *, q: str = "", limit: int = 2000) -> list[dict]:
+    """The frozen electorate with who has voted (and, for open ballots, what and how). Staff only;
+    names for staff, never phones."""
+    row = await load_vote(principal, vote_id)
+    voters = await VoteVoter.select(VoteVoter.id, VoteVoter.voter_key, VoteVoter.kind, VoteVoter.person,
+                                    VoteVoter.unit_numbers, VoteVoter.area_centi).where(
+        VoteVoter.vote == vote_id).order_by(VoteVoter.unit_numbers).limit(limit)
+    q = q.strip()
+    if q:
+        voters = [v for v in voters if q in v["unit_numbers"]]
+    ballots = {b["voter"]: b for b in await VoteBallot.select().where(VoteBallot.vote == vote_id)}
+    people = {}
+    ids = [v["person"] for v in voters if v["person"]]
+    for chunk in range(0, len(ids), 900):
+        for p in await Person.select(Person.id, Person.name).where(Person.id.is_in(ids[chunk:chunk + 900])):
+            people[p["id"]] = p["name"]
+    out = []
+    for v in voters:
+        b = ballots.get(v["id"])
+        out.append({**v, "area": area_text(v["area_centi"]), "name": people.get(v["person"], ""),
+                    "ballot": b and {"id": b["id"], "choice": None if row["secret"] else b["choice"],
+                                     "channel": b["channel"], "form_ref": b["form_ref"], "proxy_name": b["proxy_name"],
+                                     "proxy_authorisation": b["proxy_authorisation"], "cast_at": b["cast_at"],
+                                     "version": b["version"]}})
+    return out
+
+
+async def open_votes_for_resident(principal: Principal) -> list[dict]:
+    """The open votes where this resident is a voter (their units, or their representative seat)."""
+    if principal.role != Role.resident or not principal.person_id:
+        return []
+    mine = await VoteVoter.select(VoteVoter.vote, VoteVoter.id, VoteVoter.unit_numbers).where(
+        VoteVoter.person == principal.person_id)
+    if not mine:
+        return []
+    by_vote = {m["vote"]: m for m in mine}
+    rows = await Vote.select(Vote.id, Vote.title, Vote.question, Vote.closes_at, Vote.state, Vote.community).where(
+        Vote.id.is_in(list(by_vote)) & (Vote.state == "open")).order_by(Vote.id, ascending=False)
+    cast = {b["voter"] for b in await VoteBallot.select(VoteBallot.voter).where(
+        VoteBallot.voter.is_in([m["id"] for m in mine]))}
+    return [{**r, "units": by_vote[r["id"]]["unit_numbers"], "voted": by_vote[r["id"]]["id"] in cast}
+            for r in rows if r["community"] in principal.community_ids]
+
+
+async def notice_data(vote_id: int) -> dict:
+    """The public notice (公示) of a closed vote: plain data (picklable for the PDF), de-identified —
+    unit numbers at most, never names or phones. Open ballots list each unit's choice; secret
+    ballots only the totals."""
+    row = await get_vote(vote_id)
+    if row["state"] != "closed":
+        raise NotFound()
+    station = await Station.select(Station.name, Station.address).where(Station.id == row["station"]).first()
+    estate = await Estate.select(Estate.name).where(Estate.id == row["scope_estate"]).first() if row["scope_estate"] else None
+    result = as_json(row["result"])
+    units = []
+    if not row["secret"] and row["rule_set"] != "representatives":
+        labels = {o.code: o.label for o in options_of(row)}
+        labels["spoiled"] = "Spoiled"
+        voters = {v["id"]: v["unit_numbers"] for v in await VoteVoter.select(VoteVoter.id, VoteVoter.unit_numbers).where(
+            VoteVoter.vote == vote_id)}
+        for b in await VoteBallot.select(VoteBallot.voter, VoteBallot.choice, VoteBallot.channel).where(
+                VoteBallot.vote == vote_id):
+            units.append({"units": voters.get(b["voter"], ""), "choice": labels.get(b["choice"], b["choice"]),
+                          "channel": b["channel"]})
+        units.sort(key=lambda u: u["units"])
+    return {
+        "id": row["id"], "title": row["title"], "question": row["question"], "rule_set": row["rule_set"],
+        "secret": bool(row["secret"]), "station_name": station["name"] if station else "",
+        "station_address": station["address"] if station else "", "estate_name": estate["name"] if estate else "",
+        "opened_at": row["opened_at"], "closed_at": row["closed_at"], "notice_days": row["notice_days"],
+        "notice_until": row["notice_until"], "result": result, "units": units, "passed": bool(row["passed"]),
+    }
+
+
+async def letters_data(principal: Principal, vote_id: int, base_url: str, voter_id: int | None = None) -> dict:
+    """Everything a voting letter (表决票) shows, per voter: the question, the options, the link.
+    Only the secretariat prints them: each carries a live voting link."""
+    from council.votes import tokens
+
+    row = await load_vote(principal, vote_id, policy.can_manage)
+    if row["state"] != "open":
+        from council.core.errors import Conflict
+
+        raise Conflict("Voting letters are printed while the vote is open.")
+    query = VoteVoter.select(VoteVoter.id, VoteVoter.voter_key, VoteVoter.unit_numbers, VoteVoter.area_centi,
+                             VoteVoter.token_salt, VoteVoter.kind).where(VoteVoter.vote == vote_id)
+    if voter_id is not None:
+        query = query.where(VoteVoter.id == voter_id)
+    voters = await query.order_by(VoteVoter.unit_numbers)
+    if voter_id is not None and not voters:
+        raise NotFound()
+    station = await Station.select(Station.name, Station.address).where(Station.id == row["station"]).first()
+    secret = secret_key()
+    letters = []
+    for v in voters:
+        token = tokens.make_token(secret, vote_id, v["voter_key"], v["token_salt"])
+        letters.append({"voter": v["id"], "form_ref": f"V{vote_id}-{v['id']}", "units": v["unit_numbers"],
+                        "kind": v["kind"], "area": area_text(v["area_centi"]), "link": f"{base_url.rstrip('/')}/v/{token}"})
+    return {"id": row["id"], "title": row["title"], "question": row["question"], "options": as_json(row["options"]),
+            "secret": bool(row["secret"]), "closes_at": row["closes_at"], "rule_set": row["rule_set"],
+            "station_name": station["name"] if station else "", "station_address": station["address"] if station else "",
+            "letters": letters}
