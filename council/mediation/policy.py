@@ -1,0 +1,18 @@
+"""Who may work on dispute files. Pure: from the role and the principal's stations.
+
+Mediation files hold what parties said in confidence and their identity papers: only the
+mediators, the secretariat and admins open them — not grid workers, liaisons or residents."""
+
+from __future__ import annotations
+
+from council.accounts.permissions import Role
+
+MEDIATION_ROLES = frozenset({Role.admin, Role.secretary, Role.mediator})
+
+
+def can_use(p) -> bool:
+    return p is not None and p.role in MEDIATION_ROLES
+
+
+def can_work_on(p, station_id: int) -> bool:
+    return can_use(p) and (p.role == Role.admin or station_id in p.station_ids)
