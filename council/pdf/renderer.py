@@ -39,14 +39,27 @@ def _executor() -> ProcessPoolExecutor:
         import multiprocessing
 
         # "spawn": a forked child would inherit the event loop and open database sockets.
-        _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_lower_priority)
     return _pool
 
 
-def shutdown() -> None:
+def _lower_priority() -> None:
+    """Workers run at a lower CPU priority: on a small machine (2 CPUs here) the PDF workers would
+    otherwise take every core and the server's light pages would queue behind them. Rendering only
+    gets slower when something else wants the CPU."""
+    try:
+        os.nice(10)
+    except OSError:  # pragma: no cover - not permitted: render at normal priority
+        pass
+
+
+def shutdown(wait: bool = False) -> None:
+    """Stop the workers. wait=True for short-lived commands (`council demo`): the spawned workers
+    are only told to exit once joined, and would otherwise outlive the command."""
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool.shutdown(wait=wait, cancel_futures=True)
         _pool = None
 
 
