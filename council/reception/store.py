@@ -1,0 +1,118 @@
+"""Reading a station's reception schedule, settings and roster from the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from council.accounts.principal import Principal
+from council.cases.calendar_store import today
+from council.cases.tables import StationHoliday
+from council.core.errors import Forbidden, NotFound
+from council.reception import policy, roster, schedule
+from council.reception.tables import ReceptionException, ReceptionSetting, RosterMember, RosterSwap
+from council.stations.tables import Room, Station
+
+
+async def station_row(station_id: int | None) -> dict:
+    row = await Station.select().where(Station.id == (station_id or -1)).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def desk_station(principal: Principal, station_id: int | None, *, manage: bool = False) -> dict:
+    """The station the principal works at: the one asked for (checked), else their first."""
+    if station_id is None:
+        ids = sorted(principal.station_ids)
+        if ids:
+            station_id = ids[0]
+        elif principal.is_admin:
+            first = await Station.select(Station.id).order_by(Station.id).first()
+            station_id = first["id"] if first else None
+    if station_id is None:
+        raise Forbidden("You are not assigned to a station.")
+    row = await station_row(station_id)
+    allowed = policy.can_manage(principal, station_id) if manage else policy.can_work_desk(principal, station_id)
+    if not allowed:
+        if principal.sees_station(station_id):
+            raise Forbidden()
+        raise Forbidden("This belongs to a station you do not serve.")
+    return row
+
+
+async def stations_for(principal: Principal) -> list[dict]:
+    query = Station.select(Station.id, Station.name, Station.community).order_by(Station.id)
+    if not principal.is_admin:
+        query = query.where(Station.id.is_in(list(principal.station_ids) or [-1]))
+    return await query
+
+
+async def exceptions_for(station_id: int) -> list[schedule.ReceptionException]:
+    rows = await ReceptionException.select().where(ReceptionException.station == station_id)
+    return [schedule.ReceptionException(r["day"], r["kind"], r["moved_to"], r["start_time"], r["end_time"], r["note"])
+            for r in rows]
+
+
+async def holidays_for(station_id: int) -> list[dt.date]:
+    rows = await StationHoliday.select(StationHoliday.day).where(
+        (StationHoliday.station == station_id) & (StationHoliday.kind == "holiday"))
+    return [r["day"] for r in rows]
+
+
+async def occurrences(station: dict, first: dt.date, last: dt.date) -> list[schedule.Occurrence]:
+    if station["reception_start"] is None or station["reception_end"] is None:
+        return []
+    return schedule.occurrences(station["reception_weekday"], station["reception_start"], station["reception_end"],
+                                first, last, await exceptions_for(station["id"]), await holidays_for(station["id"]))
+
+
+async def occurrence_on(station: dict, day: dt.date) -> schedule.Occurrence | None:
+    found = await occurrences(station, day, day)
+    return found[0] if found else None
+
+
+async def next_occurrence(station: dict, after: dt.date | None = None) -> schedule.Occurrence | None:
+    after = after or today()
+    found = await occurrences(station, after, after + dt.timedelta(days=120))
+    return found[0] if found else None
+
+
+async def setting_for(station_id: int) -> dict:
+    """The station's reception settings; defaults (first room, rotation from this week) if unset."""
+    row = await ReceptionSetting.select().where(ReceptionSetting.station == station_id).first()
+    if row is None:
+        row = {"id": None, "station": station_id, "room": None, "roster_anchor": roster.monday(today()),
+               "per_week": 1, "version": 0}
+    return row
+
+
+async def reception_room(station_id: int, setting: dict | None = None) -> int | None:
+    """The room reception uses: the one set, else the station's first room."""
+    setting = setting or await setting_for(station_id)
+    if setting["room"]:
+        return setting["room"]
+    first = await Room.select(Room.id).where(Room.station == station_id).order_by(Room.id).first()
+    return first["id"] if first else None
+
+
+async def members_for(station_id: int, *, active_only: bool = True) -> list[dict]:
+    query = RosterMember.select().where(RosterMember.station == station_id)
+    if active_only:
+        query = query.where(RosterMember.active == True)  # noqa: E712
+    return await query.order_by(RosterMember.position, RosterMember.id)
+
+
+async def approved_swaps(station_id: int) -> list[roster.Swap]:
+    rows = await RosterSwap.select().where((RosterSwap.station == station_id) & (RosterSwap.status == "approved")).order_by(
+        RosterSwap.decided_at, RosterSwap.id)
+    return [roster.Swap(r["week"], r["out_member"], r["in_member"], r["return_week"]) for r in rows]
+
+
+async def duty_weeks(station_id: int, first: dt.date, count: int) -> list[tuple[dt.date, list[dict]]]:
+    """Who is on duty each week from `first`: [(monday, [member rows])]."""
+    setting = await setting_for(station_id)
+    members = await members_for(station_id)
+    by_id = {m["id"]: m for m in members}
+    plan = roster.weeks(first, count, [m["id"] for m in members], setting["roster_anchor"], setting["per_week"],
+                        await approved_swaps(station_id))
+    return [(week, [by_id[i] for i in ids if i in by_id]) for week, ids in plan]

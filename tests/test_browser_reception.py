@@ -1,0 +1,78 @@
+"""The reception desk in Debian's chromium on a phone-sized screen: the secretary logs three
+visitors — one answered on the spot, one new request dispatched to the property company, one new
+dispute handed to a mediator — and downloads the day's report PDF (Chinese text, masked phones).
+COUNCIL_SHOTS=/some/dir keeps a screenshot of each step."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import pytest
+
+from tests.browser import browser, live_server, phone, shot, sign_in, zh  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def _log(page, *, name: str, topic: str, category: str, outcome: str, fill) -> None:
+    page.fill("#v-new-name", name) if page.locator("#v-new-name").is_visible() else (
+        page.locator("summary", has_text=zh("New visitor (quick add)")).click(), page.fill("#v-new-name", name))
+    page.fill("#v-topic", topic)
+    page.select_option("#v-category", category)
+    page.check(f"#v-o-{outcome}")
+    fill()
+    with page.expect_navigation():
+        page.click("#log-submit")
+    assert page.locator("#done-note").is_visible(), page.content()[:2000]
+
+
+def test_desk_logs_three_visitors_and_prints_the_report(phone, live_server):
+    page = phone
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/reception")
+    assert page.locator("h1").inner_text() == zh("Reception desk")
+    shot(page, "reception-1-desk")
+
+    # 1. answered on the spot: the visitor found by name
+    page.fill("#v-q", "刘桂兰")
+    page.wait_for_selector("#found input[name=person]")
+    page.locator("#found input[name=person]").first.check()
+    page.fill("#v-topic", "咨询高龄津贴")
+    page.select_option("#v-category", "elderly_children")
+    page.check("#v-o-answered")
+    page.fill("#v-answer", "年满80周岁可到社区申请高龄津贴。")
+    with page.expect_navigation():
+        page.click("#log-submit")
+    assert page.locator("#done-note").is_visible()
+    shot(page, "reception-2-answered")
+
+    # 2. a new request dispatched to the property company
+    def dispatch():
+        page.select_option("#v-kind", "request")
+        page.select_option("#v-org", label="悦园物业服务有限公司")
+
+    _log(page, name="浏览器访客甲", topic="地下车库积水", category="property", outcome="case", fill=dispatch)
+
+    # 3. a new dispute handed to the mediator
+    def handover():
+        page.select_option("#v-kind", "dispute")
+        page.select_option("#v-mediator", label="陈淑芬（调解员）")
+
+    _log(page, name="浏览器访客乙", topic="楼上漏水纠纷", category="neighbours", outcome="case", fill=handover)
+    shot(page, "reception-3-queue")
+    queue = page.locator("#queue").inner_text()
+    assert "咨询高龄津贴" in queue and "地下车库积水" in queue and "楼上漏水纠纷" in queue
+
+    # the day's report, then its PDF
+    page.click("#report-link")
+    page.wait_for_url(re.compile(r".*/reception/report.*"))
+    shot(page, "reception-4-report")
+    with page.expect_download() as info:
+        page.click("#report-pdf")
+    content = open(info.value.path(), "rb").read()
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(content)).pages)
+    assert "书记接待日工作报表" in text and "地下车库积水" in text and "楼上漏水纠纷" in text
+    assert not re.search(r"1[3-9]\d{9}", text)

@@ -1,0 +1,288 @@
+"""The reception desk over HTTP: each way a visit ends, the wrong role and station (403, nothing
+changed), two people calling the same number at once, grid-group intake, roster, the day's
+report PDF (Chinese text, masked phones) and the API twins."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from io import BytesIO
+
+import pytest
+
+from council.accounts.principal import Principal
+from council.cases.tables import Case, CaseEvent
+from council.reception.tables import RosterSwap, Visit
+from tests.support import post_form
+
+
+def _station_id(client) -> int:
+    html = client.get("/reception").text
+    return int(re.search(r'name="station" value="(\d+)"', html).group(1))
+
+
+async def _count() -> int:
+    return await Visit.count()
+
+
+async def _last_visit() -> dict:
+    return await Visit.select().order_by(Visit.id, ascending=False).first()
+
+
+async def _case(case_id: int) -> dict:
+    return await Case.select().where(Case.id == case_id).first()
+
+
+async def test_desk_logs_each_outcome(as_user):
+    c = as_user("secretary")
+    sid = _station_id(c)
+    assert "中文" in c.get("/reception").text or "English" in c.get("/reception").text
+
+    # answered on the spot, visitor found by the last four digits of a phone
+    found = c.get(f"/reception/visitors?station={sid}&q=刘桂兰").text
+    pid = int(re.search(r'name="person" value="(\d+)"', found).group(1))
+    assert re.search(r"1\d\d\*\*\*\*\d{4}", found)  # masked
+    r = post_form(c, "/reception/visits", {"station": sid, "person": pid, "topic": "咨询养老补贴", "category": "elderly_children",
+                                           "outcome": "answered", "answer": "年满80周岁可申请高龄津贴。"})
+    assert r.status_code == 303, r.text
+    v = await _last_visit()
+    assert (v["status"], v["outcome"], v["answer"], v["person"]) == ("done", "answered", "年满80周岁可申请高龄津贴。", pid)
+
+    # a new request, dispatched at once
+    orgs = (await __import__("council.parties.tables", fromlist=["Organisation"]).Organisation.select().where(
+        __import__("council.parties.tables", fromlist=["Organisation"]).Organisation.kind == "property_manager"))
+    r = post_form(c, "/reception/visits", {"station": sid, "new_name": "测试访客", "topic": "车库积水", "category": "property",
+                                           "outcome": "case", "case_kind": "request", "organisation": orgs[0]["id"]})
+    assert r.status_code == 303, r.text
+    v = await _last_visit()
+    case = await _case(v["case"])
+    assert (case["kind"], case["state"], case["organisation"], case["channel"]) == ("request", "dispatched", orgs[0]["id"], "reception_day")
+
+    # a new dispute handed to the mediator
+    from council.accounts.tables import User
+
+    mediator = (await User.select().where(User.username == "mediator").first())
+    r = post_form(c, "/reception/visits", {"station": sid, "new_name": "邻里甲", "topic": "噪音扰民", "category": "neighbours",
+                                           "outcome": "case", "case_kind": "dispute", "mediator": mediator["id"]})
+    assert r.status_code == 303, r.text
+    v = await _last_visit()
+    assert v["mediator"] == mediator["id"] and (await _case(v["case"]))["kind"] == "dispute"
+    events = (await CaseEvent.select().where(CaseEvent.case == v["case"]))
+    assert any("调解员" in e["text"] for e in events)
+
+    # news on an existing case: queued first, called, then finished with the update
+    r = post_form(c, "/reception/visits", {"station": sid, "new_name": "复访居民", "topic": "问车库积水进度"})
+    waiting = await _last_visit()
+    assert waiting["status"] == "waiting" and waiting["number"] >= 4
+    r = post_form(c, f"/reception/visits/{waiting['id']}/call", {"version": waiting["version"], "station": sid})
+    assert r.status_code == 303
+    r = post_form(c, f"/reception/visits/{waiting['id']}/finish", {
+        "version": waiting["version"] + 1, "station": sid, "outcome": "news", "case_number": case["number"],
+        "answer": "物业已派人抽水，周五前完成。"})
+    assert r.status_code == 303, r.text
+    notes = (await CaseEvent.select().where((CaseEvent.case == case["id"]) & (CaseEvent.kind == "note")))
+    assert any(n["text"] == "物业已派人抽水，周五前完成。" for n in notes)
+
+    # a visitor who left
+    post_form(c, "/reception/visits", {"station": sid, "new_name": "走了的人", "topic": "等不及"})
+    gone = await _last_visit()
+    assert post_form(c, f"/reception/visits/{gone['id']}/left", {"station": sid}).status_code == 303
+    assert (await _last_visit())["status"] == "left"
+
+    # the report page lists them, phones masked
+    html = c.get(f"/reception/report?station={sid}").text
+    assert "年满80周岁可申请高龄津贴。" in html and case["number"] in html
+
+
+async def test_bad_input_changes_nothing(as_user):
+    c = as_user("secretary")
+    sid = _station_id(c)
+    before = (await _count())
+    for data, field in (({"topic": ""}, "topic"), ({"topic": "x", "outcome": "answered"}, "answer"),
+                        ({"topic": "x", "outcome": "case", "case_kind": "request"}, "category"),
+                        ({"topic": "x", "outcome": "news", "answer": "y", "case_number": "NOPE-1"}, "case_number"),
+                        ({"topic": "x", "new_name": "有电话", "new_phone": "13800001111"}, "contact_consent"),
+                        ({"topic": "x", "unit_number": "99-9999"}, "unit_number")):
+        r = post_form(c, "/reception/visits", {"station": sid, **data})
+        assert r.status_code == 422, (data, r.status_code)
+        assert 'role="alert"' in r.text
+    assert (await _count()) == before
+
+
+async def test_wrong_role_and_station_are_refused(as_user):
+    sec = as_user("secretary")
+    sid = _station_id(sec)
+    post_form(sec, "/reception/visits", {"station": sid, "new_name": "排队的人", "topic": "排队"})
+    v = await _last_visit()
+    before = (await _count())
+    for user in ("resident", "liaison"):
+        c = as_user(user)
+        assert c.get("/reception").status_code == 403
+        assert post_form(c, "/reception/visits", {"station": sid, "topic": "x", "new_name": "y"}).status_code == 403
+        assert post_form(c, f"/reception/visits/{v['id']}/call", {}).status_code == 403
+    # a grid worker works the desk but may not decide the roster
+    gw = as_user("gridworker")
+    assert post_form(gw, "/reception/roster/exception", {"station": sid, "day": "2026-12-04", "kind": "cancelled"}).status_code == 403
+    assert (await _count()) == before and (await _last_visit())["status"] == "waiting"
+
+
+async def _other_station() -> int:
+    from council.places.tables import Community
+    from council.stations.tables import Station
+
+    community = await Community.select().first()
+    row = await Station.insert(Station(community=community["community"] if "community" in community else community["id"],
+                                       name="别的驿站", case_prefix="OTH", reception_weekday=2))
+    return row[0]["id"]
+
+
+async def test_other_station_is_refused(as_user):
+    from council.stations.tables import Station
+
+    other = (await Station.select(Station.id).where(Station.case_prefix == "OTH").first())
+    other_id = other["id"] if other else (await _other_station())
+    c = as_user("secretary")
+    before = (await _count())
+    assert c.get(f"/reception?station={other_id}").status_code == 403
+    assert post_form(c, "/reception/visits", {"station": other_id, "topic": "x", "new_name": "y"}).status_code == 403
+    assert (await _count()) == before
+
+
+async def test_two_people_calling_the_same_number(as_user):
+    sec, gw = as_user("secretary"), as_user("gridworker")
+    sid = _station_id(sec)
+    post_form(sec, "/reception/visits", {"station": sid, "new_name": "抢号的人", "topic": "同时叫号"})
+    v = await _last_visit()
+    r1 = post_form(sec, f"/reception/visits/{v['id']}/call", {"version": v["version"], "station": sid})
+    r2 = post_form(gw, f"/reception/visits/{v['id']}/call", {"version": v["version"], "station": sid})
+    assert r1.status_code == 303 and r2.status_code == 409
+    assert "王秀英" in r2.text  # told who called it
+    row = await _last_visit()
+    assert row["status"] == "called" and row["version"] == v["version"] + 1
+
+
+async def test_concurrent_calls_one_wins():
+    """Both calls really at once, through the use case: exactly one wins on either engine."""
+    from council.reception import desk
+
+    async def run():
+        from council.accounts.tables import User, UserStation
+
+        users = {u["username"]: u for u in await User.select()}
+        sid = (await UserStation.select().where(UserStation.user == users["secretary"]["id"]).first())["station"]
+        p1 = Principal(users["secretary"]["id"], "secretary", "王秀英", "secretary", frozenset({sid}))
+        p2 = Principal(users["gridworker"]["id"], "gridworker", "李建国", "grid_worker", frozenset({sid}))
+        v = await desk.log_visit(p1, {"station": sid, "new_name": "并发", "topic": "并发叫号"})
+        results = await asyncio.gather(desk.call_visit(p1, v["id"], v["version"]), desk.call_visit(p2, v["id"], v["version"]),
+                                       return_exceptions=True)
+        return v, results
+
+    v, results = (await run())
+    wins = [r for r in results if isinstance(r, dict)]
+    losses = [r for r in results if isinstance(r, Exception)]
+    assert len(wins) == 1 and len(losses) == 1
+    assert losses[0].status == 409
+
+
+async def test_grid_group_paste_to_drafts_and_confirm(as_user):
+    c = as_user("gridworker")
+    sid = _station_id(c)
+    text = "张三 10:32\n3栋电梯又坏了\n困了人\n[10:40] 李四：楼道灯不亮\n\"王五\"撤回了一条消息"
+    r = post_form(c, "/reception/grid", {"station": sid, "text": text})
+    assert r.status_code == 303
+    drafts = (await Visit.select().where((Visit.status == "draft") & (Visit.sender.is_in(["张三", "李四"]))).order_by(Visit.id))
+    assert [(d["sender"], d["message"]) for d in drafts[-2:]] == [("张三", "3栋电梯又坏了\n困了人"), ("李四", "楼道灯不亮")]
+    d = drafts[-1]
+    r = post_form(c, f"/reception/visits/{d['id']}/confirm", {"version": d["version"], "category": "property"})
+    assert r.status_code == 303
+    row = (await Visit.select().where(Visit.id == d["id"]).first())
+    assert row["status"] == "waiting" and row["number"] and row["category"] == "property"
+    assert post_form(c, f"/reception/visits/{d['id']}/confirm", {"version": d["version"]}).status_code == 409
+    assert post_form(c, "/reception/grid", {"station": sid, "text": "没有冒号的一行"}).status_code == 422
+
+
+async def test_roster_swap_request_and_approval(as_user):
+    sec = as_user("secretary")
+    sid = _station_id(sec)
+    html = sec.get(f"/reception/roster?station={sid}").text
+    assert "周德明" in html
+    from council.reception import store
+    from council.cases.calendar_store import today
+
+    weeks = (await store.duty_weeks(sid, today(), 2))
+    members = (await store.members_for(sid))
+    on = weeks[0][1][0]
+    off = next(m for m in members if m["id"] not in {x["id"] for x in weeks[0][1]})
+    gw = as_user("gridworker")
+    r = post_form(gw, "/reception/roster/swap", {"station": sid, "week": weeks[0][0].isoformat(),
+                                                 "out_member": on["id"], "in_member": off["id"], "reason": "家中有事"})
+    assert r.status_code == 303, r.text
+    swap = (await RosterSwap.select().order_by(RosterSwap.id, ascending=False).first())
+    assert post_form(gw, "/reception/roster/approve", {"station": sid, "id": swap["id"]}).status_code == 403
+    assert post_form(sec, "/reception/roster/approve", {"station": sid, "id": swap["id"], "version": swap["version"]}).status_code == 303
+    after = (await store.duty_weeks(sid, today(), 1))[0][1]
+    assert off["id"] in {m["id"] for m in after} and on["id"] not in {m["id"] for m in after}
+    # a bad exception: not the station's weekday
+    r = post_form(sec, "/reception/roster/exception", {"station": sid, "day": "2026-12-03", "kind": "cancelled"})
+    assert r.status_code == 422
+
+
+async def test_day_report_pdf_is_chinese_and_masked(as_user):
+    from pypdf import PdfReader
+
+    c = as_user("secretary")
+    sid = _station_id(c)
+    r = c.get(f"/reception/report.pdf?station={sid}", headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    reader = PdfReader(BytesIO(r.content))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "接待日" in text and "振兴路社区红色议事驿站" in text
+    assert re.search(r"1\d\d\*\*\*\*\d{4}", text) and not re.search(r"1[3-9]\d{9}", text)
+    fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages
+             for f in (p["/Resources"].get("/Font") or {}).values()}
+    assert any("CJK" in f for f in fonts)
+
+
+async def test_totals_and_api(app, as_user):
+    c = as_user("secretary")
+    sid = _station_id(c)
+    for period in ("week", "month", "year"):
+        assert c.get(f"/reception/totals?station={sid}&period={period}").status_code == 200
+    from council.accounts import services
+    from council.accounts.principal import SYSTEM
+
+    token = (await services.create_token(SYSTEM, "secretary", name="reception-test"))
+    h = {"Authorization": f"Bearer {token}"}
+    r = c.post("/api/v1/reception/visits", json={"station": sid, "new_name": "接口访客", "topic": "API"}, headers=h)
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    r = c.post(f"/api/v1/reception/visits/{vid}/finish", json={"outcome": "answered", "answer": "已答复"}, headers=h)
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    r = c.post(f"/api/v1/reception/visits/{vid}/call", json={}, headers=h)
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+    assert c.post("/api/v1/reception/visits", json={"station": sid, "topic": ""}, headers=h).status_code == 422
+    t = c.get(f"/api/v1/reception/totals?station={sid}&period=week", headers=h).json()
+    assert t["periods"][0]["answers_given"] >= 1
+    s = c.get(f"/api/v1/reception/schedule?station={sid}", headers=h).json()
+    assert s["days"] and s["duty"]
+    rep = c.get(f"/api/v1/reception/report?station={sid}", headers=h).json()
+    assert rep["visitors"] >= 1
+
+
+async def test_reception_day_blocks_the_room():
+    import datetime as dt
+
+    from council.meetings import busy
+    from council.reception import store
+    from council.stations.tables import Station
+
+    async def run():
+        station = await Station.select().where(Station.case_prefix == "ZXL").first()
+        room = await store.reception_room(station["id"])
+        start = dt.datetime(2026, 11, 16, tzinfo=dt.timezone.utc)
+        found = await busy.collect(start, start + dt.timedelta(days=14), [f"room:{room}"])
+        return station, [b for b in found if b.ref.startswith("reception_day:")]
+
+    station, found = (await run())
+    assert [b.start.date().isoformat() for b in found] == ["2026-11-20", "2026-11-27"]
+    assert found[0].label == "书记接待日"
