@@ -219,6 +219,14 @@ async def _load() -> None:
         await audit.record(SYSTEM, "demo.load", entity_type="station", entity_id=station_id,
                            after={"units": len(unit_rows), "owners": len(person_ids) + len(co_people)},
                            station_id=station_id)
+    from council.votes.demo import load as load_votes  # noqa: E402  (issue 4: demo votes)
+    await load_votes(station_id)
+    from council.mediation.demo import load as load_mediation  # noqa: E402  (issue 5: demo disputes)
+    await load_mediation(station_id)
+    from council.reception.demo import load as load_reception  # noqa: E402  (issue 7: reception day)
+    await load_reception(station_id)
+    from council.meetings.demo import load as load_meetings  # noqa: E402  (issue 6: meetings, minutes)
+    await load_meetings(station_id)
 
 
 def demo_logins_text(settings: Settings) -> str:

@@ -6,10 +6,16 @@ from council.cases.tables import (
     Attachment, BudgetLine, Case, CaseCounter, CaseEvent, Extension, FundingSource, Opinion, Option, Pledge,
     Rating, StationCategory, StationHoliday, Task,
 )
+from council.mediation.tables import TABLES as MEDIATION_TABLES
+from council.meetings.tables import (
+    AgendaItem, BusyBlock, CalendarFeed, Meeting, MeetingParty, Minutes, MinutesVersion,
+)
 from council.parties.tables import ContactPerson, Organisation
 from council.people.tables import Ownership, Person, Residence
+from council.reception.tables import TABLES as RECEPTION_TABLES
 from council.places.tables import Building, Community, Estate, Grid, GridBuilding, Street, Unit
 from council.stations.tables import Room, Station, StationEstate
+from council.votes.tables import Vote, VoteBallot, VoteSecretCount, VoteVoter
 
 ALL_TABLES = [
     Street, Community, Estate, Building, Unit, Grid, GridBuilding,
@@ -20,4 +26,8 @@ ALL_TABLES = [
     AuditEntry,
     StationCategory, StationHoliday, CaseCounter, Case, CaseEvent, Attachment,
     Opinion, Option, Task, BudgetLine, FundingSource, Pledge, Rating, Extension,
+    Vote, VoteVoter, VoteBallot, VoteSecretCount,
+    *MEDIATION_TABLES,
+    Meeting, MeetingParty, AgendaItem, BusyBlock, Minutes, MinutesVersion, CalendarFeed,
+    *RECEPTION_TABLES,
 ]

@@ -53,6 +53,18 @@ MATRIX: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "case_inbox": (frozenset({Role.admin, Role.department_liaison}), frozenset({Role.admin, Role.department_liaison})),
     "case_task": (ALL_STAFF_AND_ADMIN | {Role.department_liaison}, ALL_STAFF_AND_ADMIN | {Role.department_liaison}),
     "dashboard": (ALL_STAFF_AND_ADMIN, frozenset()),
+    # People's mediation files (parties' identities, what was said): mediators and the secretariat.
+    "mediation": (frozenset({Role.admin, Role.secretary, Role.mediator}), frozenset({Role.admin, Role.secretary, Role.mediator})),
+    # Meetings: liaisons and residents see the ones they are invited to (council.meetings.policy).
+    "meeting": (frozenset(Role), frozenset({Role.admin, Role.secretary})),
+    # Residents' votes: staff of the station follow them, the secretariat runs them (council.votes.policy).
+    "vote": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
+    # A resident's own open votes (voting links need no account at all).
+    "my_votes": (frozenset({Role.resident}), frozenset({Role.resident})),
+    # The reception day (council.reception.policy): staff of the station work the desk and its
+    # queue; the secretariat keeps the schedule, the roster and decides swaps.
+    "reception": (ALL_STAFF_AND_ADMIN, ALL_STAFF_AND_ADMIN),
+    "reception_admin": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
 }
 
 # Roles whose work needs full phone and ID numbers (calling parties, writing agreements).

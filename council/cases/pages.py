@@ -87,6 +87,7 @@ EVENT_LABELS = {
     "vote_linked": N_("Vote recorded"), "extension_requested": N_("Extension requested"),
     "extension_approved": N_("Extension approved"), "extension_refused": N_("Extension refused"),
     "converted": N_("Converted to a proposal"), "attachment": N_("File attached"),
+    "meeting": N_("Meeting"),  # on a meeting's agenda, moved, minutes approved (council.meetings)
 }
 ESCALATION_LABELS = {"street": N_("Street level"), "district": N_("District level")}
 EXTENSION_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"), "refused": N_("Refused")}
