@@ -19,7 +19,10 @@ from council.settings import Settings, load_settings
 log = logging.getLogger("council")
 ROOT = Path(__file__).resolve().parent
 TEMPLATES = ROOT.parent / "templates"
-MAX_BODY = 20 * 1024 * 1024  # uploads (register spreadsheets, photos) stay under 20 MB
+# Forms and JSON bodies are small: anything over 1 MB is refused with 413 before it is read.
+# Routes that take files raise their own limit (request_max_body_size on the handler: case
+# photos and attachments, register spreadsheets).
+MAX_BODY = 1024 * 1024
 
 
 class NotMigrated(RuntimeError):
@@ -49,8 +52,24 @@ async def _check_migrated(app: Litestar) -> None:
         )
 
 
+async def _warn_fonts(app: Litestar) -> None:
+    """Chinese PDFs need the Noto CJK font and HarfBuzz subsetting (else ~7 s a page): say so at start."""
+    import asyncio
+
+    from council import pdf
+
+    for warning in await asyncio.to_thread(pdf.font_report):
+        log.warning("PDF: %s", warning)
+
+
 async def _shutdown(app: Litestar) -> None:
+    import asyncio
+
+    from council import pdf
+
     await db.stop()
+    # Spawned PDF workers do not notice their parent leaving: stop them, or they outlive the server.
+    await asyncio.to_thread(pdf.shutdown, True)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -65,7 +84,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db.configure(settings.database_url)
     _load_registers()
 
-    api = Router(path="/api/v1", route_handlers=[*all_api_routers(), *API_ROUTES])
+    # The OpenAPI document describes the API only: pages are left out app-wide (below) and the
+    # /api/v1 router puts its own routes back in, so new modules need no flags of their own.
+    api = Router(path="/api/v1", route_handlers=[*all_api_routers(), *API_ROUTES], include_in_schema=True)
     app = Litestar(
         route_handlers=[
             *home.ROUTES,
@@ -90,10 +111,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[_check_migrated],
+        on_startup=[_check_migrated, _warn_fonts],
         on_shutdown=[_shutdown],
         request_max_body_size=MAX_BODY,
+        include_in_schema=False,
         debug=settings.debug,
     )
     app.state.settings = settings
+    from council.web.openapi import document_problems
+
+    document_problems(app.openapi_schema)  # API errors are problem+json: say so in the document
     return app

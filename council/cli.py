@@ -73,6 +73,44 @@ def demo(reset: bool) -> None:
     click.echo(demo_logins_text(load_settings()))
 
 
+@main.command()
+@click.option("--output", "-o", type=click.Path(), default=None,
+              help="Archive file or folder (default: council-backup-<time>.tar.gz here).")
+def backup(output: str | None) -> None:
+    """Back up the database and uploaded files while the server runs."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from council.ops.backup import BackupError, create_backup, describe
+
+    settings = load_settings()
+    name = f"council-backup-{datetime.now().strftime('%Y%m%d-%H%M%S')}.tar.gz"
+    out = Path(output) if output else Path.cwd() / name
+    if out.is_dir():
+        out = out / name
+    try:
+        manifest = _run(create_backup(settings.database_url, settings.upload_dir, out))
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Wrote {out}")
+    click.echo(describe(manifest))
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database and uploads folder that are not empty.")
+def restore(archive: str, force: bool) -> None:
+    """Restore a backup into an empty data directory / database. Stop the server first."""
+    from council.ops.backup import BackupError, describe, restore_backup
+
+    settings = load_settings()
+    try:
+        report = _run(restore_backup(archive, settings.database_url, settings.upload_dir, force=force))
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo("Restored and checked (every table's row count, every file's sha256): " + describe(report["manifest"]))
+
+
 @main.group()
 def user() -> None:
     """Manage user accounts."""

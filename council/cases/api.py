@@ -342,6 +342,7 @@ async def extension_decision_api(request: Request, case_id: FromPath[int], exten
 # ---------------------------------------------------------------- attachments
 
 @post(f"{CASE}/attachments", guards=G, tags=TAGS, status_code=HTTP_201_CREATED,
+      request_max_body_size=attachments.MAX_BYTES + 256 * 1024,  # one file plus the multipart envelope
       summary="Attach a photo or PDF (JPEG, PNG, WebP, HEIC, PDF; at most 10 MB)")
 async def attachment_api(
     request: Request, case_id: FromPath[int],
@@ -359,7 +360,8 @@ async def attachment_api(
      summary="Download an attachment")
 async def attachment_download_api(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> File:
     row, path = await attachments.open_attachment(request.user, case_id, attachment_id, _upload_dir(request))
-    return File(path=path, filename=row["filename"], media_type=row["content_type"],
+    # Always the documented octet-stream: the API hands over bytes; their type is in the metadata.
+    return File(path=path, filename=row["filename"], media_type="application/octet-stream",
                 content_disposition_type="attachment", headers={"X-Content-Type-Options": "nosniff"})
 
 

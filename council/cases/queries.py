@@ -111,7 +111,7 @@ async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PA
     for c in clauses:
         query = query.where(c)
         count = count.where(c)
-    page = max(f.page, 1)
+    page = min(max(f.page, 1), 1_000_000)  # an absurd page is just empty; unbounded, OFFSET overflows
     rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset((page - 1) * per_page)
     return await _with_names(rows), await count
 

@@ -307,7 +307,7 @@ def _may_import(connection: Any, _: Any) -> None:
 @post("/estates/{row_id:int}/import", guards=[signed_in, _may_import], name="imports.api_import", request_max_body_size=BODY_LIMIT,
       summary="Import units and owners from a CSV/XLSX register (dry_run=true only checks)")
 async def import_api(request: Request, row_id: FromPath[int], data: Annotated[ApiUpload, MultiPart],
-                     dry_run: FromQuery[bool] = True, mode: FromQuery[str] = "create") -> Response:
+                     dry_run: FromQuery[bool] = True, mode: FromQuery[str] = "create") -> Response[dict[str, Any]]:
     service.require_import(request.user)
     mode = _mode(mode)
     await service.estate_for(request.user, row_id)
@@ -333,7 +333,7 @@ async def import_api(request: Request, row_id: FromPath[int], data: Annotated[Ap
     return Response(body, status_code=200)
 
 
-@get("/estates/{row_id:int}/export", guards=[signed_in], name="imports.api_export",
+@get("/estates/{row_id:int}/export", guards=[signed_in], name="imports.api_export", media_type="text/csv",
      summary="Export an estate's register as CSV or XLSX (phone and ID numbers masked unless full=1)")
 async def export_api(request: Request, row_id: FromPath[int], format: FromQuery[str] = "csv") -> Response:
     return await _export(request, row_id, format)

@@ -24,6 +24,7 @@ TITLES = {
     422: "Please correct the marked fields.",
     429: "Too many attempts. Please wait a few minutes and try again.",
     500: "Something went wrong on our side. The error has been logged.",
+    503: "The database cannot be reached for a moment. Please try again shortly.",
 }
 
 
@@ -93,8 +94,58 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, _(TITLES[500]))
 
 
+def handle_bad_value(request: Request, exc: Exception) -> Response:
+    """A value the parser or the database cannot hold (an id beyond 64 bits, form bytes that are
+    not UTF-8): the client's mistake, answered 400 like any malformed request, not a 500."""
+    log.warning("bad value on %s %s: %s", request.method, request.url.path, exc)
+    _ = translator(locale_of(request))
+    if is_api(request):
+        return problem(request, 400, _(TITLES[400]), "invalid_request")
+    return error_page(request, 400, _(TITLES[400]))
+
+
+def _bad_value_errors() -> tuple[type[Exception], ...]:
+    found: list[type[Exception]] = [OverflowError, UnicodeDecodeError]
+    try:
+        from asyncpg.exceptions import DataError  # PostgreSQL's "value out of int64 range" and kin
+
+        found.append(DataError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(found)
+
+
+def _db_unavailable_errors() -> tuple[type[Exception], ...]:
+    found: list[type[Exception]] = [ConnectionError]  # refused / reset: the database server is away
+    try:
+        from asyncpg import exceptions as pg
+
+        # Class 08 (connection exception), class 57 (shutdown, restart, cancel), a closed connection.
+        found += [pg.PostgresConnectionError, pg.OperatorInterventionError, pg.InterfaceError]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(found)
+
+
+def handle_db_unavailable(request: Request, exc: Exception) -> Response:
+    """The database went away (restarted, failed over): 503 with Retry-After, not a 500. The
+    pool replaces the dead connections by itself, so the next request usually succeeds."""
+    if type(exc).__name__ == "InterfaceError" and "closed" not in str(exc):
+        return handle_unexpected(request, exc)  # other interface errors are bugs: log them as such
+    log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    _ = translator(locale_of(request))
+    if is_api(request):
+        response = problem(request, 503, _(TITLES[503]), "database_unavailable")
+    else:
+        response = error_page(request, 503, _(TITLES[503]))
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 EXCEPTION_HANDLERS = {
     DomainError: handle_domain,
     HTTPException: handle_http,
+    **{cls: handle_bad_value for cls in _bad_value_errors()},
+    **{cls: handle_db_unavailable for cls in _db_unavailable_errors()},
     Exception: handle_unexpected,
 }

@@ -1,0 +1,1 @@
+"""Operations: backups and restores (the `council backup` / `council restore` commands)."""
