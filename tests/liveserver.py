@@ -97,13 +97,17 @@ def fresh_site(pg_admin_dsn: str | None = None, demo: bool = True) -> Site:
 
 
 class Server:
-    def __init__(self, site: Site, port: int | None = None, workers: int = 1):
+    """uvicorn in its own session. With a Site, on that site's data; without one (the Playwright
+    tests, tests/browser.py), on whatever COUNCIL_* the test session set in os.environ."""
+
+    def __init__(self, site: Site | None = None, port: int | None = None, workers: int = 1):
         self.site = site
+        self.env = site.env if site else os.environ.copy()
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.proc: subprocess.Popen | None = None
-        self.log = site.data_dir / "server.log"
+        self.log = (site.data_dir if site else Path(tempfile.mkdtemp(prefix="council-server-"))) / "server.log"
 
     def start(self, timeout: float = 60) -> "Server":
         args = [sys.executable, "-m", "uvicorn", "council.app:create_app", "--factory", "--host", "127.0.0.1",
@@ -111,7 +115,7 @@ class Server:
         if self.workers > 1:
             args += ["--workers", str(self.workers)]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(args, cwd=ROOT, env=self.site.env, stdout=log, stderr=subprocess.STDOUT,
+            self.proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
