@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import sqlite3
 import sys
 import time
@@ -72,11 +71,10 @@ class Workload:
         self.ballot_queue: list[tuple[int, int, str]] = []  # (vote, voter, choice) not yet used
         self.notes: list[str] = []
         self.can_ballot = "/api/v1/votes/{vote_id}/ballots" in self.paths
-        self.minutes_paths = [p for p in self.paths if "minutes" in p and "pdf" in p]
+        self.minutes_meetings: list[int] = []  # meetings with minutes: rendered live, and as stored
+        self.minutes_stored: list[tuple[int, int]] = []  # (meeting, approved version number)
         if not self.can_ballot:
             self.notes.append("ballots: no POST /api/v1/votes/{vote_id}/ballots in the OpenAPI document — skipped")
-        if not self.minutes_paths:
-            self.notes.append("minutes: no minutes PDF route in the OpenAPI document — skipped")
 
     def auth(self, user: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -84,6 +82,17 @@ class Workload:
     async def prepare(self, client: httpx.AsyncClient) -> None:
         r = await client.get("/api/v1/cases", headers=self.auth("secretary"))
         self.case_ids = [c["id"] for c in r.json().get("items", [])]
+        r = await client.get("/api/v1/meetings", headers=self.auth("secretary"))
+        for m in (r.json() if r.status_code == 200 else []):
+            if m.get("state") in ("held", "minutes_drafted", "minutes_approved"):
+                self.minutes_meetings.append(m["id"])
+                rm = await client.get(f"/api/v1/meetings/{m['id']}/minutes", headers=self.auth("secretary"))
+                for v in (rm.json().get("versions") or [] if rm.status_code == 200 else []):
+                    self.minutes_stored.append((m["id"], v["number"]))
+        if not self.minutes_meetings:
+            raise RuntimeError("the demo has no meeting with minutes: the minutes workload cannot run")
+        self.notes.append(f"minutes: {len(self.minutes_meetings)} meetings rendered live (draft PDF), "
+                          f"{len(self.minutes_stored)} approved versions served as stored")
         if self.can_ballot:
             r = await client.get("/api/v1/votes", params={"state": "open"}, headers=self.auth("secretary"))
             votes = r.json() if r.status_code == 200 and isinstance(r.json(), list) else []
@@ -110,8 +119,7 @@ class Workload:
         kinds = ["browse"] * 40 + ["read"] * 25 + ["create"] * 25
         if self.can_ballot and self.ballot_queue:
             kinds += ["ballot"] * 10
-        if self.minutes_paths:
-            kinds += ["minutes"] * 3
+        kinds += ["minutes"] * 3
         return random.choice(kinds)
 
 
@@ -165,10 +173,18 @@ async def user_loop(n: int, w: Workload, stats: Stats, until: float) -> None:
                         stats.ballots.append(r.json()["id"])
                     stats.record("ballot", started, r, ok, "" if ok else f"{r.status_code} ballot {r.text[:120]}")
                 elif kind == "minutes":
-                    path = random.choice(w.minutes_paths)
-                    url = re.sub(r"\{[^}]+\}", "1", path)
-                    r = await client.get(url, headers=w.auth("secretary"))
-                    stats.record("minutes", started, r, r.status_code in (200, 404))
+                    # Half rendered now by WeasyPrint (the draft preview, a secretary's page), half the
+                    # approved PDF as stored. Both must answer 200 with a PDF.
+                    if role == "secretary" and (random.random() < 0.5 or not w.minutes_stored):
+                        r = await client.get(f"/meetings/{random.choice(w.minutes_meetings)}/minutes/preview.pdf")
+                    elif w.minutes_stored:
+                        meeting, number = random.choice(w.minutes_stored)
+                        r = await client.get(f"/api/v1/meetings/{meeting}/minutes/versions/{number}/pdf",
+                                             headers=w.auth("secretary"))
+                    else:
+                        continue
+                    ok = r.status_code == 200 and r.content.startswith(b"%PDF")
+                    stats.record("minutes", started, r, ok, "" if ok else f"{r.status_code} minutes PDF")
             except httpx.HTTPError as e:
                 stats.record(kind, started, None, False, f"{type(e).__name__}: {e}")
 
