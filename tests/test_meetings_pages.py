@@ -260,3 +260,30 @@ async def test_api_create_slots_conflict_and_minutes(client):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     got = client.get(f"/api/v1/meetings/{mid}/minutes", headers=sec).json()
     assert got["versions"][0]["content_hash"] and got["content"]["notes"] == "无其他事项"
+
+
+def test_meetings_api_is_typed_in_the_openapi_document(client):
+    """Every /api/v1/meetings operation names its request and response Structs."""
+    doc = client.get("/api/v1/schema/openapi.json").json()
+    schemas, paths = doc["components"]["schemas"], doc["paths"]
+
+    def ref(node) -> str:
+        return node["$ref"].rsplit("/", 1)[1]
+
+    def body(path, method):
+        return paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
+
+    def ok(path, method, code="200"):
+        return paths[path][method]["responses"][code]["content"]["application/json"]["schema"]
+
+    m = "/api/v1/meetings/{meeting_id}"
+    assert ref(body("/api/v1/meetings", "post")).endswith("MeetingIn")
+    assert ref(body(m, "patch")) == "MeetingPatch"
+    assert {"version", "title", "room", "chair", "recorder", "kind", "force"} <= set(schemas["MeetingPatch"]["properties"])
+    assert ref(ok(m, "get")) == "MeetingOut" and ref(ok(m, "patch")) == "MeetingOut"
+    assert ref(ok(m + "/moves", "post")) == "MeetingOut"
+    assert ref(ok("/api/v1/meetings/slots", "post")) == "SlotsOut"
+    assert ref(ok(m + "/minutes", "get")) == "MinutesOut" and ref(ok(m + "/minutes", "put")) == "MinutesSaved"
+    assert ref(ok(m + "/attendance", "put")) == "AttendanceOut"
+    assert ref(ok("/api/v1/meetings", "get")["items"]) == "MeetingSummary"
+    assert schemas["MeetingOut"]["properties"]["parties"]["items"]["$ref"].endswith("PartyOut")

@@ -13,11 +13,12 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from council.accounts import permissions
 from council.core.errors import Forbidden
 from council.meetings import agenda, attendance, feeds, minutes, queries, scheduling
+from council.meetings import schemas as s
 from council.meetings.common import load_meeting
 from council.meetings.pages import LOCAL, need
 from council.web.guards import client_ip, signed_in
@@ -37,188 +38,66 @@ W = [signed_in, _writers_only]
 M = "/meetings/{meeting_id:int}"
 
 
-class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    pass
-
-
-
-class PartyIn(_In, kw_only=True):
-    key: str  # "org:12" / "user:3" / "person:7"
-    required: bool = True
-    delegates: str = ""
-
-
-class MeetingIn(_In, kw_only=True):
-    station: int
-    kind: str
-    title: str
-    room: int | None = None
-    starts_at: str | None = None
-    ends_at: str | None = None
-    chair: int | None = None
-    recorder: int | None = None
-    parties: list[PartyIn] = []
-    force: bool = False
-
-
-class MeetingPatch(_In, kw_only=True):
-    version: int
-    title: str | None = None
-    kind: str | None = None
-    room: int | None = None
-    chair: int | None = None
-    recorder: int | None = None
-    starts_at: str | None = None
-    ends_at: str | None = None
-    force: bool = False
-
-
-class MoveIn(_In, kw_only=True):
-    move: str  # schedule / reschedule / cancel / hold
-    version: int | None = None
-    reason: str = ""
-    starts_at: str | None = None
-    ends_at: str | None = None
-    room: int | None = None
-    force: bool = False
-
-
-class SlotQuery(_In, kw_only=True):
-    station: int
-    parties: list[PartyIn]
-    duration_minutes: int = 60
-    first_day: dt.date
-    last_day: dt.date
-    need_room: bool = True
-    limit: int = 10
-
-
-class ResponseIn(_In, kw_only=True):
-    response: str  # accepted / declined / delegated
-    delegate: str = ""
-    note: str = ""
-    version: int | None = None
-
-
-class AgendaIn(_In, kw_only=True):
-    title: str = ""
-    case: int | None = None
-    vote: int | None = None
-    minutes: int = 15
-
-
-class AttendanceEntry(_In, kw_only=True):
-    party: int
-    attendance: str  # present / absent / represented / ""
-    represented_by: str = ""
-
-
-class ActionIn(_In, kw_only=True):
-    what: str
-    organisation: int | None = None
-    person: str = ""
-    due: str = ""
-    id: str = ""
-
-
-class ItemMinutesIn(_In, kw_only=True):
-    discussion: str = ""
-    decisions: str = ""
-    actions: list[ActionIn] = []
-
-
-class MinutesIn(_In, kw_only=True):
-    version: int  # the draft version you read (0 before the first save)
-    items: dict[str, ItemMinutesIn] = {}
-    notes: str = ""
-
-
-class VersionIn(_In, kw_only=True):
-    version: int | None = None
-
-
-class CorrectIn(_In, kw_only=True):
-    reason: str
-    version: int | None = None
-
-
-class BusyIn(_In, kw_only=True):
-    station: int
-    who: str
-    starts_at: str
-    ends_at: str
-    label: str = ""
-
-
-class IcsIn(_In, kw_only=True):
-    station: int
-    who: str
-    ics: str  # the calendar file's text
-
-
-class FeedIn(_In, kw_only=True):
-    organisation: int | None = None
-
-
-class Created(msgspec.Struct, kw_only=True):
-    id: int
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    """Station time, with its offset (+08:00)."""
     if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL).isoformat()
+    return moment.astimezone(LOCAL)
 
 
-def _meeting_out(d: dict) -> dict:
-    return {
-        "id": d["id"], "station": d["station"], "kind": d["kind"], "title": d["title"], "state": d["state"],
-        "room": d["room"], "room_name": d.get("room_name", ""), "starts_at": _iso(d["starts_at"]),
-        "ends_at": _iso(d["ends_at"]), "chair": d["chair"], "recorder": d["recorder"], "reason": d["reason"],
-        "forced": d["forced"], "version": d["version"],
-        "parties": [{"id": p["id"], "key": p["party_key"], "name": p["name"], "required": p["required"],
-                     "delegates": p["delegates"], "response": p["response"], "attendance": p["attendance"],
-                     "represented_by": p["represented_by"], "version": p["version"]} for p in d.get("parties", [])],
-        "agenda": [{"id": i["id"], "position": i["position"], "title": i["title"], "case": i["case"],
-                    "case_number": i.get("case_number"), "vote": i["vote"], "minutes": i["minutes"]}
-                   for i in d.get("agenda", [])],
-    }
+def _party_out(p: dict) -> s.PartyOut:
+    return s.PartyOut(id=p["id"], key=p["party_key"], name=p["name"], required=p["required"],
+                      delegates=p["delegates"], response=p["response"], attendance=p["attendance"],
+                      represented_by=p["represented_by"], version=p["version"])
 
 
-async def _detail(request: Request, meeting_id: int) -> dict:
+def _meeting_out(d: dict) -> s.MeetingOut:
+    return s.MeetingOut(
+        id=d["id"], station=d["station"], kind=d["kind"], title=d["title"], state=d["state"], room=d["room"],
+        room_name=d.get("room_name") or "", starts_at=_local(d["starts_at"]), ends_at=_local(d["ends_at"]),
+        chair=d["chair"], recorder=d["recorder"], reason=d["reason"] or "", forced=bool(d["forced"]),
+        version=d["version"], parties=[_party_out(p) for p in d.get("parties", [])],
+        agenda=[s.AgendaItemOut(id=i["id"], position=i["position"], title=i["title"], case=i["case"],
+                                case_number=i.get("case_number"), vote=i["vote"], minutes=i["minutes"])
+                for i in d.get("agenda", [])],
+    )
+
+
+async def _detail(request: Request, meeting_id: int) -> s.MeetingOut:
     row, _v = await load_meeting(request.user, meeting_id)
     return _meeting_out(await queries.meeting_detail(row))
 
 
 @get("/meetings", guards=G, tags=TAGS, summary="Meetings the caller may see")
-async def list_api(request: Request, state_: Annotated[str, QueryParameter(name="state")] = "") -> list[dict]:
+async def list_api(request: Request,
+                   state_: Annotated[str, QueryParameter(name="state")] = "") -> list[s.MeetingSummary]:
     need(request.user)
     rows = await queries.list_meetings(request.user, state=state_[:20])
-    return [{"id": r["id"], "title": r["title"], "kind": r["kind"], "state": r["state"],
-             "starts_at": _iso(r["starts_at"]), "ends_at": _iso(r["ends_at"]), "room_name": r["room_name"]}
+    return [s.MeetingSummary(id=r["id"], title=r["title"], kind=r["kind"], state=r["state"],
+                             starts_at=_local(r["starts_at"]), ends_at=_local(r["ends_at"]), room_name=r["room_name"])
             for r in rows]
 
 
 @post("/meetings", guards=W, tags=TAGS, summary="Create a meeting (refused on a double booking unless forced)")
-async def create_api(request: Request, data: JSONBody[MeetingIn]) -> Created:
+async def create_api(request: Request, data: JSONBody[s.MeetingIn]) -> s.Created:
     need(request.user, write=True)
     mid = await scheduling.create_meeting(
         request.user, station=data.station, kind=data.kind, title=data.title, room=data.room,
         starts_at=data.starts_at, ends_at=data.ends_at, chair=data.chair, recorder=data.recorder,
         parties=[msgspec.structs.asdict(p) for p in data.parties], force=data.force, ip=client_ip(request))
-    return Created(id=mid)
+    return s.Created(id=mid)
 
 
 @get(M, guards=G, tags=TAGS, summary="A meeting with its parties and agenda")
-async def detail_api(request: Request, meeting_id: FromPath[int]) -> dict:
+async def detail_api(request: Request, meeting_id: FromPath[int]) -> s.MeetingOut:
     need(request.user)
     return await _detail(request, meeting_id)
 
 
 @patch(M, guards=W, tags=TAGS, summary="Edit a meeting before it is held (send the version you read)")
-async def update_api(request: Request, meeting_id: FromPath[int], data: JSONBody[MeetingPatch]) -> dict:
+async def update_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.MeetingPatch]) -> s.MeetingOut:
     need(request.user, write=True)
     kw: dict[str, Any] = {}
     fields = msgspec.structs.asdict(data)
@@ -230,8 +109,9 @@ async def update_api(request: Request, meeting_id: FromPath[int], data: JSONBody
     return await _detail(request, meeting_id)
 
 
-@post(M + "/moves", guards=G, tags=TAGS, summary="schedule / reschedule / cancel / hold")
-async def move_api(request: Request, meeting_id: FromPath[int], data: JSONBody[MoveIn]) -> dict:
+@post(M + "/moves", guards=G, tags=TAGS, status_code=HTTP_200_OK,
+      summary="schedule / reschedule / cancel / hold")
+async def move_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.MeetingMoveIn]) -> s.MeetingOut:
     need(request.user)
     await scheduling.move(request.user, meeting_id, data.move, version=data.version, reason=data.reason,
                           starts_at=data.starts_at, ends_at=data.ends_at,
@@ -240,25 +120,27 @@ async def move_api(request: Request, meeting_id: FromPath[int], data: JSONBody[M
     return await _detail(request, meeting_id)
 
 
-@post("/meetings/slots", guards=W, tags=TAGS, summary="The slot finder: ranked times, and near misses")
-async def slots_api(request: Request, data: JSONBody[SlotQuery]) -> dict:
+@post("/meetings/slots", guards=W, tags=TAGS, status_code=HTTP_200_OK,
+      summary="The slot finder: ranked times, and near misses")
+async def slots_api(request: Request, data: JSONBody[s.SlotQuery]) -> s.SlotsOut:
     need(request.user, write=True)
     result, names = await scheduling.suggest(
         request.user, data.station, [msgspec.structs.asdict(p) for p in data.parties],
         duration_minutes=data.duration_minutes, first_day=data.first_day, last_day=data.last_day,
         need_room=data.need_room, limit=max(1, min(data.limit, 50)), per_day=None)
 
-    def out(s) -> dict:
-        return {"starts_at": s.start.isoformat(), "ends_at": s.end.isoformat(),
-                "room": int(s.room[5:]) if s.room else None, "room_name": names.get(s.room, "") if s.room else "",
-                "attending": list(s.attending), "absent": list(s.absent),
-                "blocked": [{"key": k, "name": names.get(k, k)} for k in s.blocked]}
+    def out(slot) -> s.SlotOut:
+        return s.SlotOut(starts_at=_local(slot.start), ends_at=_local(slot.end),
+                         room=int(slot.room[5:]) if slot.room else None,
+                         room_name=names.get(slot.room, "") if slot.room else "",
+                         attending=list(slot.attending), absent=list(slot.absent),
+                         blocked=[s.BlockedOut(key=k, name=names.get(k, k)) for k in slot.blocked])
 
-    return {"slots": [out(s) for s in result.slots], "near_misses": [out(s) for s in result.near_misses]}
+    return s.SlotsOut(slots=[out(x) for x in result.slots], near_misses=[out(x) for x in result.near_misses])
 
 
 @post(M + "/parties", guards=W, tags=TAGS, status_code=HTTP_204_NO_CONTENT, summary="Invite a party")
-async def party_add_api(request: Request, meeting_id: FromPath[int], data: JSONBody[PartyIn]) -> None:
+async def party_add_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.PartyIn]) -> None:
     need(request.user, write=True)
     await scheduling.add_party(request.user, meeting_id, data.key, required=data.required, delegates=data.delegates,
                                ip=client_ip(request))
@@ -274,17 +156,17 @@ async def party_remove_api(request: Request, meeting_id: FromPath[int], party_id
 @post(M + "/parties/{party_id:int}/response", guards=G, tags=TAGS, status_code=HTTP_204_NO_CONTENT,
       summary="Answer an invitation: accept, decline or send a delegate")
 async def respond_api(request: Request, meeting_id: FromPath[int], party_id: FromPath[int],
-                      data: JSONBody[ResponseIn]) -> None:
+                      data: JSONBody[s.ResponseIn]) -> None:
     need(request.user)
     await attendance.respond(request.user, meeting_id, party_id, data.response, delegate=data.delegate,
                              note=data.note, version=data.version, ip=client_ip(request))
 
 
 @post(M + "/agenda", guards=W, tags=TAGS, summary="Add an agenda item (a case, optionally a vote)")
-async def agenda_add_api(request: Request, meeting_id: FromPath[int], data: JSONBody[AgendaIn]) -> Created:
+async def agenda_add_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.AgendaIn]) -> s.Created:
     need(request.user, write=True)
-    return Created(id=await agenda.add_item(request.user, meeting_id, title=data.title, case=data.case, vote=data.vote,
-                                            minutes=data.minutes, ip=client_ip(request)))
+    return s.Created(id=await agenda.add_item(request.user, meeting_id, title=data.title, case=data.case,
+                                              vote=data.vote, minutes=data.minutes, ip=client_ip(request)))
 
 
 @delete(M + "/agenda/{item_id:int}", guards=W, tags=TAGS, status_code=HTTP_204_NO_CONTENT,
@@ -295,45 +177,50 @@ async def agenda_remove_api(request: Request, meeting_id: FromPath[int], item_id
 
 
 @put(M + "/attendance", guards=G, tags=TAGS, summary="Record attendance; answers the quorum when a vote is on the agenda")
-async def attendance_api(request: Request, meeting_id: FromPath[int], data: JSONBody[list[AttendanceEntry]]) -> dict:
+async def attendance_api(request: Request, meeting_id: FromPath[int],
+                         data: JSONBody[list[s.AttendanceEntry]]) -> s.AttendanceOut:
     need(request.user)
     await attendance.take_attendance(request.user, meeting_id, [msgspec.structs.asdict(e) for e in data],
                                      ip=client_ip(request))
-    d = await _detail(request, meeting_id)
+    row, _v = await load_meeting(request.user, meeting_id)
+    d = await queries.meeting_detail(row)
     q = await attendance.quorum_for(meeting_id, d["parties"])
-    return {"parties": d["parties"], "quorum": None if q is None else
-            {"present": q.present, "invited": q.invited, "threshold": q.threshold, "met": q.met}}
+    return s.AttendanceOut(parties=[_party_out(p) for p in d["parties"]], quorum=None if q is None else
+                           s.QuorumOut(present=q.present, invited=q.invited, threshold=q.threshold, met=q.met))
 
 
 @get(M + "/minutes", guards=G, tags=TAGS, summary="The minutes draft and the approved versions")
-async def minutes_api(request: Request, meeting_id: FromPath[int]) -> dict:
+async def minutes_api(request: Request, meeting_id: FromPath[int]) -> s.MinutesOut:
     need(request.user)
     await load_meeting(request.user, meeting_id)
     d = await minutes.draft(meeting_id)
-    return {"version": d["version"], "content": d["content"],
-            "versions": [{"number": v["number"], "content_hash": v["content_hash"], "reason": v["reason"],
-                          "approved_at": _iso(v["approved_at"]), "pdf_sha256": v["pdf_sha256"]}
-                         for v in await minutes.versions(meeting_id)]}
+    return s.MinutesOut(
+        version=d["version"], content=msgspec.convert(d["content"] or {}, s.MinutesContentOut, strict=False),
+        versions=[s.MinutesVersionOut(number=v["number"], content_hash=v["content_hash"], reason=v["reason"] or "",
+                                      approved_at=_local(v["approved_at"]), pdf_sha256=v["pdf_sha256"] or None)
+                  for v in await minutes.versions(meeting_id)])
 
 
 @put(M + "/minutes", guards=G, tags=TAGS, summary="Save the draft (409 if someone saved since your version)")
-async def minutes_save_api(request: Request, meeting_id: FromPath[int], data: JSONBody[MinutesIn]) -> dict:
+async def minutes_save_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.MinutesIn]) -> s.MinutesSaved:
     need(request.user)
     content = {"items": {k: msgspec.structs.asdict(v) | {"actions": [msgspec.structs.asdict(a) for a in v.actions]}
                          for k, v in data.items.items()}, "notes": data.notes}
-    return {"version": await minutes.save_draft(request.user, meeting_id, content, version=data.version,
-                                                ip=client_ip(request))}
+    return s.MinutesSaved(version=await minutes.save_draft(request.user, meeting_id, content, version=data.version,
+                                                           ip=client_ip(request)))
 
 
-@post(M + "/minutes/approve", guards=G, tags=TAGS, summary="Approve: freeze a version with its hash and PDF")
-async def approve_api(request: Request, meeting_id: FromPath[int], data: JSONBody[VersionIn]) -> dict:
+@post(M + "/minutes/approve", guards=G, tags=TAGS, status_code=HTTP_200_OK,
+      summary="Approve: freeze a version with its hash and PDF")
+async def approve_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.VersionIn]) -> s.Approved:
     need(request.user)
-    return {"number": await minutes.approve(request.user, meeting_id, version=data.version, ip=client_ip(request))}
+    return s.Approved(number=await minutes.approve(request.user, meeting_id, version=data.version,
+                                                   ip=client_ip(request)))
 
 
 @post(M + "/minutes/correct", guards=G, tags=TAGS, status_code=HTTP_204_NO_CONTENT,
       summary="Open approved minutes for a correction (a new version, with its reason)")
-async def correct_api(request: Request, meeting_id: FromPath[int], data: JSONBody[CorrectIn]) -> None:
+async def correct_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.CorrectIn]) -> None:
     need(request.user)
     await minutes.correct(request.user, meeting_id, reason=data.reason, version=data.version, ip=client_ip(request))
 
@@ -355,10 +242,10 @@ async def ics_api(request: Request, meeting_id: FromPath[int]) -> Response:
 
 
 @post("/meetings/busy", guards=W, tags=TAGS, summary="Add a busy time for a party or a room")
-async def busy_add_api(request: Request, data: JSONBody[BusyIn]) -> Created:
+async def busy_add_api(request: Request, data: JSONBody[s.BusyIn]) -> s.Created:
     need(request.user, write=True)
-    return Created(id=await scheduling.add_busy_block(request.user, data.station, data.who, data.starts_at,
-                                                      data.ends_at, data.label, ip=client_ip(request)))
+    return s.Created(id=await scheduling.add_busy_block(request.user, data.station, data.who, data.starts_at,
+                                                        data.ends_at, data.label, ip=client_ip(request)))
 
 
 @delete("/meetings/busy/{block_id:int}", guards=W, tags=TAGS, status_code=HTTP_204_NO_CONTENT,
@@ -369,19 +256,20 @@ async def busy_delete_api(request: Request, block_id: FromPath[int]) -> None:
 
 
 @post("/meetings/busy/import", guards=W, tags=TAGS, summary="Import busy times from .ics text (replaces the last import)")
-async def busy_import_api(request: Request, data: JSONBody[IcsIn]) -> dict:
+async def busy_import_api(request: Request, data: JSONBody[s.IcsIn]) -> s.IcsImported:
     need(request.user, write=True)
-    return await scheduling.import_ics(request.user, data.station, data.who, data.ics.encode(), ip=client_ip(request))
+    result = await scheduling.import_ics(request.user, data.station, data.who, data.ics.encode(), ip=client_ip(request))
+    return s.IcsImported(events=result["events"], recurring=result["recurring"])
 
 
 @post("/meetings/feeds", guards=G, tags=TAGS, summary="A new secret calendar feed URL (shown once)")
-async def feed_api(request: Request, data: JSONBody[FeedIn]) -> dict:
+async def feed_api(request: Request, data: JSONBody[s.FeedIn]) -> s.FeedOut:
     need(request.user)
     if request.user.via != "token":
         raise Forbidden()
     token = await feeds.make_feed(request.user, organisation=data.organisation, ip=client_ip(request))
     base = str(request.base_url).rstrip("/")
-    return {"url": f"{base}/calendar/{token}.ics"}
+    return s.FeedOut(url=f"{base}/calendar/{token}.ics")
 
 
 API_ROUTES: list = [
