@@ -84,9 +84,15 @@ async def test_api_flow_to_effective_agreement_and_pdf(client, tokens, zxl):
     r = client.post(f"/api/v1/mediation/{fid}/agreement/obligations", json={"party": pb, "what": "赔偿 601 天花板修复费用",
                     "amount": "2800.00", "due_date": due.isoformat(), "manner": "微信转账"}, headers=h)
     assert r.status_code == 200, r.text
-    # A float amount is refused: money travels as a string.
+    # A float amount is refused by the typed body before the use case: money travels as a string.
     bad = client.post(f"/api/v1/mediation/{fid}/agreement/obligations", json={"party": pb, "what": "x", "amount": 1.1}, headers=h)
+    assert bad.status_code == 400 and "amount" in str(bad.json()["errors"]), bad.text
+    # A string that is no amount is the use case's: 422 with the field named.
+    bad = client.post(f"/api/v1/mediation/{fid}/agreement/obligations", json={"party": pb, "what": "x", "amount": "1.234"}, headers=h)
     assert bad.status_code == 422 and "amount" in bad.json()["errors"]
+    # A misspelt field is refused, not ignored.
+    bad = client.post(f"/api/v1/mediation/{fid}/agreement/obligations", json={"party": pb, "what": "x", "amonut": "1"}, headers=h)
+    assert bad.status_code == 400
     for who in (f"party:{pa}", f"party:{pb}", "mediator", "seal"):
         r = client.post(f"/api/v1/mediation/{fid}/agreement/sign", json={"who": who, "signed_on": t}, headers=h)
         assert r.status_code == 200, r.text
