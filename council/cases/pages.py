@@ -58,6 +58,10 @@ STATE_LABELS = {
     "closed": N_("Closed"), "rejected": N_("Rejected"), "answered": N_("Answered on the spot"),
     "registered": N_("Registered"), "dispatched": N_("Dispatched"), "handling": N_("Being handled"),
     "reported": N_("Reported back"), "rated": N_("Rated"), "converted": N_("Converted to a proposal"),
+    # A dispute (council.mediation.machine): registered as above, then these.
+    "consent": N_("Seeking consent"), "mediating": N_("Mediating"), "settled": N_("Settled"),
+    "not_settled": N_("Not settled"), "withdrawn": N_("Withdrawn"), "terminated": N_("Terminated"),
+    "refused": N_("Refused by a party"),
 }
 # Short names for the progress bar, where six steps share a phone's width.
 STEP_SHORT = {
@@ -91,6 +95,21 @@ EVENT_LABELS = {
 }
 ESCALATION_LABELS = {"street": N_("Street level"), "district": N_("District level")}
 EXTENSION_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"), "refused": N_("Refused")}
+# A dispute's history, written by council.mediation (store.history) as "mediation.<what>".
+EVENT_LABELS.update({f"mediation.{k}": v for k, v in {
+    "registered": N_("Dispute registered"), "details": N_("Details changed"), "party_added": N_("Party added"),
+    "party_changed": N_("Party changed"), "consent": N_("Consent recorded"), "notice": N_("Rights and duties notice"),
+    "mediator": N_("Mediator assigned"), "mediator_removed": N_("Mediator removed"), "escalated": N_("Escalated"),
+    "session_scheduled": N_("Session scheduled"), "session_moved": N_("Session moved"),
+    "session_cancelled": N_("Session cancelled"), "session_recorded": N_("Session recorded"),
+    "agreement_drafted": N_("Agreement drafted"), "agreement_changed": N_("Agreement changed"),
+    "obligation_added": N_("Term added"), "obligation_removed": N_("Term removed"), "signed": N_("Signed"),
+    "agreement_effective": N_("Agreement took effect"), "performance": N_("Performance recorded"),
+    "followup": N_("Follow-up visit"), "confirmation_applied": N_("Judicial confirmation applied for"),
+    "confirmation_ruling": N_("Court ruling"), "seek_consent": N_("Ask the parties for consent"),
+    "start": N_("Start mediation"), "refuse": N_("Stop: a party refuses"), "settle": N_("Settled: close the file"),
+    "not_settle": N_("Not settled: refer the parties"), "withdraw": N_("Withdrawn"), "terminate": N_("Terminate"),
+}.items()})
 VOTE_RESULTS = (("passed", N_("Passed")), ("failed", N_("Failed")))
 # Refusals that are about one field of the form: mark that field.
 REFUSAL_FIELD = {
@@ -324,7 +343,10 @@ async def intake_form(request: Request) -> Any:
     values = {k: v for k, v in request.query_params.items() if k in (*INTAKE_FIELDS, "title", "unit_number")}
     values.setdefault("channel", "reception_day")
     values.setdefault("priority", "normal")
-    return page(request, "cases/new.html", values=values, errors={}, message=None,
+    sent = request.query_params.get("sent", "")[:40]
+    message = translator(locale_of(request))("Dispute %(number)s registered and handed over to the mediators.",
+                                              number=sent) if sent else None
+    return page(request, "cases/new.html", values=values, errors={}, message=message,
                 **await _intake_context(request, values))
 
 
@@ -373,6 +395,9 @@ async def intake_submit(request: Request) -> Any:
                     **await _intake_context(request, form))
     return Redirect(f"/cases/{made['id']}?done=created", status_code=303)
 
+    if data.get("kind") == "dispute" and not policy.can_read_disputes(principal):
+        # A grid worker who found a dispute hands it over; its page is the mediators' (policy).
+        return Redirect(f"/cases/new?sent={made['number']}", status_code=303)
 
 # ---------------------------------------------------------------- the case page
 
@@ -441,6 +466,10 @@ async def case_context(principal: Principal, case_id: int) -> dict:
 
 async def render_case(request: Request, case_id: int, *, status_code: int = 200, form: str = "",
                       errors: dict | None = None, message: str | None = None, values: dict | None = None) -> Any:
+    if d["kind"] == "dispute":
+        from council.mediation.queries import case_link
+
+        ctx["mediation"] = await case_link(principal, d)  # its file, or "open the file"; None: not theirs
     ctx = await case_context(request.user, case_id)
     return page(
         request, "cases/detail.html", status_code=status_code, form=form, errors=errors or {}, message=message,

@@ -28,7 +28,23 @@ def _at_station(p, case: CaseView) -> bool:
     return p.role == Role.admin or case.station in p.station_ids
 
 
+# Disputes are read by those who may read their mediation file, and no one else. The mediation
+# file holds the parties' identities and what was said in confidence, and the dispute case's
+# timeline carries the file's history (parties added, sessions, consent, agreement); the case
+# page holds no more than what the reporter wrote, but nothing there helps a grid worker, a
+# liaison or a resident do their job, while every reader is one more person a party's private
+# quarrel is known to (PIPL: least access). So privacy by default: a grid worker who found a
+# dispute registers it (can_register) and hands it over; they do not follow it.
+MEDIATION_READERS = frozenset({Role.admin, Role.secretary, Role.mediator})
+
+
+def can_read_disputes(p) -> bool:
+    return p.role in MEDIATION_READERS
+
+
 def can_view(p, case: CaseView) -> bool:
+    if case.kind == "dispute" and not can_read_disputes(p):
+        return False
     if p.role in STAFF:
         return _at_station(p, case)
     if p.role == Role.department_liaison:

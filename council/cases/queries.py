@@ -21,7 +21,9 @@ from council.cases.tables import Case
 from council.core.errors import Forbidden
 
 PER_PAGE = 25
-OPEN_STATES = ("propose", "discuss", "act", "fund", "decide", "evaluate", *request_loop.OPEN)
+# A dispute is open while registered (shared with requests), seeking consent or being mediated
+# (council.mediation.machine.OPEN_STATES).
+OPEN_STATES = ("propose", "discuss", "act", "fund", "decide", "evaluate", *request_loop.OPEN, "consent", "mediating")
 
 
 @dataclass
@@ -43,12 +45,15 @@ def scope(principal: Principal):
     """The WHERE clause of what the principal may see, or None for everything (admins)."""
     if principal.role == Role.admin:
         return None
-    if principal.role in (Role.secretary, Role.grid_worker, Role.mediator):
+    if principal.role in (Role.secretary, Role.mediator):
         return Case.station.is_in(list(principal.station_ids) or [-1])
+    # Disputes only for those who may read them (policy.can_read_disputes, and why).
+    if principal.role == Role.grid_worker:
+        return Case.station.is_in(list(principal.station_ids) or [-1]) & (Case.kind != "dispute")
     if principal.role == Role.department_liaison:
-        return Case.organisation == (principal.organisation_id or -1)
+        return (Case.organisation == (principal.organisation_id or -1)) & (Case.kind != "dispute")
     if principal.role == Role.resident:
-        return (Case.reporter == (principal.person_id or -1)) | (
+        return ((Case.reporter == (principal.person_id or -1)) & (Case.kind != "dispute")) | (
             (Case.kind == "proposal") & Case.community.is_in(list(principal.community_ids) or [-1]))
     return Case.id == -1
 

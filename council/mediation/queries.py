@@ -11,7 +11,7 @@ from council.accounts.tables import User
 from council.cases.calendar_store import calendar_for, today
 from council.cases.tables import Case
 from council.core.errors import Invalid
-from council.mediation import rules, stats, store
+from council.mediation import policy, rules, stats, store, vocabulary
 from council.mediation.agreements import agreement_effect, agreement_of
 from council.mediation.files import facts_for
 from council.mediation.judicial import deadline_for
@@ -72,6 +72,16 @@ async def disputes_without_file(principal: Principal, station: int | None = None
     rows = await Case.select(Case.id, Case.number, Case.title, Case.created_at, Case.station).where(
         where & Case.id.not_in(filed)).order_by(Case.created_at).limit(200)
     return rows
+
+
+async def case_link(principal: Principal, case: dict) -> dict | None:
+    """For a dispute's case page: its mediation file (id, number), or none yet — then the page
+    offers to open it. None when the reader may not work on mediation at the case's station:
+    the page shows no link to what they cannot open."""
+    if not policy.can_work_on(principal, case["station"]):
+        return None
+    row = await DisputeFile.select(DisputeFile.id, DisputeFile.number).where(DisputeFile.case == case["id"]).first()
+    return {"file": row, "categories": vocabulary.CATEGORIES, "sources": vocabulary.SOURCES}
 
 
 async def file_detail(principal: Principal, dispute_id: int) -> dict:
