@@ -1,6 +1,7 @@
 """The reception desk in Debian's chromium on a phone-sized screen: the secretary logs three
 visitors — one answered on the spot, one new request dispatched to the property company, one new
-dispute handed to a mediator — and downloads the day's report PDF (Chinese text, masked phones).
+dispute handed to a mediator — and downloads the day's report PDF (Chinese text, masked phones);
+the mediator then finds the dispute's mediation file in their own list.
 COUNCIL_SHOTS=/some/dir keeps a screenshot of each step."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from io import BytesIO
 
 import pytest
 
-from tests.browser import browser, live_server, phone, shot, sign_in, zh  # noqa: F401 (fixtures)
+from tests.browser import PHONE, browser, live_server, phone, shot, sign_in, zh  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +28,7 @@ def _log(page, *, name: str, topic: str, category: str, outcome: str, fill) -> N
     assert page.locator("#done-note").is_visible(), page.content()[:2000]
 
 
-def test_desk_logs_three_visitors_and_prints_the_report(phone, live_server):
+def test_desk_logs_three_visitors_and_prints_the_report(phone, browser, live_server):
     page = phone
     sign_in(page, live_server)
     page.goto(f"{live_server}/reception")
@@ -63,6 +64,11 @@ def test_desk_logs_three_visitors_and_prints_the_report(phone, live_server):
     shot(page, "reception-3-queue")
     queue = page.locator("#queue").inner_text()
     assert "咨询高龄津贴" in queue and "地下车库积水" in queue and "楼上漏水纠纷" in queue
+    # the dispute reached mediation: the desk links the secretary to its numbered file
+    item = page.locator("#queue li", has_text="楼上漏水纠纷")
+    link = item.locator("a.mediation-link")
+    assert re.search(r"人调字第 \d+ 号", link.inner_text()), link.inner_text()
+    number = re.search(r"（\d{4}）\S+人调字第 \d+ 号", link.inner_text()).group(0)
 
     # the day's report, then its PDF
     page.click("#report-link")
@@ -76,3 +82,20 @@ def test_desk_logs_three_visitors_and_prints_the_report(phone, live_server):
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(content)).pages)
     assert "书记接待日工作报表" in text and "地下车库积水" in text and "楼上漏水纠纷" in text
     assert not re.search(r"1[3-9]\d{9}", text)
+
+    # the mediator, on their own phone, finds the file in their mediation list, led by them
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"})
+    try:
+        mine = context.new_page()
+        mine.set_default_timeout(15_000)
+        sign_in(mine, live_server, "mediator")
+        mine.goto(f"{live_server}/mediation")
+        shot(mine, "reception-5-mediator-list")
+        row = mine.locator("a", has_text=number)
+        assert row.count() >= 1, mine.content()[:2000]
+        with mine.expect_navigation():
+            row.first.click()
+        assert "楼上漏水纠纷" in mine.content() and "陈淑芬" in mine.content()
+        shot(mine, "reception-6-mediation-file")
+    finally:
+        context.close()

@@ -33,6 +33,19 @@ async def _case(case_id: int) -> dict:
     return await Case.select().where(Case.id == case_id).first()
 
 
+async def _file_of(case_id: int) -> dict | None:
+    from council.mediation.tables import DisputeFile
+
+    return await DisputeFile.select().where(DisputeFile.case == case_id).first()
+
+
+async def _leads(dispute_id: int) -> list[int]:
+    from council.mediation.tables import DisputeMediator
+
+    return [m["user"] for m in await DisputeMediator.select().where(
+        (DisputeMediator.dispute == dispute_id) & (DisputeMediator.lead == True))]  # noqa: E712
+
+
 async def test_desk_logs_each_outcome(as_user):
     c = as_user("secretary")
     sid = _station_id(c)
@@ -69,6 +82,14 @@ async def test_desk_logs_each_outcome(as_user):
     assert v["mediator"] == mediator["id"] and (await _case(v["case"]))["kind"] == "dispute"
     events = (await CaseEvent.select().where(CaseEvent.case == v["case"]))
     assert any("调解员" in e["text"] for e in events)
+    # … and it really reached mediation: the file is opened, numbered by the committee, source
+    # "applied", the chosen mediator leads; the desk links to it for the secretary
+    dispute = await _file_of(v["case"])
+    assert re.fullmatch(r"（\d{4}）.+人调字第 \d+ 号", dispute["number"]), dispute["number"]
+    assert (dispute["source"], dispute["category"]) == ("applied", "neighbours")
+    assert await _leads(dispute["id"]) == [mediator["id"]]
+    assert f'href="/mediation/{dispute["id"]}"' in c.get(f"/reception?station={sid}").text
+    assert any(e["kind"] == "mediation.registered" for e in await CaseEvent.select().where(CaseEvent.case == v["case"]))
 
     # news on an existing case: queued first, called, then finished with the update
     r = post_form(c, "/reception/visits", {"station": sid, "new_name": "复访居民", "topic": "问车库积水进度"})
@@ -286,3 +307,128 @@ async def test_reception_day_blocks_the_room():
     station, found = (await run())
     assert [b.start.date().isoformat() for b in found] == ["2026-11-20", "2026-11-27"]
     assert found[0].label == "书记接待日"
+
+
+async def test_grid_worker_hands_a_dispute_over_but_cannot_read_the_file(as_user):
+    """The desk may be a grid worker's: the hand-over opens the file and makes the mediator its
+    lead, audited under the grid worker's name; the file stays closed to them (no link, 403)."""
+    from council.accounts.tables import User
+    from council.audit.tables import AuditEntry
+
+    gw, med = as_user("gridworker"), as_user("mediator")
+    sid = _station_id(gw)
+    mediator = await User.select().where(User.username == "mediator").first()
+    r = post_form(gw, "/reception/visits", {"station": sid, "new_name": "邻里丙", "topic": "占用楼道", "category": "neighbours",
+                                            "outcome": "case", "case_kind": "dispute", "mediator": mediator["id"],
+                                            "handover_note": "双方都在场"})
+    assert r.status_code == 303, r.text
+    v = await _last_visit()
+    dispute = await _file_of(v["case"])
+    assert dispute is not None and await _leads(dispute["id"]) == [mediator["id"]]
+    entry = await AuditEntry.select().where((AuditEntry.action == "mediation.handover")
+                                            & (AuditEntry.entity_id == dispute["id"])).first()
+    gw_user = await User.select().where(User.username == "gridworker").first()
+    after = entry["after"] if isinstance(entry["after"], dict) else __import__("json").loads(entry["after"])
+    assert entry["actor"] == gw_user["id"] and after["delegated"] is True and after["by_role"] == "grid_worker"
+    assert f'/mediation/{dispute["id"]}' not in gw.get(f"/reception?station={sid}").text
+    assert gw.get(f"/mediation/{dispute['id']}").status_code == 403
+    # the mediator finds it in their list and opens it
+    assert dispute["number"] in med.get("/mediation").text
+    assert med.get(f"/mediation/{dispute['id']}").status_code == 200
+
+
+async def test_failed_handover_changes_nothing(monkeypatch):
+    """Visit, case, file and lead are one transaction: a failure in the last step leaves none."""
+    from council.accounts.tables import User, UserStation
+    from council.core.errors import Conflict
+    from council.mediation import files
+    from council.mediation.tables import DisputeFile
+    from council.reception import desk
+
+    users = {u["username"]: u for u in await User.select()}
+    sid = (await UserStation.select().where(UserStation.user == users["secretary"]["id"]).first())["station"]
+    p = Principal(users["secretary"]["id"], "secretary", "王秀英", "secretary", frozenset({sid}))
+    counts = (await Visit.count(), await Case.count(), await DisputeFile.count())
+
+    async def refuse(*args, **kwargs):
+        raise Conflict("The file is closed.")
+
+    monkeypatch.setattr(files, "assign_mediator", refuse)
+    with pytest.raises(Conflict):
+        await desk.log_visit(p, {"station": sid, "new_name": "回滚", "topic": "回滚的纠纷", "category": "neighbours",
+                                 "outcome": "case", "case_kind": "dispute", "mediator": users["mediator"]["id"]})
+    assert (await Visit.count(), await Case.count(), await DisputeFile.count()) == counts
+
+
+async def test_api_is_typed_and_links_the_mediation_file(app, as_user):
+    from council.accounts import services
+    from council.accounts.principal import SYSTEM
+    from council.accounts.tables import User
+
+    c = as_user("secretary")
+    sid = _station_id(c)
+    doc = app.openapi_schema.to_schema()
+    schemas = doc["components"]["schemas"]
+    op = doc["paths"]["/api/v1/reception/visits"]["post"]
+    body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "topic" in schemas[body]["required"] and "outcome" in schemas[body]["properties"]
+    out = op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert {"ticket", "phone", "mediation_file"} <= set(schemas[out]["properties"])
+    for path, method in (("/api/v1/reception/report", "get"), ("/api/v1/reception/totals", "get"),
+                         ("/api/v1/reception/schedule", "get"), ("/api/v1/reception/grid", "post")):
+        ok = next(v for k, v in doc["paths"][path][method]["responses"].items() if k.startswith("2"))
+        assert "$ref" in ok["content"]["application/json"]["schema"], path
+
+    token = (await services.create_token(SYSTEM, "secretary", name="reception-typed"))
+    h = {"Authorization": f"Bearer {token}"}
+    before = await _count()
+    assert c.post("/api/v1/reception/visits", json={"station": sid, "topic": "x", "colour": "red"}, headers=h).status_code == 400
+    assert c.post("/api/v1/reception/visits", json={"station": sid, "topic": 5}, headers=h).status_code == 400
+    assert (await _count()) == before
+    mediator = await User.select().where(User.username == "mediator").first()
+    r = c.post("/api/v1/reception/visits", headers=h, json={
+        "station": sid, "new_name": "接口纠纷", "topic": "接口调解", "category": "neighbours", "outcome": "case",
+        "case_kind": "dispute", "mediator": mediator["id"]})
+    assert r.status_code == 201, r.text
+    v = r.json()
+    dispute = await _file_of(v["case"])
+    assert (v["mediation_file"], v["mediation_number"], v["status"]) == (dispute["id"], dispute["number"], "done")
+    listed = c.get(f"/api/v1/reception/visits?station={sid}", headers=h).json()
+    assert next(x for x in listed if x["id"] == v["id"])["mediation_file"] == dispute["id"]
+    # a move takes only the fields that apply to it
+    r = c.post("/api/v1/reception/visits", json={"station": sid, "new_name": "排队", "topic": "排队"}, headers=h)
+    assert c.post(f"/api/v1/reception/visits/{r.json()['id']}/call", json={"answer": "x"}, headers=h).status_code == 422
+    assert c.post(f"/api/v1/reception/visits/{r.json()['id']}/nonsense", json={}, headers=h).status_code == 404
+    gw_token = (await services.create_token(SYSTEM, "gridworker", name="reception-typed-gw"))
+    seen = c.get(f"/api/v1/reception/visits?station={sid}", headers={"Authorization": f"Bearer {gw_token}"}).json()
+    assert next(x for x in seen if x["id"] == v["id"])["mediation_file"] is None
+
+
+async def test_exceptions_move_the_block_in_the_meetings_calendar():
+    """A cancelled reception day frees the room for meetings; a moved one holds it on its new
+    date; booking a meeting over a reception day is refused naming it (书记接待日)."""
+    import datetime as dt
+
+    from council.accounts.principal import SYSTEM
+    from council.cases.calendar_store import LOCAL
+    from council.meetings import scheduling
+    from council.reception import rota, store
+    from council.stations.tables import Station
+
+    station = await Station.select().where(Station.case_prefix == "ZXL").first()
+    room = await store.reception_room(station["id"])
+    await rota.add_exception(SYSTEM, station["id"], {"day": "2027-03-05", "kind": "cancelled", "note": "元宵"})
+    await rota.add_exception(SYSTEM, station["id"], {"day": "2027-03-12", "kind": "moved", "moved_to": "2027-03-13",
+                                                     "start_time": "09:00", "end_time": "11:00"})
+
+    async def clashes(day: str, hour: int) -> list[str]:
+        start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), LOCAL)
+        found = await scheduling.find_conflicts(None, room, start, start + dt.timedelta(hours=1), {})
+        return [c.label for c in found]
+
+    occ = await store.occurrence_on(station, dt.date(2027, 3, 19))  # an ordinary Friday
+    assert "书记接待日" in await clashes("2027-03-19", occ.start.hour)
+    assert "书记接待日" not in await clashes("2027-03-05", occ.start.hour)  # cancelled
+    assert "书记接待日" not in await clashes("2027-03-12", occ.start.hour)  # moved away …
+    assert "书记接待日" in await clashes("2027-03-13", 10)  # … to the Saturday morning
+    assert "书记接待日" not in await clashes("2027-03-13", 14)

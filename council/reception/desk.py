@@ -5,8 +5,9 @@ Each is validate → permission → write → audit in one transaction. A visit'
 conditional UPDATE (WHERE status IN (…) AND version = …): when two people on duty call the same
 number at once, the database lets exactly one of them change the row and the other is told who
 got there first. The outcomes reuse the cases package: a new case is registered by
-council.cases.intake.register_case (and a request dispatched by council.cases.requests), news
-on a case is a note on its timeline (council.cases.common.add_event).
+council.cases.intake.register_case (a request dispatched by council.cases.requests, a dispute
+handed to a mediator gets its mediation file through council.mediation.handover), news on a case
+is a note on its timeline (council.cases.common.add_event).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from council.cases.calendar_store import LOCAL, categories_for, today
 from council.cases.common import add_event, load_case, now, view_of
 from council.cases.tables import Case
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
+from council.mediation import handover
 from council.people.tables import Ownership, Person, Residence
 from council.places.tables import Estate, Unit
 from council.privacy import mask_phone
@@ -323,8 +325,9 @@ async def finish_visit(principal: Principal, visit_id: int, data: dict[str, Any]
 
 
 async def _mediator_ok(user_id: int, station_id: int) -> dict | None:
-    user = await User.select(User.id, User.role, User.display_name, User.username).where(User.id == user_id).first()
-    if user is None or user["role"] != "mediator":
+    user = await User.select(User.id, User.role, User.display_name, User.username, User.is_active).where(
+        User.id == user_id).first()
+    if user is None or user["role"] != "mediator" or not user["is_active"]:
         return None
     if not await UserStation.exists().where((UserStation.user == user_id) & (UserStation.station == station_id)):
         return None
@@ -417,12 +420,15 @@ async def _open_case(principal: Principal, visit: dict, data: dict, kind: str, i
         await requests.move_request(principal, made["id"], "dispatch", organisation=org, version=case["version"], ip=ip)
         extra["organisation"] = org
     if mediator is not None:
+        # The dispute really reaches mediation: its file is opened, numbered by the committee,
+        # and led by the chosen mediator, in this same transaction (council.mediation.handover).
         label = mediator["display_name"] or mediator["username"]
         note = (data.get("handover_note") or "").strip()[:500]
-        await add_event(principal, made["id"], "note", text=f"交由调解员{label}调解" + (f"：{note}" if note else ""),
-                        data={"mediator": mediator["id"], "source": "reception_day", "visit": visit["id"]})
-        await audit.record(principal, "case.handover", entity_type="case", entity_id=made["id"],
-                           after={"mediator": mediator["id"], "note": note}, station_id=visit["station"], ip=ip)
+        dispute = await handover.hand_over(principal, made["id"], mediator["id"], note, ip)
+        await add_event(principal, made["id"], "note",
+                        text=f'交由调解员{label}调解（{dispute["number"]}）' + (f"：{note}" if note else ""),
+                        data={"mediator": mediator["id"], "dispute": dispute["id"], "source": "reception_day",
+                              "visit": visit["id"]})
         extra["mediator"] = mediator["id"]
     return extra
 

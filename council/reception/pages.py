@@ -21,6 +21,7 @@ from council.accounts.principal import Principal
 from council.cases.calendar_store import categories_for, today
 from council.cases.vocabulary import KINDS, PRIORITIES
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
+from council.mediation import handover
 from council.parties.tables import Organisation
 from council.reception import desk, grid, queue, report, reports, rota, schedule, store
 from council.stations.tables import Room
@@ -72,10 +73,12 @@ async def _desk_context(request: Request, station_id: int | None, day: dt.date, 
     nxt = None if occ else await store.next_occurrence(station, day)
     visits = await desk.day_visits(station["id"], day)
     drafts = await desk.day_visits(station["id"], day, drafts=True)
+    # Links to mediation files only for those who may open them (not a grid worker who handed one over).
+    files = await handover.files_for_cases(principal, [v["case"] for v in visits if v["case_kind"] == "dispute"])
     duty = [m["name"] for _, ms in await store.duty_weeks(station["id"], day, 1) for m in ms]
     return dict(
         station=station, stations=await store.stations_for(principal), day=day, today=today(), occ=occ, next_occ=nxt,
-        visits=visits, waiting=[v for v in visits if v["status"] in queue.OPEN], drafts=drafts, duty=duty,
+        visits=visits, files=files, waiting=[v for v in visits if v["status"] in queue.OPEN], drafts=drafts, duty=duty,
         categories=[c for c in await categories_for(station["id"]) if c["active"]],
         organisations=await organisations(station["community"]), mediators=await desk.mediators_for(station["id"]),
         kinds=KINDS, priorities=PRIORITIES, outcomes=queue.OUTCOMES, status_labels=dict(queue.STATUSES),
