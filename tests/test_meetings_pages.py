@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import re
 
 import pytest
@@ -287,3 +288,72 @@ def test_meetings_api_is_typed_in_the_openapi_document(client):
     assert ref(ok(m + "/attendance", "put")) == "AttendanceOut"
     assert ref(ok("/api/v1/meetings", "get")["items"]) == "MeetingSummary"
     assert schemas["MeetingOut"]["properties"]["parties"]["items"]["$ref"].endswith("PartyOut")
+
+
+async def test_edit_meeting_on_its_page_locks_versions_and_refuses_clashes(as_user):
+    """The edit form: title, kind, room, chair and recorder, with the version read; a room or
+    chair already booked is refused naming the clash until a secretary books anyway (audited)."""
+    from council.accounts.tables import User
+    from council.audit.tables import AuditEntry
+
+    sec = as_user("secretary")
+    st = await Station.select().where(Station.case_prefix == "ZXL").first()
+    rooms = {r["name"]: r["id"] for r in await Room.select().where(Room.station == st["id"])}
+    hall, small = rooms["议事厅"], rooms["调解室"]
+    grid = (await User.select(User.id, User.display_name).where(User.username == "gridworker").first())
+    d = next_weekday(70)
+    times = {"starts_at": f"{d}T09:00", "ends_at": f"{d}T10:00"}
+    # A: the hall, chaired by the grid worker.
+    a = meeting_id_from(post_form(sec, "/meetings/new", {"do": "save", "kind": "deliberation", "title": "议事会甲",
+                                                         "room": str(hall), "chair": str(grid["id"]), **times}))
+    # B: same time, the small room, no chair.
+    b = meeting_id_from(post_form(sec, "/meetings/new", {"do": "save", "kind": "coordination", "title": "协调会乙",
+                                                         "room": str(small), **times}))
+    page = sec.get(f"/meetings/{b}", headers=ZH).text
+    assert 'id="edit-form"' in page and "修改会议信息" in page
+    row = await Meeting.select().where(Meeting.id == b).first()
+    form = {"version": str(row["version"]), "title": "协调会乙（改）", "kind": "hearing", "room": str(small),
+            "chair": "", "recorder": "", **times}
+
+    # Blank title: 422 in the reader's language, nothing written.
+    r = post_form(sec, f"/meetings/{b}/do/update", {**form, "title": " "}, headers=ZH)
+    assert r.status_code == 422 and "此项为必填项" in r.text
+    # The hall is taken by A: refused, A's room named, the force box offered; nothing written.
+    r = post_form(sec, f"/meetings/{b}/do/update", {**form, "room": str(hall)}, headers=ZH)
+    assert r.status_code == 409 and "时间冲突" in r.text and "议事厅" in r.text and 'id="ed-force"' in r.text
+    assert 'value="协调会乙（改）"' in r.text  # what was typed is kept
+    r = post_form(sec, f"/meetings/{b}/do/update", {**form, "room": str(hall)}, headers=EN)
+    assert r.status_code == 409 and "Double booking" in r.text
+    # The chair of A cannot chair B at the same time either (a required person).
+    r = post_form(sec, f"/meetings/{b}/do/update", {**form, "chair": str(grid["id"])}, headers=ZH)
+    assert r.status_code == 409 and grid["display_name"] in r.text
+    assert (await Meeting.select().where(Meeting.id == b).first()) == row
+
+    # The plain edit goes through and bumps the version.
+    r = post_form(sec, f"/meetings/{b}/do/update", form)
+    assert r.status_code == 303 and r.headers["location"].endswith("#update")
+    after = await Meeting.select().where(Meeting.id == b).first()
+    assert (after["title"], after["kind"], after["version"]) == ("协调会乙（改）", "hearing", row["version"] + 1)
+    # The stale version is refused, nothing lost from the form, nothing changed.
+    r = post_form(sec, f"/meetings/{b}/do/update", {**form, "title": "旧版本的修改"}, headers=ZH)
+    assert r.status_code == 409 and "他人已修改了该会议" in r.text and 'value="旧版本的修改"' in r.text
+    assert (await Meeting.select().where(Meeting.id == b).first())["title"] == "协调会乙（改）"
+
+    # A secretary books the hall anyway: saved, marked forced, the clash in the audit log.
+    r = post_form(sec, f"/meetings/{b}/do/update",
+                  {**form, "version": str(after["version"]), "room": str(hall), "force": "1"})
+    assert r.status_code == 303, r.text[:2000]
+    forced = await Meeting.select().where(Meeting.id == b).first()
+    assert forced["room"] == hall and forced["forced"] and forced["version"] == after["version"] + 1
+    entry = await AuditEntry.select().where((AuditEntry.action == "meeting.updated")
+                                            & (AuditEntry.entity_id == b)).order_by(AuditEntry.id, ascending=False).first()
+    logged = json.loads(entry["after"]) if isinstance(entry["after"], str) else entry["after"]
+    assert [c["name"] for c in logged["forced_over"]] == ["议事厅"]
+    # Editing the title again does not ask about the clash already forced.
+    r = post_form(sec, f"/meetings/{b}/do/update",
+                  {**form, "version": str(forced["version"]), "room": str(hall), "title": "协调会乙（定）"})
+    assert r.status_code == 303
+    # Staff who only read get no form and may not post it.
+    grid_client = as_user("gridworker")
+    assert 'id="edit-form"' not in grid_client.get(f"/meetings/{b}").text
+    assert post_form(grid_client, f"/meetings/{b}/do/update", {**form, "version": "99"}).status_code == 403

@@ -202,18 +202,20 @@ async def meeting_context(principal: Principal, meeting_id: int) -> dict:
     if manage:
         ctx["case_choices"] = await agenda.case_choices(principal, row["station"])
         ctx["vote_choices"] = await agenda.vote_choices(row["station"])
-        ctx["candidates"] = [c for c in await party_reg.candidates(row["station"], row["community"])
-                             if c["key"] not in {p["party_key"] for p in d["parties"]}]
+        everyone = await party_reg.candidates(row["station"], row["community"])
+        ctx["candidates"] = [c for c in everyone if c["key"] not in {p["party_key"] for p in d["parties"]}]
+        ctx["staff"] = [c for c in everyone if c["kind"] == "user"]
         ctx["rooms"] = await Room.select(Room.id, Room.name).where(Room.station == row["station"]).order_by(Room.id)
     ctx["versions"] = await minutes.versions(meeting_id)
     return ctx
 
 
 async def render_meeting(request: Request, meeting_id: int, *, status_code: int = 200, form: str = "",
-                         errors: dict | None = None, message: str | None = None, values: dict | None = None) -> Any:
+                         errors: dict | None = None, message: str | None = None, values: dict | None = None,
+                         conflict: bool = False) -> Any:
     ctx = await meeting_context(request.user, meeting_id)
     return page(request, "meetings/detail.html", status_code=status_code, form=form, errors=errors or {},
-                message=message, values=values or {}, move_labels=MOVE_LABELS,
+                message=message, values=values or {}, move_labels=MOVE_LABELS, conflict=conflict,
                 done=request.query_params.get("done", "") if status_code == 200 else "",
                 needs_reason={a for a, mv in sm.MOVES.items() if mv.needs_reason}, **ctx, **_common())
 
@@ -235,7 +237,8 @@ async def _move(p, mid, f, ip):
 
 
 async def _update(p, mid, f, ip):
-    kw: dict[str, Any] = dict(title=f.get("title"), kind=f.get("kind"), room=_choice(f, "room"),
+    """The edit form: title, kind, room, chair and recorder (and the time while only planned)."""
+    kw: dict[str, Any] = dict(title=f.get("title", ""), kind=f.get("kind", ""), room=_choice(f, "room"),
                               chair=_choice(f, "chair"), recorder=_choice(f, "recorder"))
     if "starts_at" in f:
         kw.update(starts_at=f.get("starts_at"), ends_at=f.get("ends_at"))
@@ -283,7 +286,8 @@ async def meeting_action(request: Request, meeting_id: FromPath[int], what: From
         message, errors = _tr(request, e)
         key = f"{what}:{form.get('move', '')}" if what == "move" else what
         return await render_meeting(request, meeting_id, status_code=e.status, form=key, errors=errors,
-                                    message=message, values=form)
+                                    message=message, values=form,
+                                    conflict=isinstance(e, Conflict) and "names" in e.params)
     anchor = {"respond": "parties", "party_add": "parties", "party_remove": "parties"}.get(what, what.split("_")[0])
     return Redirect(f"/meetings/{meeting_id}?done={what}#{anchor}", status_code=303)
 

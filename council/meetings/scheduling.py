@@ -108,6 +108,17 @@ async def _check_staff(user_id: int | None, station: int, field: str) -> None:
         raise Invalid(FIX, errors={field: "Choose one of the listed options."})
 
 
+async def staff_names(*user_ids: int | None) -> dict[str, str]:
+    """The chair and the recorder as busy keys ("user:3" → name): the meeting needs them there too."""
+    from council.accounts.tables import User
+
+    ids = [u for u in dict.fromkeys(user_ids) if u]
+    if not ids:
+        return {}
+    rows = await User.select(User.id, User.display_name, User.username).where(User.id.is_in(ids))
+    return {f"user:{r['id']}": r["display_name"] or r["username"] for r in rows}
+
+
 def _party_specs(raw: list[dict] | None) -> list[dict]:
     out, seen = [], set()
     for p in raw or []:
@@ -162,6 +173,7 @@ async def create_meeting(principal: Principal, *, station: int, kind: str, title
     resolved = await party_reg.resolve(station, st["community"], [p["key"] for p in specs])
     async with db.write():
         required = {p["key"]: resolved[p["key"]]["name"] for p in specs if p["required"]}
+        required.update(await staff_names(chair, recorder))
         clashes = await _guard_conflicts(principal, None, room, start, end, required, force)
         row = (await Meeting.insert(Meeting(
             station=station, community=st["community"], kind=kind, title=title, room=room, starts_at=start,
@@ -218,10 +230,16 @@ async def update_meeting(principal: Principal, meeting_id: int, *, version: Any,
     async with db.write():
         row, view = await load_meeting(principal, meeting_id)
         check_version(row, version)
-        clashes = await _guard_conflicts(principal, meeting_id, values.get("room", row["room"]),
-                                         values.get("starts_at", row["starts_at"]),
-                                         values.get("ends_at", row["ends_at"]), await required_names(meeting_id),
-                                         force)
+        changed = {k for k in ("room", "chair", "recorder", "starts_at", "ends_at")
+                   if k in values and values[k] != row[k]}
+        if changed & {"starts_at", "ends_at"}:  # a new time: everyone and the room again
+            room_, needed = values.get("room", row["room"]), await required_names(meeting_id)
+            needed.update(await staff_names(values.get("chair", row["chair"]), values.get("recorder", row["recorder"])))
+        else:  # the same time: only who or what is new (a conflict forced earlier is not asked again)
+            room_ = values["room"] if "room" in changed else None
+            needed = await staff_names(*(values[k] for k in ("chair", "recorder") if k in changed))
+        clashes = await _guard_conflicts(principal, meeting_id, room_, values.get("starts_at", row["starts_at"]),
+                                         values.get("ends_at", row["ends_at"]), needed, force) if changed else []
         if clashes:
             values["forced"] = True
         after = await bump(row, values)
@@ -271,7 +289,8 @@ async def move(principal: Principal, meeting_id: int, action: str, *, version: A
             clashes = await _guard_conflicts(principal, meeting_id, values.get("room", row["room"]),
                                              values.get("starts_at", row["starts_at"]),
                                              values.get("ends_at", row["ends_at"]),
-                                             await required_names(meeting_id), force)
+                                             await required_names(meeting_id) | await staff_names(
+                                                 row["chair"], row["recorder"]), force)
             if clashes:
                 values["forced"] = True
         else:
