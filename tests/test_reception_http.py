@@ -330,7 +330,8 @@ async def test_grid_worker_hands_a_dispute_over_but_cannot_read_the_file(as_user
     gw_user = await User.select().where(User.username == "gridworker").first()
     after = entry["after"] if isinstance(entry["after"], dict) else __import__("json").loads(entry["after"])
     assert entry["actor"] == gw_user["id"] and after["delegated"] is True and after["by_role"] == "grid_worker"
-    assert f'/mediation/{dispute["id"]}' not in gw.get(f"/reception?station={sid}").text
+    desk_html = gw.get(f"/reception?station={sid}").text
+    assert f'/mediation/{dispute["id"]}' not in desk_html and f'href="/cases/{v["case"]}"' not in desk_html
     assert gw.get(f"/mediation/{dispute['id']}").status_code == 403
     # the mediator finds it in their list and opens it
     assert dispute["number"] in med.get("/mediation").text

@@ -18,6 +18,7 @@ from litestar.response import Redirect
 
 from council.accounts import permissions
 from council.accounts.principal import Principal
+from council.cases import policy as case_policy
 from council.cases.calendar_store import categories_for, today
 from council.cases.vocabulary import KINDS, PRIORITIES
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -78,7 +79,7 @@ async def _desk_context(request: Request, station_id: int | None, day: dt.date, 
     duty = [m["name"] for _, ms in await store.duty_weeks(station["id"], day, 1) for m in ms]
     return dict(
         station=station, stations=await store.stations_for(principal), day=day, today=today(), occ=occ, next_occ=nxt,
-        visits=visits, files=files, waiting=[v for v in visits if v["status"] in queue.OPEN], drafts=drafts, duty=duty,
+        visits=visits, files=files, read_disputes=case_policy.can_read_disputes(principal), waiting=[v for v in visits if v["status"] in queue.OPEN], drafts=drafts, duty=duty,
         categories=[c for c in await categories_for(station["id"]) if c["active"]],
         organisations=await organisations(station["community"]), mediators=await desk.mediators_for(station["id"]),
         kinds=KINDS, priorities=PRIORITIES, outcomes=queue.OUTCOMES, status_labels=dict(queue.STATUSES),
