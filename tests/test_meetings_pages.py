@@ -353,7 +353,45 @@ async def test_edit_meeting_on_its_page_locks_versions_and_refuses_clashes(as_us
     r = post_form(sec, f"/meetings/{b}/do/update",
                   {**form, "version": str(forced["version"]), "room": str(hall), "title": "协调会乙（定）"})
     assert r.status_code == 303
+    # Inviting the grid worker (A's chair) as a required party of B, at the same time: a clash.
+    party = {"key": f"user:{grid['id']}", "required": "1"}
+    r = post_form(sec, f"/meetings/{b}/do/party_add", party, headers=ZH)
+    assert r.status_code == 409 and "议事会甲" in r.text and 'id="party-force"' in r.text
+    assert not await MeetingParty.exists().where(MeetingParty.meeting == b)
+    assert post_form(sec, f"/meetings/{b}/do/party_add", {**party, "force": "1"}).status_code == 303
+    assert await MeetingParty.exists().where((MeetingParty.meeting == b) & (MeetingParty.party_key == party["key"]))
     # Staff who only read get no form and may not post it.
     grid_client = as_user("gridworker")
     assert 'id="edit-form"' not in grid_client.get(f"/meetings/{b}").text
     assert post_form(grid_client, f"/meetings/{b}/do/update", {**form, "version": "99"}).status_code == 403
+
+
+async def test_minutes_page_links_the_vote_result_and_a_rescheduled_meeting_says_so(as_user):
+    from council.votes.tables import Vote
+
+    sec = as_user("secretary")
+    st = await Station.select().where(Station.case_prefix == "ZXL").first()
+    vote = await Vote.select(Vote.id, Vote.title, Vote.passed).where(
+        (Vote.station == st["id"]) & Vote.passed.is_not_null()).first()
+    assert vote is not None  # the demo's closed elevator vote
+    d = next_weekday(75)
+    mid = meeting_id_from(post_form(sec, "/meetings/new", {"do": "save", "kind": "deliberation", "title": "表决通报会",
+                                                           "starts_at": f"{d}T15:00", "ends_at": f"{d}T16:00"}))
+    r = post_form(sec, f"/meetings/{mid}/do/agenda_add", {"title": "通报表决结果", "vote": str(vote["id"]), "minutes": "15"})
+    assert r.status_code == 303, r.text[:2000]
+
+    async def version() -> str:
+        return str((await Meeting.select(Meeting.version).where(Meeting.id == mid).first())["version"])
+
+    assert post_form(sec, f"/meetings/{mid}/do/move", {"move": "schedule", "version": await version()}).status_code == 303
+    assert "已改期" not in sec.get(f"/meetings/{mid}", headers=ZH).text
+    r = post_form(sec, f"/meetings/{mid}/do/move", {"move": "reschedule", "version": await version(), "reason": "主任出差",
+                                                    "starts_at": f"{d}T16:00", "ends_at": f"{d}T17:00"})
+    assert r.status_code == 303, r.text[:2000]
+    page = sec.get(f"/meetings/{mid}", headers=ZH).text
+    assert 'id="rescheduled"' in page and "已改期" in page and "主任出差" in page
+    assert post_form(sec, f"/meetings/{mid}/do/move", {"move": "hold", "version": await version()}).status_code == 303
+    page = sec.get(f"/meetings/{mid}/minutes", headers=ZH).text
+    result = re.search(r'<p class="vote-result"[^>]*>(.*?)</p>', page, re.S).group(1)
+    assert f'href="/votes/{vote["id"]}"' in result and vote["title"] in result
+    assert ("通过" if vote["passed"] else "未通过") in result and "表决结果" in result

@@ -243,3 +243,79 @@ async def test_agenda_attendance_minutes_approval_and_correction():
     # Version 1's PDF is unchanged.
     again, _ = await minutes.stored_pdf(sec, mid, 1)
     assert again == pdf_bytes
+
+
+async def test_inviting_a_required_party_already_booked_is_a_clash():
+    sec = await principal("secretary")
+    start = future_weekday(33, 10)
+    gd = f"org:{await org('供电')}"
+    await new_meeting(start, room_name="议事厅", parties=[{"key": gd, "required": True}], title="供电协调会")
+    mid = await new_meeting(start, room_name="调解室", parties=[])
+    with pytest.raises(Conflict) as e:
+        await scheduling.add_party(sec, mid, gd)
+    assert "供电" in e.value.params["names"] and "供电协调会" in e.value.params["names"]
+    assert not await MeetingParty.exists().where(MeetingParty.meeting == mid)
+    # A secretary invites anyway: the meeting is marked, the clash is in the audit log.
+    await scheduling.add_party(sec, mid, gd, force=True)
+    assert (await Meeting.select(Meeting.forced).where(Meeting.id == mid).first())["forced"] is True
+    entry = await AuditEntry.select().where((AuditEntry.action == "meeting.party_added")
+                                            & (AuditEntry.entity_id == mid)).first()
+    after = entry["after"] if isinstance(entry["after"], dict) else json.loads(entry["after"])
+    assert after["forced_over"][0]["who"] == gd
+    # As an optional party the clash does not block.
+    other = await new_meeting(start, room_name="议事厅", parties=[], force=True)
+    await scheduling.add_party(sec, other, gd, required=False)
+
+
+async def test_the_chair_and_the_recorder_cannot_be_double_booked():
+    sec = await principal("secretary")
+    st = await station()
+    start = future_weekday(34, 10)
+    grid = await User.select(User.id, User.display_name).where(User.username == "gridworker").first()
+    common = dict(station=st["id"], kind="hearing", starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    await scheduling.create_meeting(sec, title="听证会甲", room=await room("议事厅"), chair=grid["id"], **common)
+    with pytest.raises(Conflict) as e:
+        await scheduling.create_meeting(sec, title="听证会乙", room=await room("调解室"), recorder=grid["id"], **common)
+    assert grid["display_name"] in e.value.params["names"]
+    mid = await scheduling.create_meeting(sec, title="听证会乙", room=await room("调解室"), **common)
+    row = await Meeting.select().where(Meeting.id == mid).first()
+    with pytest.raises(Conflict):
+        await scheduling.update_meeting(sec, mid, version=row["version"], chair=grid["id"])
+    assert (await Meeting.select().where(Meeting.id == mid).first()) == row
+
+
+async def test_minutes_document_masks_numbers_in_titles_too():
+    """A case's title often carries the caller's number: it must not reach the printed minutes."""
+    from council.meetings.document import snapshot_for
+
+    sec = await principal("secretary")
+    st = await station()
+    made = await intake.register_case(sec, {"station": st["id"], "kind": "proposal", "category": "facilities",
+                                            "title": "王先生13912345678反映车棚漏雨", "channel": "reception_day"})
+    mid = await new_meeting(future_weekday(35, 9), room_name="议事厅", parties=[], title="车棚协调会（13900001111）")
+    await agenda.add_item(sec, mid, case=made["id"])
+    row = await Meeting.select().where(Meeting.id == mid).first()
+    snap = await snapshot_for(row, {"items": {}}, number=0, draft=True)
+    dumped = json.dumps(snap, ensure_ascii=False)
+    assert "13912345678" not in dumped and "139****5678" in dumped
+    assert "13900001111" not in dumped and snap["title"].startswith("车棚协调会")
+
+
+async def test_meeting_ics_sequence_grows_when_rescheduled():
+    import re
+
+    from council.meetings import feeds
+
+    sec = await principal("secretary")
+    start = future_weekday(36, 9)
+    mid = await new_meeting(start, room_name="调解室", parties=[])
+    m = await scheduling.move(sec, mid, "schedule")
+    before = await feeds.meeting_ics(m)
+    m = await scheduling.move(sec, mid, "reschedule", version=m["version"], reason="会议室维修",
+                              starts_at=start + dt.timedelta(hours=2), ends_at=start + dt.timedelta(hours=3))
+    after = await feeds.meeting_ics(m)
+
+    def seq(text: str) -> int:
+        return int(re.search(r"SEQUENCE:(\d+)", text).group(1))
+
+    assert seq(after) > seq(before) and "UID:meeting-" in after

@@ -140,10 +140,10 @@ async def slots_api(request: Request, data: JSONBody[s.SlotQuery]) -> s.SlotsOut
 
 
 @post(M + "/parties", guards=W, tags=TAGS, status_code=HTTP_204_NO_CONTENT, summary="Invite a party")
-async def party_add_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.PartyIn]) -> None:
+async def party_add_api(request: Request, meeting_id: FromPath[int], data: JSONBody[s.PartyInviteIn]) -> None:
     need(request.user, write=True)
     await scheduling.add_party(request.user, meeting_id, data.key, required=data.required, delegates=data.delegates,
-                               ip=client_ip(request))
+                               force=data.force, ip=client_ip(request))
 
 
 @delete(M + "/parties/{party_id:int}", guards=W, tags=TAGS, status_code=HTTP_204_NO_CONTENT,

@@ -1,8 +1,9 @@
 """The minutes document: everything the 会议纪要 shows, gathered once into plain data.
 
 The same snapshot is hashed, stored with the approved version and handed to the PDF template
-(picklable for the render pool). Free text is scrubbed of phone and ID numbers on the way in:
-minutes are printed and filed, and a number typed into a discussion must not end up on paper.
+(picklable for the render pool). Every text is scrubbed of phone and ID numbers on the way in —
+the discussion and also titles (a case's title often carries the caller's number) and names:
+minutes are printed and filed, and a number typed anywhere must not end up on paper.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ async def snapshot_for(row: dict, content: dict, *, number: int, approved_by: st
     attendees, absentees = [], []
     for p in parties:
         entry = {
-            "name": p["name"], "kind": p["party_key"].split(":")[0], "org_kind": org_kinds.get(p["organisation"], ""),
+            "name": scrub(p["name"]), "kind": p["party_key"].split(":")[0], "org_kind": org_kinds.get(p["organisation"], ""),
             "delegates": [scrub(d.strip()) for d in (p["delegates"] or "").splitlines() if d.strip()],
             "attendance": p["attendance"], "represented_by": scrub(p["represented_by"]), "required": p["required"],
         }
@@ -97,9 +98,9 @@ async def snapshot_for(row: dict, content: dict, *, number: int, approved_by: st
                     text = summary(result, _)
                 except Exception:  # an unexpected result shape must not stop the minutes
                     text = ""
-            vote = {"id": v["id"], "title": v["title"], "state": v["state"], "passed": v["passed"], "summary": text}
+            vote = {"id": v["id"], "title": scrub(v["title"]), "state": v["state"], "passed": v["passed"], "summary": text}
         items.append({
-            "n": n, "title": a["title"], "minutes": a["minutes"], "case_id": a["case"],
+            "n": n, "title": scrub(a["title"]), "minutes": a["minutes"], "case_id": a["case"],
             "case_number": cases[a["case"]]["number"] if a["case"] in cases else "",
             "discussion": scrub(part.get("discussion", "")), "decisions": scrub(part.get("decisions", "")),
             "actions": [{"id": x.get("id", ""), "what": scrub(x["what"]), "organisation": x.get("organisation"),
@@ -109,11 +110,11 @@ async def snapshot_for(row: dict, content: dict, *, number: int, approved_by: st
             "vote": vote,
         })
     return {
-        "title": row["title"], "kind": row["kind"], "kind_label": dict(KINDS).get(row["kind"], row["kind"]),
+        "title": scrub(row["title"]), "kind": row["kind"], "kind_label": dict(KINDS).get(row["kind"], row["kind"]),
         "station_name": station["name"] if station else "", "station_address": station["address"] if station else "",
         "room": room["name"] if room else "", "starts": local(row["starts_at"]), "ends": local(row["ends_at"], "%H:%M"),
         "date": local(row["starts_at"], "%Y年%m月%d日"),
-        "chair": await _user_name(row["chair"]), "recorder": await _user_name(row["recorder"]),
+        "chair": scrub(await _user_name(row["chair"])), "recorder": scrub(await _user_name(row["recorder"])),
         "attendees": attendees, "absentees": absentees, "items": items,
         "notes": scrub(content.get("notes", "")), "number": number, "reason": scrub(reason or ""),
         "approved_by": approved_by, "approved_at": local(approved_at) if approved_at else "",

@@ -73,7 +73,10 @@ async def _events(meeting_rows: list[dict]) -> list[dict]:
         end = m["ends_at"] if m["ends_at"].tzinfo else m["ends_at"].replace(tzinfo=dt.timezone.utc)
         out.append({"uid": f"meeting-{m['id']}@council", "start": start, "end": end, "summary": m["title"],
                     "location": " ".join(x for x in (stations.get(m["station"], ""), rooms.get(m["room"], "")) if x),
-                    "status": "CANCELLED" if m["state"] == "cancelled" else "CONFIRMED"})
+                    "status": "CANCELLED" if m["state"] == "cancelled" else "CONFIRMED",
+                    # Calendar apps replace an event only when its SEQUENCE grows: a rescheduled,
+                    # moved or cancelled meeting then updates in place instead of being ignored.
+                    "sequence": m.get("version") or 0})
     return out
 
 

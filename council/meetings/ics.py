@@ -167,7 +167,7 @@ def _fold(line: str) -> str:
 
 
 def calendar(events: list[dict], name: str = "Council", stamp: dt.datetime | None = None) -> str:
-    """events: [{"uid", "start", "end", "summary", "location", "description", "status"}]."""
+    """events: [{"uid", "start", "end", "summary", "location", "description", "status", "sequence"}]."""
     stamp = stamp or dt.datetime.now(dt.timezone.utc)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Council//Meetings//ZH", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_esc(name)}"]
@@ -184,6 +184,8 @@ def calendar(events: list[dict], name: str = "Council", stamp: dt.datetime | Non
             lines.append(f"LOCATION:{_esc(e['location'])}")
         if e.get("description"):
             lines.append(f"DESCRIPTION:{_esc(e['description'])}")
+        if e.get("sequence") is not None:
+            lines.append(f"SEQUENCE:{int(e['sequence'])}")
         lines.append(f"STATUS:{e.get('status') or 'CONFIRMED'}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")

@@ -83,7 +83,7 @@ def _tr(request: Request, e: DomainError) -> tuple[str, dict]:
 def _common() -> dict:
     return dict(kinds=sm.KINDS, kind_labels=dict(sm.KINDS), state_labels=sm.STATE_LABELS,
                 response_labels=attendance.RESPONSE_LABELS, attendance_labels=attendance.ATTENDANCE_LABELS,
-                party_kind_labels=PARTY_KIND_LABELS, local_time=local_time, input_time=input_time)
+                party_kind_labels=PARTY_KIND_LABELS, local_time=local_time, input_time=input_time, scrub=scrub)
 
 
 async def _stations(principal: Principal) -> list[dict]:
@@ -263,7 +263,8 @@ ACTIONS: dict[str, Action] = {
     "update": _update,
     "party_add": lambda p, mid, f, ip: scheduling.add_party(p, mid, f.get("key", ""),
                                                             required=f.get("required", "1") == "1",
-                                                            delegates=f.get("delegates", ""), ip=ip),
+                                                            delegates=f.get("delegates", ""),
+                                                            force=f.get("force") == "1", ip=ip),
     "party_remove": lambda p, mid, f, ip: scheduling.remove_party(p, mid, _choice(f, "party") or 0, ip=ip),
     "respond": _respond,
     "agenda_add": _agenda_add,
@@ -355,7 +356,8 @@ async def _minutes_page(request: Request, meeting_id: int, *, status_code: int =
     d = await queries.meeting_detail(row)
     current = await minutes.draft(meeting_id)
     organisations = await party_reg.organisations_for(row["community"])
-    return page(request, "meetings/minutes.html", status_code=status_code, m=d, scrub=scrub,
+    votes = await queries.vote_results([i["vote"] for i in d["agenda"] if i["vote"]])
+    return page(request, "meetings/minutes.html", status_code=status_code, m=d, votes=votes,
                 org_names={o["id"]: o["name"] for o in organisations},
                 content=content if content is not None else current["content"],
                 version=version if version is not None else current["version"], saved=current,

@@ -67,3 +67,13 @@ async def busy_blocks(station: int, days_back: int = 7, limit: int = 300) -> lis
     since = now() - dt.timedelta(days=days_back)
     return await BusyBlock.select().where((BusyBlock.station == station) & (BusyBlock.ends_at >= since)).order_by(
         BusyBlock.starts_at).limit(limit)
+
+
+async def vote_results(vote_ids: list[int]) -> dict[int, dict]:
+    """The votes taken on agenda items: id → title, state and whether it passed (None: not closed)."""
+    from council.votes.tables import Vote
+
+    if not vote_ids:
+        return {}
+    rows = await Vote.select(Vote.id, Vote.title, Vote.state, Vote.passed).where(Vote.id.is_in(list(vote_ids)))
+    return {r["id"]: r for r in rows}

@@ -308,7 +308,9 @@ async def move(principal: Principal, meeting_id: int, action: str, *, version: A
 # ------------------------------------------------------------------ parties
 
 async def add_party(principal: Principal, meeting_id: int, key: str, *, required: bool = True,
-                    delegates: str = "", ip: str = "") -> None:
+                    delegates: str = "", ip: str = "", force: bool = False) -> None:
+    """Invite a party. A required party already busy at the meeting's time is a double booking:
+    refused naming the clash, unless a secretary forces it (recorded)."""
     row, view = await load_meeting(principal, meeting_id)
     require(policy.can_manage(principal, view))
     if row["state"] not in sm.EDITABLE_STATES:
@@ -317,6 +319,10 @@ async def add_party(principal: Principal, meeting_id: int, key: str, *, required
     async with db.write():
         if await MeetingParty.exists().where((MeetingParty.meeting == meeting_id) & (MeetingParty.party_key == key)):
             raise Conflict("This party is already invited.", errors={"parties": "This party is already invited."})
+        clashes = await _guard_conflicts(principal, meeting_id, None, row["starts_at"], row["ends_at"],
+                                         {key: info["name"]}, force) if required else []
+        if clashes:
+            await Meeting.update({Meeting.forced: True}).where(Meeting.id == meeting_id)
         try:
             await MeetingParty.insert(MeetingParty(
                 meeting=meeting_id, party_key=key, organisation=info.get("organisation"), person=info.get("person"),
@@ -326,7 +332,9 @@ async def add_party(principal: Principal, meeting_id: int, key: str, *, required
             if db.is_unique_violation(e):
                 raise Conflict("This party is already invited.") from None
             raise
-        await record(principal, "party_added", row, None, {"party": key, "required": required}, ip)
+        await record(principal, "party_added", row, None,
+                     {"party": key, "required": required, **({"forced_over": _clash_log(clashes)} if clashes else {})},
+                     ip)
 
 
 async def remove_party(principal: Principal, meeting_id: int, party_id: int, ip: str = "") -> None:

@@ -26,6 +26,16 @@ class PartyIn(_In, kw_only=True):
     delegates: str = ""
 
 
+class PartyInviteIn(_In, kw_only=True):
+    """Invite one more party. A required party already booked at the meeting's time is refused
+    (409, the clash named) unless `force` is set by a secretary (recorded in the audit log)."""
+
+    key: str  # "org:12" / "user:3" / "person:7"
+    required: bool = True
+    delegates: str = ""
+    force: bool = False
+
+
 class MeetingIn(_In, kw_only=True):
     """A new meeting. Refused (409, the conflict named) when the room or a required party is
     already booked, unless `force` is set by a secretary (recorded in the audit log)."""
