@@ -20,7 +20,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from council.core.errors import Invalid, NotFound
+from council.accounts.permissions import Role
+from council.core.errors import Forbidden, Invalid, NotFound
 from council.mediation import agreements, committees, documents, files, judicial, performance, queries, sessions
 from council.mediation import schemas as s
 from council.mediation.pages import G, _pdf, period
@@ -194,6 +195,10 @@ ACTION_ROUTES = [
             "Schedule a session (date, start, end, room or place, mediators)"),
     _action("sessions/{sub_id:int}", sessions.record_session, s.SessionRecordIn,
             "Record a session: attendees, record, result", sub=True),
+    _action("sessions/{sub_id:int}/move", sessions.move_session, s.SessionMoveIn,
+            "Move a session to another time or room, with the reason (its meeting moves too)", sub=True),
+    _action("sessions/{sub_id:int}/cancel", sessions.cancel_session, s.SessionCancelIn,
+            "Cancel a session, with the reason (its meeting is cancelled)", sub=True),
     _action("agreement", agreements.save_agreement, s.AgreementIn, "Draft or correct the agreement (frozen once signed)"),
     _action("agreement/obligations", agreements.add_obligation, s.ObligationIn,
             "Add a term: party, what, amount (string, yuan), due_date, manner"),
@@ -246,7 +251,14 @@ async def committee_api(request: Request, station_id: FromPath[int]) -> s.Commit
     return _committee(await committees.committee(request.user, station_id))
 
 
-@post("/mediation/committee/{station_id:int}", guards=G, tags=TAGS, status_code=HTTP_200_OK,
+def secretariat(connection, _) -> None:
+    """The committee is renamed by the secretariat: a mediator is refused before the body is read."""
+    user = connection.scope.get("user")
+    if user is not None and user.role not in (Role.admin, Role.secretary):
+        raise Forbidden()
+
+
+@post("/mediation/committee/{station_id:int}", guards=[*G, secretariat], tags=TAGS, status_code=HTTP_200_OK,
       summary="Rename the committee or change its abbreviation (secretariat; applies to files numbered after)")
 async def committee_update_api(request: Request, station_id: FromPath[int], data: JSONBody[s.CommitteeIn]) -> s.CommitteeOut:
     return _committee(await committees.update_committee(request.user, station_id, _input(data), ip=client_ip(request)))

@@ -139,6 +139,7 @@ EVENT_LABELS = {
     "notice": N_("Rights and duties notice"), "mediator": N_("Mediator assigned"),
     "mediator_removed": N_("Mediator removed"), "escalated": N_("Escalated"),
     "session_scheduled": N_("Session scheduled"), "session_recorded": N_("Session recorded"),
+    "session_moved": N_("Session moved"), "session_cancelled": N_("Session cancelled"),
     "agreement_drafted": N_("Agreement drafted"), "agreement_changed": N_("Agreement changed"),
     "obligation_added": N_("Term added"), "obligation_removed": N_("Term removed"), "signed": N_("Signed"),
     "agreement_effective": N_("Agreement took effect"), "performance": N_("Performance recorded"),
@@ -182,6 +183,8 @@ ACTIONS: dict[str, Action] = {
     "escalate": files.escalate,
     "session": sessions.schedule_session,
     "session_record": lambda p, d, f, ip: sessions.record_session(p, d, _sub(f, "session"), f, ip),
+    "session_move": lambda p, d, f, ip: sessions.move_session(p, d, _sub(f, "session"), f, ip),
+    "session_cancel": lambda p, d, f, ip: sessions.cancel_session(p, d, _sub(f, "session"), f, ip),
     "agreement": agreements.save_agreement,
     "obligation": agreements.add_obligation,
     "obligation_remove": lambda p, d, f, ip: agreements.remove_obligation(p, d, _sub(f, "obligation"), ip),
@@ -195,7 +198,8 @@ ACTIONS: dict[str, Action] = {
 
 def _form_key(what: str, form: dict) -> str:
     for sub in ("party", "session", "obligation"):
-        if what in ("party_edit", "consent", "notice", "session_record", "performance") and form.get(sub):
+        if what in ("party_edit", "consent", "notice", "session_record", "session_move", "session_cancel",
+                    "performance") and form.get(sub):
             return f"{what}:{form.get(sub)}"
     return f"move:{form.get('move', '')}" if what == "move" else what
 
@@ -219,6 +223,7 @@ async def file_action(request: Request, dispute_id: FromPath[int], what: FromPat
                                  errors={k: _(m) for k, m in e.errors.items()},
                                  message=_(e.message, **e.params) if e.params else _(e.message), values=values)
     anchor = {"party_edit": "parties", "consent": "parties", "notice": "parties", "session_record": "sessions",
+              "session_move": "sessions", "session_cancel": "sessions",
               "obligation_remove": "agreement", "obligation": "agreement", "sign": "agreement",
               "ruling": "confirmation", "mediator_remove": "mediator"}.get(what, what)
     return Redirect(f"/mediation/{dispute_id}?done={what}#{anchor}", status_code=303)

@@ -11,6 +11,7 @@ from piccolo.table import Table
 
 from council.accounts.tables import User
 from council.cases.tables import Case
+from council.meetings.tables import Meeting
 from council.parties.tables import Organisation
 from council.people.tables import Person
 from council.stations.tables import Room, Station
@@ -92,6 +93,11 @@ class MediationSession(Table, tablename="mediation_session"):
     record = Text(default="")  # the 笔录: what was said
     result = Varchar(length=20, default="")  # "" / continue / agreement / no_agreement
     created_by = ForeignKey(User, null=True, on_delete=R)
+    # The meeting (kind mediation session) that books the room and the mediators (migration 0009);
+    # null for a session booked before sessions became meetings.
+    meeting = ForeignKey(Meeting, null=True, on_delete=R)
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancel_reason = Text(default="")
     version = Integer(default=1)
 
 
