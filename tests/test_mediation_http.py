@@ -219,3 +219,49 @@ async def test_details_form_keeps_its_version(as_user):
     stale = post_form(med, url + "/do/details", {**form, "title": "又改"})
     assert stale.status_code == 409 and "已有他人修改" in stale.text
     assert "邻居装修噪音（周末）" in med.get(url).text
+
+
+async def test_party_details_corrected_on_the_page(client, as_user, tokens):
+    h = tokens["mediator"]
+    f = water_leak(client, h)
+    r = client.post(f"/api/v1/mediation/{f['id']}/parties", json={"role": "applicant", "name": "王建国",
+                    "phone": "13812345678", "id_number": "320102198001011234", "address": "3 栋 601"}, headers=h)
+    pid = r.json()["parties"][0]["id"]
+    med = as_user("mediator")
+    url = f"/mediation/{f['id']}"
+    page = med.get(url)
+    assert 'class="party-edit-form"' in page.text and "13812345678" not in page.text
+    party = await DisputeParty.select().where(DisputeParty.id == pid).first()
+    form = {"party": str(pid), "version": str(party["version"]), "role": "applicant", "kind": "person",
+            "name": "王建国", "gender": "男", "id_number": "", "phone": "", "address": "中南悦园 3 栋 601",
+            "agent_name": "", "agent_phone": "", "agent_basis": ""}
+    # Bad input: the error in Chinese on the party's own form, nothing changed.
+    bad = post_form(med, url + "/do/party_edit", {**form, "phone": "abc", "name": ""})
+    assert bad.status_code == 422 and "field-error" in bad.text and "请填写电话号码" in bad.text, bad.text[-3000:]
+    assert await DisputeParty.select().where(DisputeParty.id == pid).first() == party
+    # Without the form's CSRF token: refused.
+    assert med.post(url + "/do/party_edit", data=form, follow_redirects=False).status_code == 403
+    # Blank phone and ID number keep what is on file; the rest is corrected, and audited masked.
+    before = await AuditEntry.count().where(AuditEntry.action == "mediation.party_changed")
+    r = post_form(med, url + "/do/party_edit", form)
+    assert r.status_code == 303, r.text
+    row = await DisputeParty.select().where(DisputeParty.id == pid).first()
+    assert (row["address"], row["gender"], row["phone"], row["id_number"]) == (
+        "中南悦园 3 栋 601", "男", "13812345678", "320102198001011234")
+    assert row["version"] == party["version"] + 1
+    entries = await AuditEntry.select().where(AuditEntry.action == "mediation.party_changed").order_by(AuditEntry.id)
+    assert len(entries) == before + 1 and "13812345678" not in str(entries[-1]) and "320102198001011234" not in str(entries[-1])
+    # A new phone replaces the old one; the stale version is refused.
+    assert post_form(med, url + "/do/party_edit", {**form, "version": str(row["version"]), "phone": "13900001111"}).status_code == 303
+    assert (await DisputeParty.select(DisputeParty.phone).where(DisputeParty.id == pid).first())["phone"] == "13900001111"
+    stale = post_form(med, url + "/do/party_edit", {**form, "name": "王建"})
+    assert stale.status_code == 409 and "已有他人修改" in stale.text
+    # Another role: refused, nothing changed.
+    grid = as_user("gridworker")
+    assert post_form(grid, url + "/do/party_edit", {**form, "name": "某某"}).status_code == 403
+    # The API keeps the fields not sent.
+    r = client.post(f"/api/v1/mediation/{f['id']}/parties/{pid}", json={"agent_name": "王小明", "agent_basis": "委托代理"},
+                    headers=h)
+    assert r.status_code == 200, r.text
+    p = r.json()["parties"][0]
+    assert (p["name"], p["agent_name"], p["phone"], p["address"]) == ("王建国", "王小明", "139****1111", "中南悦园 3 栋 601")

@@ -17,6 +17,7 @@ from council.core.errors import Conflict, Invalid, NotFound
 from council.mediation import rules, store
 from council.mediation.fields import FIX, Reader
 from council.mediation.machine import MACHINE, OPEN_STATES, DisputeFacts, MoveRefused
+from council.privacy import mask_id_number, mask_phone
 from council.mediation.tables import DisputeFile, DisputeMediator, DisputeParty, MediationAgreement
 from council.mediation.vocabulary import (
     CASE_CATEGORY, CATEGORIES, CONSENT, PARTY_KINDS, PARTY_ROLES, REFERRALS, SOURCES, codes,
@@ -199,7 +200,7 @@ async def add_party(principal: Principal, dispute_id: int, data: dict[str, Any],
             raise Conflict("Parties are recorded before mediation starts.")
         party_id = (await DisputeParty.insert(DisputeParty(dispute=dispute_id, **values)))[0]["id"]
         await store.history(principal, f, "party_added", text=values["name"], entity_type="dispute_party",
-                            entity_id=party_id, after=values, ip=ip)
+                            entity_id=party_id, after=_masked(values), ip=ip)
     return party_id
 
 
@@ -211,21 +212,37 @@ async def _party(f: dict, party_id: int | None) -> dict:
     return row
 
 
+def _masked(values: dict) -> dict:
+    """For the audit log: it says a phone or ID number was set or changed, not what it is."""
+    return {**values, **{k: mask_phone(values[k]) for k in ("phone", "agent_phone") if k in values},
+            **({"id_number": mask_id_number(values["id_number"])} if "id_number" in values else {})}
+
+
 async def update_party(principal: Principal, dispute_id: int, party_id: int, data: dict[str, Any], ip: str = "") -> None:
-    r = Reader(data, PARTY_FIELDS)
+    """Correct a party's details (name, kind, contact, agent). A field not given keeps its value;
+    an empty one clears it. Frozen once anyone has signed the agreement: it carries them."""
+    f = await store.load_file(principal, dispute_id)
+    party = await _party(f, party_id)
+    given = {k: v for k, v in (data if isinstance(data, dict) else {}).items()}
+    for k in PARTY_FIELDS:
+        if k not in given and party[k] is not None:
+            given[k] = party[k]
+    r = Reader(given if isinstance(data, dict) else data, PARTY_FIELDS)
     values = _read_party(r)
     version = r.version()
-    f = await store.load_file(principal, dispute_id)
     await _fill_from_registers(values, f, r)
     r.check()
     async with db.write():
         f = await store.load_file(principal, dispute_id)
         party = await _party(f, party_id)
+        if f["state"] not in OPEN_STATES:
+            raise Conflict("The file is closed.")
         if await _agreement_signed(f["id"]):
             raise Conflict("The agreement has been signed: the parties' details can no longer change.")
         await store.update_versioned(DisputeParty, party_id, version, party["version"], values)
         await store.history(principal, f, "party_changed", text=values["name"], entity_type="dispute_party",
-                            entity_id=party_id, before={k: party[k] for k in values}, after=values, ip=ip)
+                            entity_id=party_id, before=_masked({k: party[k] for k in values}),
+                            after=_masked(values), ip=ip)
 
 
 async def _agreement_signed(dispute_id: int) -> bool:

@@ -170,11 +170,17 @@ def _sub(form: dict, name: str) -> int:
     return int(raw)
 
 
+def _keep_contact(form: dict) -> dict:
+    """The party form shows phones and the ID number masked, never in its fields: a field left
+    blank keeps what is on file (the use case keeps fields not given)."""
+    return {k: v for k, v in form.items() if not (k in ("phone", "id_number", "agent_phone") and not str(v).strip())}
+
+
 Action = Callable[[Principal, int, dict, str], Awaitable[Any]]
 ACTIONS: dict[str, Action] = {
     "details": files.update_details,
     "party": files.add_party,
-    "party_edit": lambda p, d, f, ip: files.update_party(p, d, _sub(f, "party"), f, ip),
+    "party_edit": lambda p, d, f, ip: files.update_party(p, d, _sub(f, "party"), _keep_contact(f), ip),
     "consent": lambda p, d, f, ip: files.record_consent(p, d, _sub(f, "party"), f, ip),
     "notice": lambda p, d, f, ip: files.record_notice(p, d, _sub(f, "party"), f, ip),
     "mediator": files.assign_mediator,
