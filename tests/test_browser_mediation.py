@@ -35,14 +35,23 @@ def test_water_leak_through_two_sessions_to_an_effective_agreement(phone, live_s
         page.fill("#p-phone", phone_no)
         submit(page, "#party-form")
     assert page.get_by_text("138****1002").is_visible()  # masked on screen
+    # A typo in the respondent's details is corrected on the page; the phone stays as it was.
+    party = page.locator(".party").nth(1)
+    party.locator("details.party-edit > summary").click()
+    party.locator(".party-edit-form input[name=address]").fill("3 栋 1102")
+    party.locator(".party-edit-form input[name=agent_name]").fill("吴小强")
+    with page.expect_navigation():
+        party.locator(".party-edit-form button").click()
+    assert "3 栋 1102" in page.locator(".party").nth(1).inner_text()
+    assert "139****1102" in page.locator(".party").nth(1).inner_text()
     submit(page, "#mediator-form")
     submit(page, "#move-seek_consent")
     assert state.get_attribute("data-state") == "consent"
     for i in range(2):
-        page.locator(".party").nth(i).locator("summary").click()
+        page.locator(".party").nth(i).locator("details.consent-notice > summary").click()
         with page.expect_navigation():
             page.locator(".party").nth(i).locator(".notice-form button").click()
-        page.locator(".party").nth(i).locator("summary").click()
+        page.locator(".party").nth(i).locator("details.consent-notice > summary").click()
         with page.expect_navigation():
             page.locator(".party").nth(i).locator(".consent-form button").click()
     submit(page, "#move-start")
@@ -62,7 +71,7 @@ def test_water_leak_through_two_sessions_to_an_effective_agreement(phone, live_s
         submit(page, "#session-form")
         form = page.locator(".record-form").nth(n)
         if not form.is_visible():
-            page.locator(".session").nth(n).locator("summary").click()
+            page.locator(".session").nth(n).locator("details.record-details > summary").click()
         form.locator("textarea[name=attendees]").fill("周海燕\n吴强")
         form.locator("textarea[name=record]").fill(record)
         form.locator("select[name=result]").select_option(result)
