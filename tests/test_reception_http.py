@@ -433,3 +433,22 @@ async def test_exceptions_move_the_block_in_the_meetings_calendar():
     assert "书记接待日" not in await clashes("2027-03-12", occ.start.hour)  # moved away …
     assert "书记接待日" in await clashes("2027-03-13", 10)  # … to the Saturday morning
     assert "书记接待日" not in await clashes("2027-03-13", 14)
+
+
+async def test_desk_draws_the_finish_form_only_where_needed(as_user):
+    """A day of 80 visits stays a light page: the finish form is drawn for the visitors at the
+    desk (called) and for the one asked for; the others get a link to it."""
+    c = as_user("secretary")
+    sid = _station_id(c)
+    post_form(c, "/reception/visits", {"station": sid, "new_name": "等候甲", "topic": "等候办结"})
+    v = await _last_visit()
+    html = c.get(f"/reception?station={sid}").text
+    assert f'id="finish-{v["id"]}"' not in html and f'finish={v["id"]}#visit-{v["id"]}' in html
+    assert f'id="finish-{v["id"]}"' in c.get(f"/reception?station={sid}&finish={v['id']}").text
+    assert post_form(c, f"/reception/visits/{v['id']}/call", {"version": v["version"], "station": sid}).status_code == 303
+    assert f'id="finish-{v["id"]}"' in c.get(f"/reception?station={sid}").text
+    # the queue row's second button posts the same form to /left
+    row = re.search(rf'<li id="visit-{v["id"]}".*?</li>', c.get(f"/reception?station={sid}").text, re.S).group(0)
+    assert f'formaction="/reception/visits/{v["id"]}/left"' in row
+    assert post_form(c, f"/reception/visits/{v['id']}/left", {"version": v["version"] + 1, "station": sid}).status_code == 303
+    assert (await _last_visit())["status"] == "left"

@@ -30,7 +30,7 @@ from council.people.tables import Ownership, Person, Residence
 from council.places.tables import Estate, Unit
 from council.privacy import mask_phone
 from council.reception import queue
-from council.reception.store import desk_station
+from council.reception.store import desk_station, reading
 from council.reception.tables import Visit
 from council.stations.tables import StationEstate
 
@@ -93,10 +93,15 @@ async def served_estate_ids(station_id: int) -> list[int]:
 async def find_visitors(principal: Principal, station_id: int | None, q: str, limit: int = 20) -> list[dict]:
     """Residents of the station's community by name, unit number (3-1502) or the last four digits
     of a phone. Phones come back masked."""
-    station = await desk_station(principal, station_id)
     q = (q or "").strip()[:50]
-    if not q:
-        return []
+    async with reading():  # one connection for the few small reads (store.read_all)
+        station = await desk_station(principal, station_id)
+        if not q:
+            return []
+        return await _find(station, q, limit)
+
+
+async def _find(station: dict, q: str, limit: int) -> list[dict]:
     base = (Person.community == station["community"]) & Person.anonymised_at.is_null()
     ids: list[int] = []
     if re.fullmatch(r"\d{4}", q):
@@ -131,14 +136,14 @@ async def _with_units(rows: list[dict]) -> list[dict]:
 async def _unit_id(station: dict, data: dict, errors: dict) -> int | None:
     unit_id = _id(data, "unit", errors)
     number = _text(data, "unit_number", errors, limit=30)
+    if unit_id is None and not number:
+        return None
     estates = await served_estate_ids(station["id"])
     if unit_id is not None:
         row = await Unit.select(Unit.id).where((Unit.id == unit_id) & Unit.estate.is_in(estates or [-1])).first()
         if row is None:
             errors["unit"] = "Choose one of the listed options."
         return unit_id
-    if not number:
-        return None
     estate = _id(data, "estate", errors)
     where = (Unit.number == number) & Unit.estate.is_in([estate] if estate in estates else estates or [-1])
     rows = await Unit.select(Unit.id).where(where).limit(2)
@@ -335,9 +340,9 @@ async def _mediator_ok(user_id: int, station_id: int) -> dict | None:
 
 
 async def mediators_for(station_id: int) -> list[dict]:
-    ids = [r["user"] for r in await UserStation.select(UserStation.user).where(UserStation.station == station_id)]
+    at_station = UserStation.select(UserStation.user).where(UserStation.station == station_id)
     return await User.select(User.id, User.display_name, User.username).where(
-        User.id.is_in(ids or [-1]) & (User.role == "mediator") & (User.is_active == True)).order_by(User.id)  # noqa: E712
+        User.id.is_in(at_station) & (User.role == "mediator") & (User.is_active == True)).order_by(User.id)  # noqa: E712
 
 
 async def _finish(principal: Principal, row: dict, data: dict, ip: str, sources: frozenset[str] | None = None) -> dict:
@@ -463,22 +468,31 @@ async def _give_news(principal: Principal, visit: dict, data: dict, answer: str,
 
 async def day_visits(station_id: int, day: dt.date, *, drafts: bool = False) -> list[dict]:
     """The day's visits in queue order (drafts apart), with the visitor's masked phone."""
-    where = (Visit.station == station_id) & (Visit.day == day)
-    where &= (Visit.status == queue.DRAFT) if drafts else (Visit.status != queue.DRAFT)
+    queue_rows, draft_rows = await day_queue(station_id, day)
+    return draft_rows if drafts else queue_rows
+
+
+async def day_queue(station_id: int, day: dt.date) -> tuple[list[dict], list[dict]]:
+    """The day's numbered visits in queue order, and its grid-group drafts: one query for both
+    (the desk page is the hot path of the reception day)."""
     rows = await Visit.select(
         Visit.all_columns(), Visit.person.name.as_alias("person_name"), Visit.person.phone.as_alias("person_phone"),
         Visit.unit.number.as_alias("unit_number"), Visit.case.number.as_alias("case_number"),
         Visit.called_by.display_name.as_alias("called_by_name"), Visit.organisation.name.as_alias("organisation_name"),
         Visit.mediator.display_name.as_alias("mediator_name"),
-    ).where(where).order_by(Visit.number, Visit.id)
-    rows = [r for r in rows if drafts or r["number"] is not None]
+    ).where((Visit.station == station_id) & (Visit.day == day)).order_by(Visit.number, Visit.id)
+    numbered, drafts = [], []
     for r in rows:
         r["phone_masked"] = mask_phone(r.pop("person_phone") or "")
         r["ticket"] = queue.ticket(r["number"])
         r["arrived"] = r["arrived_at"].astimezone(LOCAL).strftime("%H:%M") if r["arrived_at"] else ""
         r["who"] = r["person_name"] or r["visitor_name"] or r["sender"]
-    return rows
+        if r["status"] == queue.DRAFT:
+            drafts.append(r)
+        elif r["number"] is not None:
+            numbered.append(r)
+    return numbered, drafts
 
 
-__all__ = ["find_visitors", "log_visit", "call_visit", "requeue_visit", "mark_left", "finish_visit", "day_visits",
+__all__ = ["find_visitors", "log_visit", "call_visit", "requeue_visit", "mark_left", "finish_visit", "day_visits", "day_queue",
            "mediators_for", "Estate"]

@@ -67,25 +67,43 @@ async def organisations(community: int) -> list[dict]:
 
 
 async def _desk_context(request: Request, station_id: int | None, day: dt.date, *, q: str = "",
-                        values: dict | None = None) -> dict:
+                        values: dict | None = None, finish: int | None = None) -> dict:
+    """Everything the desk shows, read together (store.read_all): the desk is the hot path of
+    the reception day (benchmarks/reception.py)."""
     principal: Principal = request.user
+    async with store.reading():
+        return await _desk_reads(principal, station_id, day, q=q, values=values, finish=finish)
+
+
+async def _desk_reads(principal: Principal, station_id: int | None, day: dt.date, *, q: str,
+                      values: dict | None, finish: int | None) -> dict:
     station = await store.desk_station(principal, station_id)
-    occ = await store.occurrence_on(station, day)
-    nxt = None if occ else await store.next_occurrence(station, day)
-    visits = await desk.day_visits(station["id"], day)
-    drafts = await desk.day_visits(station["id"], day, drafts=True)
-    # Links to mediation files only for those who may open them (not a grid worker who handed one over).
-    files = await handover.files_for_cases(principal, [v["case"] for v in visits if v["case_kind"] == "dispute"])
-    duty = [m["name"] for _, ms in await store.duty_weeks(station["id"], day, 1) for m in ms]
+
+    async def queue_and_files() -> tuple[list[dict], list[dict], dict]:
+        visits, drafts = await desk.day_queue(station["id"], day)
+        # Links to mediation files only for those who may open them (not a grid worker who handed one over).
+        files = await handover.files_for_cases(principal, [v["case"] for v in visits if v["case_kind"] == "dispute"])
+        return visits, drafts, files
+
+    async def found() -> list[dict]:
+        return await desk.find_visitors(principal, station["id"], q) if q else []
+
+    ((occ, nxt), (visits, drafts, files), duty_weeks, stations, categories, orgs, mediators, found_rows) = (
+        await store.read_all(
+            store.day_and_next(station, day), queue_and_files(), store.duty_weeks(station["id"], day, 1),
+            store.stations_for(principal), categories_for(station["id"]), organisations(station["community"]),
+            desk.mediators_for(station["id"]), found()))
+    duty = [m["name"] for _, ms in duty_weeks for m in ms]
     return dict(
-        station=station, stations=await store.stations_for(principal), day=day, today=today(), occ=occ, next_occ=nxt,
-        visits=visits, files=files, read_disputes=case_policy.can_read_disputes(principal), waiting=[v for v in visits if v["status"] in queue.OPEN], drafts=drafts, duty=duty,
-        categories=[c for c in await categories_for(station["id"]) if c["active"]],
-        organisations=await organisations(station["community"]), mediators=await desk.mediators_for(station["id"]),
+        station=station, stations=stations, day=day, today=today(), occ=occ, next_occ=None if occ else nxt,
+        visits=visits, files=files, read_disputes=case_policy.can_read_disputes(principal),
+        waiting=[v for v in visits if v["status"] in queue.OPEN], drafts=drafts, duty=duty,
+        categories=[c for c in categories if c["active"]],
+        organisations=orgs, mediators=mediators,
         kinds=KINDS, priorities=PRIORITIES, outcomes=queue.OUTCOMES, status_labels=dict(queue.STATUSES),
-        q=q, found=await desk.find_visitors(principal, station["id"], q) if q else [],
+        q=q, found=found_rows,
         values=values or {}, errors={}, message=None, summary=report.summarise_day(visits),
-        outcome_labels=dict(queue.OUTCOMES), weekdays=WEEKDAYS,
+        outcome_labels=dict(queue.OUTCOMES), weekdays=WEEKDAYS, finish=finish,
     )
 
 
@@ -93,7 +111,10 @@ async def _desk_context(request: Request, station_id: int | None, day: dt.date, 
 async def desk_page(request: Request) -> Any:
     need(request.user)
     qp = request.query_params
-    ctx = await _desk_context(request, _int(qp.get("station")), _day(qp.get("day")), q=qp.get("q", "").strip()[:50])
+    # The finish form is drawn for the visitors at the desk (called) and for the one asked for
+    # (?finish=id): a day of 80 visits stays a light page on a phone.
+    ctx = await _desk_context(request, _int(qp.get("station")), _day(qp.get("day")), q=qp.get("q", "").strip()[:50],
+                              finish=_int(qp.get("finish")))
     return page(request, "reception/desk.html", done=qp.get("done", ""), **ctx)
 
 

@@ -12,7 +12,7 @@ from council.cases.calendar_store import LOCAL, categories_for, local_date
 from council.cases.tables import Case
 from council.reception import queue, report
 from council.reception.desk import day_visits
-from council.reception.store import desk_station, duty_weeks, occurrence_on
+from council.reception.store import desk_station, duty_weeks, occurrence_on, reading
 from council.reception.tables import Visit
 
 OUTCOME_LABELS = dict(queue.OUTCOMES)
@@ -29,12 +29,13 @@ def _hm(moment: dt.datetime | None) -> str:
 
 
 async def day_report(principal: Principal, station_id: int | None, day: dt.date) -> dict:
-    station = await desk_station(principal, station_id)
-    visits = await day_visits(station["id"], day)
-    labels = {c["code"]: c["label"] for c in await categories_for(station["id"])}
+    async with reading():  # one connection (and one snapshot) for the report's reads
+        station = await desk_station(principal, station_id)
+        visits = await day_visits(station["id"], day)
+        labels = {c["code"]: c["label"] for c in await categories_for(station["id"])}
+        occ = await occurrence_on(station, day)
+        duty = [m["name"] for _, ms in await duty_weeks(station["id"], day, 1) for m in ms]
     summary = report.summarise_day(visits)
-    occ = await occurrence_on(station, day)
-    duty = [m["name"] for _, ms in await duty_weeks(station["id"], day, 1) for m in ms]
     rows = [{
         "ticket": v["ticket"], "arrived": _hm(v["arrived_at"]), "who": v["who"] or "—", "phone": v["phone_masked"],
         "unit": v["unit_number"] or "", "topic": v["topic"], "category": labels.get(v["category"], v["category"]),

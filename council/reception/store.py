@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 
+from piccolo.engine.sqlite import TransactionType
+
+from council import db
 from council.accounts.principal import Principal
 from council.cases.calendar_store import today
 from council.cases.tables import StationHoliday
@@ -11,6 +16,27 @@ from council.core.errors import Forbidden, NotFound
 from council.reception import policy, roster, schedule
 from council.reception.tables import ReceptionException, ReceptionSetting, RosterMember, RosterSwap
 from council.stations.tables import Room, Station
+
+
+def reading():
+    """A read transaction on SQLite, nothing on PostgreSQL (see read_all)."""
+    if db.is_sqlite():
+        return db.engine().transaction(transaction_type=TransactionType.deferred)
+    return contextlib.nullcontext()
+
+
+async def read_all(*reads):
+    """Run independent reads and return their results in order, as cheaply as the engine allows.
+
+    SQLite: Piccolo opens a new connection (and aiosqlite a new thread) for every query outside a
+    transaction, which costs more than the desk's small queries themselves; inside one read
+    (DEFERRED) transaction they share a connection, and see one snapshot. PostgreSQL: pooled
+    connections are cheap to take, so the reads run at once — unless a transaction is open,
+    whose one connection runs one query at a time."""
+    if db.is_sqlite() or db.engine().current_transaction.get() is not None:
+        async with reading():
+            return [await r for r in reads]
+    return await asyncio.gather(*reads)
 
 
 async def station_row(station_id: int | None) -> dict:
@@ -66,6 +92,13 @@ async def occurrences(station: dict, first: dt.date, last: dt.date) -> list[sche
                                 first, last, await exceptions_for(station["id"]), await holidays_for(station["id"]))
 
 
+async def day_and_next(station: dict, day: dt.date) -> tuple[schedule.Occurrence | None, schedule.Occurrence | None]:
+    """(the reception day on `day` or None, the next one from `day` on): one read for the desk."""
+    found = await occurrences(station, day, day + dt.timedelta(days=120))
+    first = found[0] if found else None
+    return (first, first) if first is not None and first.day == day else (None, first)
+
+
 async def occurrence_on(station: dict, day: dt.date) -> schedule.Occurrence | None:
     found = await occurrences(station, day, day)
     return found[0] if found else None
@@ -110,9 +143,8 @@ async def approved_swaps(station_id: int) -> list[roster.Swap]:
 
 async def duty_weeks(station_id: int, first: dt.date, count: int) -> list[tuple[dt.date, list[dict]]]:
     """Who is on duty each week from `first`: [(monday, [member rows])]."""
-    setting = await setting_for(station_id)
-    members = await members_for(station_id)
+    # In turn, not gathered: callers may hold a transaction, whose one connection runs one query at a time.
+    setting, members, swaps = await setting_for(station_id), await members_for(station_id), await approved_swaps(station_id)
     by_id = {m["id"]: m for m in members}
-    plan = roster.weeks(first, count, [m["id"] for m in members], setting["roster_anchor"], setting["per_week"],
-                        await approved_swaps(station_id))
+    plan = roster.weeks(first, count, [m["id"] for m in members], setting["roster_anchor"], setting["per_week"], swaps)
     return [(week, [by_id[i] for i in ids if i in by_id]) for week, ids in plan]
