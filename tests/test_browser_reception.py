@@ -59,6 +59,7 @@ def test_desk_logs_three_visitors_and_prints_the_report(phone, browser, live_ser
     def handover():
         page.select_option("#v-kind", "dispute")
         page.select_option("#v-mediator", label="陈淑芬（调解员）")
+        page.fill("#v-handover-note", "双方下周二到调解室面谈")
 
     _log(page, name="浏览器访客乙", topic="楼上漏水纠纷", category="neighbours", outcome="case", fill=handover)
     shot(page, "reception-3-queue")

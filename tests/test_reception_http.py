@@ -258,6 +258,9 @@ async def test_day_report_pdf_is_chinese_and_masked(as_user):
     reader = PdfReader(BytesIO(r.content))
     text = "".join(p.extract_text() for p in reader.pages)
     assert "接待日" in text and "振兴路社区红色议事驿站" in text
+    # filed upward in Chinese even when the reader's screens are in English
+    english = c.get(f"/reception/report.pdf?station={sid}", headers={"Accept-Language": "en"}).content
+    assert "书记接待日工作报表" in "".join(p.extract_text() for p in PdfReader(BytesIO(english)).pages)
     assert re.search(r"1\d\d\*\*\*\*\d{4}", text) and not re.search(r"1[3-9]\d{9}", text)
     fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages
              for f in (p["/Resources"].get("/Font") or {}).values()}
@@ -325,6 +328,8 @@ async def test_grid_worker_hands_a_dispute_over_but_cannot_read_the_file(as_user
     v = await _last_visit()
     dispute = await _file_of(v["case"])
     assert dispute is not None and await _leads(dispute["id"]) == [mediator["id"]]
+    notes = [e["text"] for e in await CaseEvent.select().where(CaseEvent.case == v["case"])]
+    assert any(dispute["number"] in t and "双方都在场" in t for t in notes), notes
     entry = await AuditEntry.select().where((AuditEntry.action == "mediation.handover")
                                             & (AuditEntry.entity_id == dispute["id"])).first()
     gw_user = await User.select().where(User.username == "gridworker").first()
@@ -433,6 +438,11 @@ async def test_exceptions_move_the_block_in_the_meetings_calendar():
     assert "书记接待日" not in await clashes("2027-03-12", occ.start.hour)  # moved away …
     assert "书记接待日" in await clashes("2027-03-13", 10)  # … to the Saturday morning
     assert "书记接待日" not in await clashes("2027-03-13", 14)
+    # a public holiday in the station's working calendar takes the reception day off too
+    from council.cases.tables import StationHoliday
+
+    await StationHoliday.insert(StationHoliday(station=station["id"], day=dt.date(2027, 3, 26), kind="holiday", note="测试假日"))
+    assert "书记接待日" not in await clashes("2027-03-26", occ.start.hour)
 
 
 async def test_desk_draws_the_finish_form_only_where_needed(as_user):
@@ -452,3 +462,50 @@ async def test_desk_draws_the_finish_form_only_where_needed(as_user):
     assert f'formaction="/reception/visits/{v["id"]}/left"' in row
     assert post_form(c, f"/reception/visits/{v['id']}/left", {"version": v["version"] + 1, "station": sid}).status_code == 303
     assert (await _last_visit())["status"] == "left"
+
+
+async def test_find_the_visitor_by_name_unit_or_last_four_phone_digits(as_user):
+    """The three ways the issue names, on the page fragment and the API; phones always masked."""
+    from council.accounts import services
+    from council.accounts.principal import SYSTEM
+    from council.people.tables import Ownership, Person
+    from council.places.tables import Unit
+    from council.stations.tables import StationEstate
+
+    c = as_user("secretary")
+    sid = _station_id(c)
+    served = [r["estate"] for r in await StationEstate.select().where(StationEstate.station == sid)]
+    units = [u["id"] for u in await Unit.select(Unit.id).where(Unit.estate.is_in(served))]
+    owned = await Ownership.select(Ownership.person, Ownership.unit).where(
+        Ownership.unit.is_in(units) & (Ownership.person.phone != "")).order_by(Ownership.id).first()
+    person = await Person.select().where(Person.id == owned["person"]).first()
+    unit = await Unit.select().where(Unit.id == owned["unit"]).first()
+    token = (await services.create_token(SYSTEM, "secretary", name="reception-find"))
+    h = {"Authorization": f"Bearer {token}"}
+    for q in (person["name"], unit["number"], person["phone"][-4:]):
+        html = c.get(f"/reception/visitors?station={sid}", params={"q": q}).text
+        assert f'name="person" value="{person["id"]}"' in html, q
+        assert person["phone"] not in html
+        found = c.get("/api/v1/reception/visitors", params={"station": sid, "q": q}, headers=h).json()
+        me = next(f for f in found if f["id"] == person["id"])
+        assert me["phone"] != person["phone"] and me["phone"].endswith(person["phone"][-4:]) and "*" in me["phone"]
+
+
+async def test_a_new_proposal_from_the_desk(as_user):
+    """The third kind of new case: prefilled from the visit, at the first of its six steps."""
+    c = as_user("secretary")
+    sid = _station_id(c)
+    r = post_form(c, "/reception/visits", {"station": sid, "new_name": "提议的居民", "topic": "建议增设充电桩",
+                                           "detail": "3栋门口空地可以安装电动车充电桩", "category": "facilities",
+                                           "outcome": "case", "case_kind": "proposal"})
+    assert r.status_code == 303, r.text
+    v = await _last_visit()
+    case = await _case(v["case"])
+    assert (case["kind"], case["state"], case["channel"], case["title"], case["description"]) == (
+        "proposal", "propose", "reception_day", "建议增设充电桩", "3栋门口空地可以安装电动车充电桩")
+    assert (v["outcome"], v["case_kind"]) == ("case", "proposal")
+    # a proposal is neither dispatched nor handed to a mediator: refused, nothing written
+    before = await _count()
+    r = post_form(c, "/reception/visits", {"station": sid, "new_name": "乙", "topic": "x", "category": "facilities",
+                                           "outcome": "case", "case_kind": "proposal", "organisation": 1})
+    assert r.status_code == 422 and (await _count()) == before

@@ -317,7 +317,7 @@ async def report_pdf(request: Request) -> Response:
     need(request.user)
     qp = request.query_params
     day = _day(qp.get("day"))
-    content = await reports.day_pdf(request.user, _int(qp.get("station")), day, locale_of(request), ip=client_ip(request))
+    content = await reports.day_pdf(request.user, _int(qp.get("station")), day, ip=client_ip(request))
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="reception-{day.isoformat()}.pdf"'})
 

@@ -60,9 +60,13 @@ async def day_report(principal: Principal, station_id: int | None, day: dt.date)
     }
 
 
-async def day_pdf(principal: Principal, station_id: int | None, day: dt.date, locale: str, ip: str = "") -> bytes:
+# The printed report is filed and sent upward: always in Chinese, whatever the reader's screen language.
+REPORT_LOCALE = "zh_CN"
+
+
+async def day_pdf(principal: Principal, station_id: int | None, day: dt.date, ip: str = "") -> bytes:
     ctx = await day_report(principal, station_id, day)
-    content = await pdf.render("pdf/reception_day.html", ctx, locale)
+    content = await pdf.render("pdf/reception_day.html", ctx, REPORT_LOCALE)
     await audit.record(principal, "reception.report.print", entity_type="station", entity_id=ctx["station_id"],
                        after={"day": ctx["day"], "visitors": ctx["visitors"]}, station_id=ctx["station_id"], ip=ip)
     return content
