@@ -395,3 +395,17 @@ async def test_minutes_page_links_the_vote_result_and_a_rescheduled_meeting_says
     result = re.search(r'<p class="vote-result"[^>]*>(.*?)</p>', page, re.S).group(1)
     assert f'href="/votes/{vote["id"]}"' in result and vote["title"] in result
     assert ("通过" if vote["passed"] else "未通过") in result and "表决结果" in result
+
+
+def test_meetings_calendar_lists_the_reception_day_and_other_room_bookings(as_user):
+    """The weekly reception day holds its room: staff see it among the room bookings next to the
+    meetings (in Chinese), a resident sees no station bookings at all."""
+    r = as_user("secretary").get("/meetings", headers=ZH)
+    assert r.status_code == 200
+    assert 'id="room-bookings"' in r.text and "未来 28 天的其他用房安排" in r.text
+    section = r.text.split('id="room-bookings"', 1)[1]
+    # The demo station receives every week: within 28 days there are at least three such days.
+    assert section.count('<a href="/reception">') >= 3
+    assert "接待日" in section
+    r = as_user("resident").get("/meetings", headers=ZH)
+    assert r.status_code == 200 and 'id="room-bookings"' not in r.text

@@ -101,7 +101,9 @@ async def meeting_list(request: Request) -> Any:
     need(principal)
     state = request.query_params.get("state", "")[:20]
     rows = await queries.list_meetings(principal, state=state)
-    return page(request, "meetings/list.html", rows=rows, state=state,
+    bookings = [] if state else await queries.room_bookings(principal)
+    return page(request, "meetings/list.html", rows=rows, state=state, bookings=bookings,
+                booking_days=queries.BOOKING_DAYS,
                 can_create=permissions.can_write(principal.role, "meeting") and bool(principal.station_ids or principal.is_admin),
                 **_common())
 

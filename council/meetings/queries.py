@@ -63,6 +63,37 @@ async def meeting_detail(row: dict) -> dict:
     return d
 
 
+BOOKING_DAYS = 28
+
+
+async def room_bookings(principal: Principal, days: int = BOOKING_DAYS) -> list[dict]:
+    """What else holds the station's rooms in the coming weeks — reception days, mediation sessions
+    not (yet) booked as meetings, blocks entered by hand — so the meetings calendar shows every
+    booking, not only meetings. Meetings themselves are in the list already and are left out.
+    Staff only: a resident or liaison sees just the meetings they are invited to."""
+    from council.meetings import busy
+
+    if not (principal.is_admin or principal.role in STAFF):
+        return []
+    q = Room.select(Room.id, Room.name, Room.station)
+    if not principal.is_admin:
+        q = q.where(Room.station.is_in(list(principal.station_ids) or [-1]))
+    rooms = {r["id"]: r for r in await q}
+    if not rooms:
+        return []
+    start = now()
+    found = await busy.collect(start, start + dt.timedelta(days=days), [busy.key("room", r) for r in rooms])
+    out = []
+    for b in found:
+        kind = b.ref.split(":", 1)[0] if b.ref else "block"
+        if kind == "meeting":
+            continue
+        out.append({"room_name": rooms[busy.parse_key(b.who)[1]]["name"], "starts_at": b.start, "ends_at": b.end,
+                    "label": b.label, "kind": kind})
+    out.sort(key=lambda r: utc(r["starts_at"]))
+    return out
+
+
 async def busy_blocks(station: int, days_back: int = 7, limit: int = 300) -> list[dict]:
     since = now() - dt.timedelta(days=days_back)
     return await BusyBlock.select().where((BusyBlock.station == station) & (BusyBlock.ends_at >= since)).order_by(
