@@ -7,7 +7,7 @@ transaction), shape the answer. Errors become problem+json in council.web.errors
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Request, get, patch, post
@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from council.accounts.permissions import Role
 from council.core.errors import Forbidden
 from council.votes import ballots, manage, policy, queries
+from council.votes import schemas as s
 from council.votes.tally import explain
 from council.web.guards import client_ip, signed_in
 from council.web.rendering import locale_of, translator
@@ -40,156 +41,130 @@ ENTERERS = [signed_in, _only(*policy.ENTERERS)]
 RESIDENT = [signed_in, _only(Role.resident)]
 
 
-class VoteIn(msgspec.Struct, kw_only=True):
-    station: int | None = None
-    title: str = ""
-    question: str = ""
-    options: list[str] = []
-    rule_set: str = ""
-    quorum: list[Any] | None = None  # ["2/3", true]: at least 2/3
-    counting: str | None = None
-    turnout_area: list[Any] | None = None
-    turnout_heads: list[Any] | None = None
-    approval_area: list[Any] | None = None
-    approval_heads: list[Any] | None = None
-    non_voters_follow_majority: bool = False
-    estate: int | None = None
-    buildings: list[int] = []
-    voter_people: list[int] = []
-    opens_at: str | None = None
-    closes_at: str | None = None
-    secret: bool = False
-    notice_days: int = 7
-    case: int | None = None
+def _convert(value, type_):
+    """Plain rows and JSON from the use cases → the documented response Structs."""
+    return msgspec.convert(value, type_, from_attributes=True)
 
 
-class VersionIn(msgspec.Struct, kw_only=True):
-    version: int | None = None
-
-
-class BallotIn(msgspec.Struct, kw_only=True):
-    choice: str = ""
-    channel: str = "paper"
-    voter: int | None = None
-    unit_number: str = ""
-    form_ref: str = ""
-    proxy_name: str = ""
-    proxy_authorisation: str = ""
-
-
-class CorrectionIn(msgspec.Struct, kw_only=True):
-    choice: str = ""
-    reason: str = ""
-    version: int | None = None
-
-
-class ChoiceIn(msgspec.Struct, kw_only=True):
-    choice: str = ""
-
-
-def _out(request: Request, d: dict) -> dict:
+def _out(request: Request, d: dict) -> s.VoteOut:
     result = d.get("live") or d.get("result")
-    return {
-        "id": d["id"], "station": d["station"], "case": d["case"], "title": d["title"], "question": d["question"],
-        "options": d["options_list"], "rule_set": d["rule_set"], "rules": queries.as_json(d["rules_frozen"]),
-        "secret": bool(d["secret"]), "state": d["state"], "scope_estate": d["scope_estate"],
-        "scope_buildings": d["scope_buildings"], "opens_at": d["opens_at"], "closes_at": d["closes_at"],
-        "notice_days": d["notice_days"], "notice_until": d["notice_until"], "passed": d["passed"],
-        "version": d["version"], "progress": d["progress"],
-        "result": result if result and d["progress"] and d["progress"]["tally_visible"] else None,
-        "reasons": explain(result, translator(locale_of(request))) if result and d["live"] else [],
-    }
+    rules = queries.as_json(d["rules_frozen"])
+    return s.VoteOut(
+        id=d["id"], station=d["station"], case=d["case"], title=d["title"], question=d["question"],
+        options=_convert(d["options_list"], list[s.OptionOut]), rule_set=d["rule_set"],
+        rules=_convert(rules, s.RulesOut) if rules else None, secret=bool(d["secret"]), state=d["state"],
+        scope_estate=d["scope_estate"], scope_buildings=list(d["scope_buildings"]), opens_at=d["opens_at"],
+        closes_at=d["closes_at"], notice_days=d["notice_days"], notice_until=d["notice_until"], passed=d["passed"],
+        version=d["version"], progress=_convert(d["progress"], s.ProgressOut) if d["progress"] else None,
+        result=_convert(result, s.ResultOut) if result and d["progress"] and d["progress"]["tally_visible"] else None,
+        reasons=explain(result, translator(locale_of(request))) if result and d["live"] else [],
+    )
 
 
 @get("/votes", guards=STAFF, tags=TAGS, summary="The votes of the stations you serve")
 async def list_votes_api(request: Request,
-                         state_: Annotated[str, QueryParameter(name="state")] = "") -> list[dict]:
+                         state_: Annotated[str, QueryParameter(name="state")] = "") -> list[s.VoteSummary]:
     # `state` is a name Litestar reserves for the application state, hence the alias.
-    return await queries.list_votes(request.user, state=state_ if state_ in ("draft", "open", "closed") else "")
+    rows = await queries.list_votes(request.user, state=state_ if state_ in ("draft", "open", "closed") else "")
+    return _convert(rows, list[s.VoteSummary])
 
 
 @post("/votes", guards=SECRETARIAT, tags=TAGS, status_code=HTTP_201_CREATED, summary="Create a draft vote")
-async def create_vote_api(request: Request, data: JSONBody[VoteIn]) -> dict:
+async def create_vote_api(request: Request, data: JSONBody[s.VoteIn]) -> s.VoteOut:
     vote_id = await manage.create_vote(request.user, msgspec.structs.asdict(data), ip=client_ip(request))
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
 @get("/votes/{vote_id:int}", guards=STAFF, tags=TAGS, summary="A vote with its live progress (or frozen result)")
-async def vote_api(request: Request, vote_id: FromPath[int]) -> dict:
+async def vote_api(request: Request, vote_id: FromPath[int]) -> s.VoteOut:
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
 @post("/votes/{vote_id:int}/open", guards=SECRETARIAT, tags=TAGS, status_code=HTTP_200_OK,
       summary="Open the vote: freeze the electorate and issue the voting links")
-async def open_vote_api(request: Request, vote_id: FromPath[int], data: JSONBody[VersionIn | None] = None) -> dict:
+async def open_vote_api(request: Request, vote_id: FromPath[int],
+                        data: JSONBody[s.VersionIn | None] = None) -> s.VoteOut:
     await manage.open_vote(request.user, vote_id, version=data.version if data else None, ip=client_ip(request))
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
 @post("/votes/{vote_id:int}/close", guards=SECRETARIAT, tags=TAGS, status_code=HTTP_200_OK,
       summary="Close the vote: freeze the result and feed it back to the proposal")
-async def close_vote_api(request: Request, vote_id: FromPath[int], data: JSONBody[VersionIn | None] = None) -> dict:
+async def close_vote_api(request: Request, vote_id: FromPath[int],
+                         data: JSONBody[s.VersionIn | None] = None) -> s.VoteOut:
     await manage.close_vote(request.user, vote_id, version=data.version if data else None, ip=client_ip(request))
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
 @get("/votes/{vote_id:int}/voters", guards=STAFF, tags=TAGS, summary="The frozen electorate and who has voted")
-async def voters_api(request: Request, vote_id: FromPath[int], q: FromQuery[str] = "") -> list[dict]:
-    return await queries.voters_of(request.user, vote_id, q=q)
+async def voters_api(request: Request, vote_id: FromPath[int], q: FromQuery[str] = "") -> list[s.VoterOut]:
+    return _convert(await queries.voters_of(request.user, vote_id, q=q), list[s.VoterOut])
+
+
+@post("/votes/{vote_id:int}/voters/{voter_id:int}/reissue", guards=SECRETARIAT, tags=TAGS,
+      status_code=HTTP_200_OK,
+      summary="Reissue a lost voting letter: the old link stops working, a new letter is issued (audited)")
+async def reissue_letter_api(request: Request, vote_id: FromPath[int], voter_id: FromPath[int],
+                             data: JSONBody[s.ReissueIn | None] = None) -> s.ReissueOut:
+    voter = await manage.reissue_letter(request.user, vote_id, voter_id, reason=data.reason if data else "",
+                                        ip=client_ip(request))
+    return s.ReissueOut(voter=voter["id"], units=voter["unit_numbers"],
+                        letter=f"/votes/{vote_id}/letters.pdf?voter={voter['id']}")
 
 
 @post("/votes/{vote_id:int}/ballots", guards=ENTERERS, tags=TAGS, status_code=HTTP_201_CREATED,
       summary="Enter a paper or meeting ballot for one voter")
-async def enter_ballot_api(request: Request, vote_id: FromPath[int], data: JSONBody[BallotIn]) -> dict:
+async def enter_ballot_api(request: Request, vote_id: FromPath[int], data: JSONBody[s.BallotIn]) -> s.Created:
     ballot_id = await ballots.enter_ballot(request.user, vote_id, choice=data.choice, channel=data.channel,
                                            voter_id=data.voter, unit_number=data.unit_number, form_ref=data.form_ref,
                                            proxy_name=data.proxy_name, proxy_authorisation=data.proxy_authorisation,
                                            ip=client_ip(request))
-    return {"id": ballot_id}
+    return s.Created(id=ballot_id)
 
 
 @patch("/votes/{vote_id:int}/ballots/{ballot_id:int}", guards=SECRETARIAT, tags=TAGS,
        summary="Correct an open ballot before the vote closes (audited)")
 async def correct_ballot_api(request: Request, vote_id: FromPath[int], ballot_id: FromPath[int],
-                             data: JSONBody[CorrectionIn]) -> dict:
+                             data: JSONBody[s.CorrectionIn]) -> s.Created:
     await ballots.correct_ballot(request.user, vote_id, ballot_id, choice=data.choice, reason=data.reason,
                                  version=data.version, ip=client_ip(request))
-    return {"id": ballot_id}
+    return s.Created(id=ballot_id)
 
 
 @get("/votes/{vote_id:int}/notice", tags=TAGS, summary="The public, de-identified notice of a closed vote")
-async def notice_api(request: Request, vote_id: FromPath[int]) -> dict:
+async def notice_api(request: Request, vote_id: FromPath[int]) -> s.NoticeOut:
     n = await queries.notice_data(vote_id)
-    return {**n, "reasons": explain(n["result"], translator(locale_of(request)))}
+    return _convert({**n, "reasons": explain(n["result"], translator(locale_of(request)))}, s.NoticeOut)
 
 
 @get("/ballots/{token:str}", tags=TAGS, summary="What a voting link is for (no account needed)")
-async def ballot_link_api(token: FromPath[str]) -> dict:
+async def ballot_link_api(token: FromPath[str]) -> s.BallotLinkOut:
     row, voter, ballot = await ballots.voter_for_token(token)
-    return {"vote": row["id"], "title": row["title"], "question": row["question"],
-            "options": queries.as_json(row["options"]), "state": row["state"], "units": voter["unit_numbers"],
-            "closes_at": row["closes_at"], "voted": ballot is not None}
+    return s.BallotLinkOut(vote=row["id"], title=row["title"], question=row["question"],
+                           options=_convert(queries.as_json(row["options"]), list[s.OptionOut]), state=row["state"],
+                           units=voter["unit_numbers"], closes_at=row["closes_at"], voted=ballot is not None)
 
 
 @post("/ballots/{token:str}", tags=TAGS, status_code=HTTP_201_CREATED,
       summary="Vote through a voting link (single use; no account needed)")
-async def cast_link_api(request: Request, token: FromPath[str], data: JSONBody[ChoiceIn]) -> dict:
+async def cast_link_api(request: Request, token: FromPath[str], data: JSONBody[s.ChoiceIn]) -> s.LinkBallotOut:
     done = await ballots.cast_online(token, data.choice, ip=client_ip(request))
-    return {"vote": done["vote"]["id"], "ballot": done["ballot"]}
+    return s.LinkBallotOut(vote=done["vote"]["id"], ballot=done["ballot"])
 
 
 @get("/my/votes", guards=RESIDENT, tags=TAGS, summary="A resident's open votes for their units")
-async def my_votes_api(request: Request) -> list[dict]:
-    return await queries.open_votes_for_resident(request.user)
+async def my_votes_api(request: Request) -> list[s.MyVoteOut]:
+    return _convert(await queries.open_votes_for_resident(request.user), list[s.MyVoteOut])
 
 
 @post("/my/votes/{vote_id:int}/ballot", guards=RESIDENT, tags=TAGS, status_code=HTTP_201_CREATED,
       summary="Vote as the signed-in owner")
-async def my_vote_api(request: Request, vote_id: FromPath[int], data: JSONBody[ChoiceIn]) -> dict:
-    return {"ballot": await ballots.cast_as_resident(request.user, vote_id, data.choice, ip=client_ip(request))}
+async def my_vote_api(request: Request, vote_id: FromPath[int], data: JSONBody[s.ChoiceIn]) -> s.MyBallotOut:
+    return s.MyBallotOut(ballot=await ballots.cast_as_resident(request.user, vote_id, data.choice,
+                                                               ip=client_ip(request)))
 
 
 PAGE_ROUTES: list = []
 API_ROUTES: list = [list_votes_api, create_vote_api, vote_api, open_vote_api, close_vote_api, voters_api,
-                    enter_ballot_api, correct_ballot_api, notice_api, ballot_link_api, cast_link_api, my_votes_api,
-                    my_vote_api]
+                    reissue_letter_api, enter_ballot_api, correct_ballot_api, notice_api, ballot_link_api,
+                    cast_link_api, my_votes_api, my_vote_api]

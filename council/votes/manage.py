@@ -20,7 +20,7 @@ from council.votes.common import (
     as_json, centi, current_tally, get_vote, load_vote, now, options_of, require_state, rule_of, secret_key,
     set_vote, check_version,
 )
-from council.votes.tables import Vote, VoteSecretCount, VoteVoter
+from council.votes.tables import Vote, VoteBallot, VoteSecretCount, VoteVoter
 from council.votes.tally import ABSTAIN, APPROVE, DEFAULT_OPTIONS, REJECT, SPOILED, N_
 
 FIX = "Please correct the marked fields."
@@ -192,6 +192,8 @@ async def create_vote(principal: Principal, data: dict[str, Any], ip: str = "") 
                 raise Invalid(FIX, errors={"case": "Choose a proposal of this station."})
             if case["state"] != "decide":
                 raise Conflict("A vote on a proposal is held at its decide step.")
+            if await Vote.exists().where((Vote.case == case_id) & Vote.state.is_in(["draft", "open"])):
+                raise Conflict("This proposal already has a vote under way: close it before starting another.")
         row = (await Vote.insert(Vote(
             station=station_id, community=station["community"], case=case_id, title=title, question=question,
             options=options, rule_set=code, rule_params=params, non_voters_follow_majority=follow,
@@ -205,9 +207,7 @@ async def create_vote(principal: Principal, data: dict[str, Any], ip: str = "") 
         await audit.record(principal, "vote.create", entity_type="vote", entity_id=row["id"], after=after,
                            station_id=station_id, ip=ip)
         if case_id is not None:
-            from council.cases.common import add_event
-
-            await add_event(principal, case_id, "note", text=f"表决已创建：{title}（/votes/{row['id']}）")
+            await _on_case(principal, case_id, "vote_created", {"vote": row["id"], "vote_title": title})
         return row["id"]
 
 
@@ -264,6 +264,9 @@ async def open_vote(principal: Principal, vote_id: int, *, version: Any = None, 
                            before={"state": "draft"},
                            after={"state": "open", "heads": len(voters), "area_centi": total, "rules": rule.to_json()},
                            station_id=row["station"], ip=ip)
+        if row["case"]:
+            await _on_case(principal, row["case"], "vote_opened",
+                           {"vote": vote_id, "vote_title": row["title"], "heads": len(voters)})
         return after
 
 
@@ -292,21 +295,61 @@ async def close_vote(principal: Principal, vote_id: int, *, version: Any = None,
         return after
 
 
+async def _on_case(principal: Principal, case_id: int, kind: str, data: dict) -> None:
+    """A line on the proposal's timeline (same transaction). Only data is stored — the vote, its
+    title, the result's reasons as msgids with their parameters — so the case page words it in
+    the reader's language (labels in council.cases.pages.EVENT_LABELS, the rest in
+    templates/votes/_case_event.html)."""
+    from council.cases.common import add_event
+
+    await add_event(principal, case_id, kind, data=data)
+
+
 async def _feed_back(principal: Principal, row: dict, result: dict, ip: str) -> None:
     """Record the result on the proposal with the case services (same transaction). A proposal
-    moved on while the vote ran (e.g. the step was skipped) only gets a timeline note."""
+    moved on while the vote ran (e.g. the step was skipped) only gets the timeline line."""
     from council.cases import proposals
-    from council.cases.common import add_event
-    from council.votes.tally import summary
-    from council.web.rendering import translator
+    from council.votes.tally import reason_records
 
     case = await Case.select(Case.state, Case.version).where(Case.id == row["case"]).first()
     outcome = "passed" if result["passed"] else "failed"
-    words = summary(result, translator("zh_CN"))
+    await _on_case(principal, row["case"], "vote_closed", {
+        "vote": row["id"], "vote_title": row["title"], "passed": bool(result["passed"]),
+        "reasons": reason_records(result),
+    })
     if case and case["state"] == "decide":
         await proposals.record_vote(principal, row["case"], vote_ref=f"/votes/{row['id']}", result=outcome,
                                     version=case["version"], ip=ip)
-    await add_event(principal, row["case"], "note", text=f"表决结果（/votes/{row['id']}）：{words}")
 
 
-__all__ = ["create_vote", "open_vote", "close_vote", "build_electorate", "get_vote"]
+async def reissue_letter(principal: Principal, vote_id: int, voter_id: Any, *, reason: str = "", ip: str = "") -> dict:
+    """A voter lost their letter: a new salt gives a new link, and the old link stops working at
+    once (only the new token's hash is kept). Only while the vote is open and the voter has not
+    voted; the secretariat of the vote's station only. Audited with who, which voter and why —
+    never the token. Returns the voter (the new letter is printed from /votes/{id}/letters.pdf)."""
+    if not str(voter_id or "").strip().isdigit():
+        raise Invalid(FIX, errors={"voter": "Choose one of the listed options."})
+    reason = str(reason or "").strip()[:200]
+    async with db.write():
+        row = await load_vote(principal, vote_id, policy.can_manage)
+        require_state(row, "open")
+        voter = await VoteVoter.select().where((VoteVoter.vote == vote_id) & (VoteVoter.id == int(voter_id))).first()
+        if voter is None:
+            raise Invalid(FIX, errors={"voter": "Choose one of the listed options."})
+        if await VoteBallot.exists().where((VoteBallot.vote == vote_id) & (VoteBallot.voter == voter["id"])):
+            raise Conflict("This voter has already voted: there is no letter to reissue.")
+        salt = tokens.new_salt()
+        new_hash = tokens.hash_token(tokens.make_token(secret_key(), vote_id, voter["voter_key"], salt))
+        # Conditional on the hash we read: two reissues at once cannot both think theirs is the letter.
+        done = await VoteVoter.update({VoteVoter.token_salt: salt, VoteVoter.token_hash: new_hash}).where(
+            (VoteVoter.id == voter["id"]) & (VoteVoter.token_hash == voter["token_hash"])).returning(VoteVoter.id)
+        if not done:
+            raise Conflict("Someone else reissued this letter at the same time. Reload to see the new one.")
+        await audit.record(principal, "vote.letter_reissued", entity_type="vote", entity_id=vote_id,
+                           after={"voter": voter["id"], "units": voter["unit_numbers"],
+                                  **({"reason": reason} if reason else {})},
+                           station_id=row["station"], ip=ip)
+        return {**voter, "token_salt": salt, "token_hash": new_hash}
+
+
+__all__ = ["create_vote", "open_vote", "close_vote", "build_electorate", "get_vote", "reissue_letter"]

@@ -62,6 +62,10 @@ def words(**extra: Any) -> dict:
                 fmt_area=queries.fmt_area, **extra)
 
 
+def _int(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
 def reasons(request: Request, result: dict | None) -> list[str]:
     return explain(result, translator(locale_of(request))) if result else []
 
@@ -104,12 +108,11 @@ async def _new_context(request: Request, values: dict) -> dict:
 @get("/votes/new", guards=[signed_in])
 async def vote_new(request: Request) -> Any:
     need(request.user, "vote", write=True)
-    values = {k: request.query_params.get(k, "") for k in ("station", "case")}
-    values.setdefault("rule_set", "art278_ordinary")
-    if values.get("case", "").isdigit():
-        case = await Case.select(Case.station, Case.title, Case.estate).where(Case.id == int(values["case"])).first()
-        if case:
-            values.update(station=str(case["station"]), title=case["title"], estate=str(case["estate"] or ""))
+    values: dict[str, Any] = {k: request.query_params.get(k, "") for k in ("station", "case")}
+    values["rule_set"] = "art278_ordinary"
+    if values["case"].isdigit():
+        # "Start a vote" on a proposal's decide step: the form comes filled in from the case.
+        values.update(await queries.prefill_from_case(request.user, int(values["case"]), translator(locale_of(request))))
     ctx = await _new_context(request, values)
     return page(request, "votes/new.html", values=values, errors={}, message=None, **ctx, **words())
 
@@ -156,6 +159,7 @@ async def render_vote(request: Request, vote_id: int, *, status_code: int = 200,
     return page(request, "votes/detail.html", status_code=status_code, v=d, voters=voters, q=q, case=case,
                 reasons=reasons(request, d["live"]), form=form, errors=errors or {}, message=message,
                 values=values or {}, done=request.query_params.get("done", "") if status_code == 200 else "",
+                reissued=_int(request.query_params.get("voter", "")) if status_code == 200 else None,
                 can_manage=policy.can_manage(principal, d["station"]), can_enter=policy.can_enter(principal, d["station"]),
                 **words())
 
@@ -172,7 +176,12 @@ async def _ballot(p, vid, f, ip):
                                       proxy_authorisation=f.get("proxy_authorisation", ""), ip=ip)
 
 
+async def _reissue(p, vid, f, ip):
+    return await manage.reissue_letter(p, vid, f.get("voter"), reason=f.get("reason", ""), ip=ip)
+
+
 ACTIONS = {
+    "reissue": _reissue,
     "open": lambda p, vid, f, ip: manage.open_vote(p, vid, version=f.get("version"), ip=ip),
     "close": lambda p, vid, f, ip: manage.close_vote(p, vid, version=f.get("version"), ip=ip),
     "ballot": _ballot,
@@ -195,6 +204,8 @@ async def vote_action(request: Request, vote_id: FromPath[int], what: FromPath[s
         _ = translator(locale_of(request))
         return await render_vote(request, vote_id, status_code=e.status, form=what,
                                  errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message), values=form)
+    if what == "reissue":  # straight to the voter's row, with the new letter to print
+        return Redirect(f"/votes/{vote_id}?done=reissue&voter={int(form['voter'])}#voters", status_code=303)
     return Redirect(f"/votes/{vote_id}?done={what}", status_code=303)
 
 

@@ -189,3 +189,48 @@ async def letters_data(principal: Principal, vote_id: int, base_url: str, voter_
             "secret": bool(row["secret"]), "closes_at": row["closes_at"], "rule_set": row["rule_set"],
             "station_name": station["name"] if station else "", "station_address": station["address"] if station else "",
             "letters": letters}
+
+
+# ---------------------------------------------------------------- a proposal's votes (its decide step)
+
+async def case_votes(principal: Principal, case: dict) -> dict:
+    """The votes held on a proposal, newest first, with their state, for the case page's decide
+    step; and whether this principal may start one now (a secretary of the station, the proposal
+    at its decide step, no vote on it under way)."""
+    from council.accounts import permissions
+
+    rows = await Vote.select(Vote.id, Vote.title, Vote.state, Vote.passed, Vote.opens_at, Vote.closes_at,
+                             Vote.closed_at).where(Vote.case == case["id"]).order_by(Vote.id, ascending=False)
+    from council.votes.pages import STATE_LABELS
+
+    for r in rows:
+        r["state_label"] = STATE_LABELS.get(r["state"], r["state"])
+    under_way = any(r["state"] in ("draft", "open") for r in rows)
+    can_start = (case["kind"] == "proposal" and case["state"] == "decide" and not under_way
+                 and permissions.can_write(principal.role, "vote") and policy.can_manage(principal, case["station"]))
+    return {"votes": rows, "can_start": can_start, "start_url": f"/votes/new?case={case['id']}",
+            "can_view": policy.can_view(principal, case["station"])}
+
+
+async def prefill_from_case(principal: Principal, case_id: int, _) -> dict:
+    """The new-vote form filled in from a proposal the principal may see: its station, title, a
+    question (the preferred plan, in the reader's language `_`), and its estate and building as
+    the scope. Nothing when the case is not a proposal at its decide step, or not theirs."""
+    from council.cases.common import load_case
+    from council.cases.tables import Option
+    from council.core.errors import DomainError
+
+    try:
+        case = await load_case(principal, case_id)
+    except DomainError:
+        return {}
+    if case["kind"] != "proposal" or case["state"] != "decide" or not policy.can_manage(principal, case["station"]):
+        return {}
+    plan = await Option.select(Option.title).where((Option.case == case_id) & (Option.preferred == True)).first()  # noqa: E712
+    if plan:
+        question = _("Do you agree to carry out “%(plan)s” for the proposal “%(title)s”?", plan=plan["title"],
+                     title=case["title"])
+    else:
+        question = _("Do you agree with the proposal “%(title)s”?", title=case["title"])
+    return {"case": str(case_id), "station": str(case["station"]), "title": case["title"][:200], "question": question,
+            "estate": str(case["estate"] or ""), "buildings": [case["building"]] if case["building"] else []}

@@ -267,3 +267,31 @@ def summary(result: dict, _: Callable = lambda s, **k: s % k if k else s) -> str
     """The reasons on one line, as the notice and the case timeline show them."""
     lines = explain(result, _)
     return _("; ").join(lines[:-1]) + " " + lines[-1] if len(lines) > 1 else lines[0]
+
+
+class _Msgid(str):
+    """A msgid `explain` asked to translate without parameters (an option label, a fixed line)."""
+
+
+def _record(msgid: str, **params):
+    if not params:
+        return _Msgid(msgid)
+    return {"msgid": str(msgid), "params": {k: {"msgid": str(v)} if isinstance(v, _Msgid) else v
+                                            for k, v in params.items()}}
+
+
+def reason_records(result: dict) -> list[dict]:
+    """The reasons of `explain` (without the verdict line) as data to translate later, for the
+    case timeline, which is read in either language: [{"msgid", "params"}], where a parameter
+    that is itself a msgid (an option's label) is {"msgid": …}. The template translates them."""
+    lines = explain(result, _record)[:-1]
+    return [line if isinstance(line, dict) else {"msgid": str(line), "params": {}} for line in lines]
+
+
+def render_records(records: list[dict], tr: Callable = lambda s, **k: s % k if k else s) -> list[str]:
+    """`reason_records` back into words in the reader's language (what the template does)."""
+    out = []
+    for r in records:
+        params = {k: tr(v["msgid"]) if isinstance(v, dict) else v for k, v in (r.get("params") or {}).items()}
+        out.append(tr(r["msgid"], **params) if params else tr(r["msgid"]))
+    return out
