@@ -89,6 +89,8 @@ EVENT_LABELS = {
     "budget_line": N_("Budget line added"), "funding_source": N_("Funding source added"),
     "funding_not_needed": N_("Funding decision"), "pledge": N_("Household pledge"), "rating": N_("Rating"),
     "vote_linked": N_("Vote recorded"), "extension_requested": N_("Extension requested"),
+    # A vote on the proposal (council.votes): the vote and its result are in the event's data.
+    "vote_created": N_("Vote created"), "vote_opened": N_("Vote opened"), "vote_closed": N_("Vote closed"),
     "extension_approved": N_("Extension approved"), "extension_refused": N_("Extension refused"),
     "converted": N_("Converted to a proposal"), "attachment": N_("File attached"),
     "meeting": N_("Meeting"),  # on a meeting's agenda, moved, minutes approved (council.meetings)
@@ -453,6 +455,9 @@ async def case_context(principal: Principal, case_id: int) -> dict:
         from council.cases.common import proposal_facts
 
         ctx["possible"], ctx["blocked"] = _moves_now(d, await proposal_facts(case_id, d))
+        from council.votes.queries import case_votes
+
+        ctx["vote_panel"] = await case_votes(principal, d)  # the decide step's votes, "Start a vote"
         ctx["progress"] = progress(proposal_steps.STEPS, d["state"], finished=d["state"] == "closed")
         if d["state"] in ("fund", "evaluate") and (perms["follow_up"] or perms["rate"]):
             ctx["units"] = await _units_for_case(d)
