@@ -153,3 +153,35 @@ async def test_session_page_links_its_meeting_and_names_a_clash(as_user):
                                                     "reason": "双方已自行和解"})
     assert r.status_code == 303
     assert "session-cancelled" in med.get(url).text
+
+
+async def test_a_sessions_meeting_is_moved_only_through_its_session(as_user):
+    """On the meetings pages a session's meeting offers no reschedule or cancel, says where to do
+    it, and a forged move is refused (409) with nothing changed — the session and its meeting
+    cannot drift apart."""
+    med = await principal("mediator")
+    d = await mediating()
+    room, day = await a_room(), a_day()
+    sid = await sessions.schedule_session(med, d["id"], {"date": day.isoformat(), "start": "16:00", "end": "17:00",
+                                                         "room": room})
+    s = await MediationSession.select().where(MediationSession.id == sid).first()
+    before = await Meeting.select().where(Meeting.id == s["meeting"]).first()
+    secretary = as_user("secretary")
+    page = secretary.get(f"/meetings/{s['meeting']}", headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200
+    assert 'id="meeting-owner"' in page.text and "请在调解卷宗中改期或取消" in page.text
+    assert f'href="/mediation/{d["id"]}"' in page.text
+    assert 'id="move-reschedule"' not in page.text and 'id="move-cancel"' not in page.text
+    r = post_form(secretary, f"/meetings/{s['meeting']}/do/move", {
+        "move": "cancel", "version": str(before["version"]), "reason": "改期"})
+    assert r.status_code == 409 and "调解卷宗" in r.text
+    sec = await principal("secretary")
+    with pytest.raises(Conflict):
+        await scheduling.move(sec, s["meeting"], "reschedule", version=before["version"], reason="x",
+                              starts_at=local(day, 9).isoformat(), ends_at=local(day, 10).isoformat())
+    with pytest.raises(Conflict):
+        await scheduling.update_meeting(sec, s["meeting"], version=before["version"], room=None)
+    after = await Meeting.select().where(Meeting.id == s["meeting"]).first()
+    assert after == before
+    # A title edit is still the meetings page's business.
+    await scheduling.update_meeting(sec, s["meeting"], version=before["version"], title=before["title"] + "（补）")

@@ -12,8 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from council.meetings import busy
+from council.meetings import busy, owners
 from council.mediation.tables import MediationSession
+
+# msgid (mediation.po): shown when someone tries to move a session's meeting on the meetings pages.
+OWNED = "This meeting books a mediation session: move or cancel the session in its mediation file."
+
+
+@owners.owner
+async def session_of_meeting(meeting_id: int) -> owners.Owner | None:
+    """A session's meeting is moved and cancelled through the session (council.mediation.sessions),
+    which keeps the two in step and writes the file's history."""
+    row = await MediationSession.select(MediationSession.dispute).where(
+        MediationSession.meeting == meeting_id).first()
+    return owners.Owner(f"/mediation/{row['dispute']}", OWNED, "mediation") if row else None
 
 
 @busy.source

@@ -215,8 +215,14 @@ async def meeting_context(principal: Principal, meeting_id: int) -> dict:
 async def render_meeting(request: Request, meeting_id: int, *, status_code: int = 200, form: str = "",
                          errors: dict | None = None, message: str | None = None, values: dict | None = None,
                          conflict: bool = False) -> Any:
+    from council.meetings.owners import owner_of
+
     ctx = await meeting_context(request.user, meeting_id)
+    owner = await owner_of(meeting_id)
+    if owner is not None:  # its time is the owning record's: no reschedule or cancel offered here
+        ctx["moves"] = [mv for mv in ctx.get("moves", []) if mv not in ("reschedule", "cancel")]
     return page(request, "meetings/detail.html", status_code=status_code, form=form, errors=errors or {},
+                owner=owner, owner_link=bool(owner) and permissions.can_read(request.user.role, owner.resource),
                 message=message, values=values or {}, move_labels=MOVE_LABELS, conflict=conflict,
                 done=request.query_params.get("done", "") if status_code == 200 else "",
                 needs_reason={a for a, mv in sm.MOVES.items() if mv.needs_reason}, **ctx, **_common())

@@ -192,6 +192,15 @@ async def create_meeting(principal: Principal, *, station: int, kind: str, title
     return mid
 
 
+async def _refuse_if_owned(meeting_id: int) -> None:
+    """A meeting booked by another record (a mediation session) moves only with that record."""
+    from council.meetings.owners import owner_of
+
+    found = await owner_of(meeting_id)
+    if found is not None:
+        raise Conflict(found.message)
+
+
 async def update_meeting(principal: Principal, meeting_id: int, *, version: Any, title: str | None = None,
                          kind: str | None = None, room: Any = "keep", starts_at: Any = "keep", ends_at: Any = "keep",
                          chair: Any = "keep", recorder: Any = "keep", force: bool = False, ip: str = "") -> dict:
@@ -227,6 +236,8 @@ async def update_meeting(principal: Principal, meeting_id: int, *, version: Any,
         _validate_times(values["starts_at"], values["ends_at"], errors)
     if errors:
         raise Invalid(FIX, errors=errors)
+    if any(values.get(k, row[k]) != row[k] for k in ("room", "starts_at", "ends_at")):
+        await _refuse_if_owned(meeting_id)
     async with db.write():
         row, view = await load_meeting(principal, meeting_id)
         check_version(row, version)
@@ -261,6 +272,8 @@ async def move(principal: Principal, meeting_id: int, action: str, *, version: A
     """schedule / reschedule (new time, reason) / cancel (reason) / hold."""
     row, view = await load_meeting(principal, meeting_id)
     require(policy.can_manage(principal, view))
+    if action in ("reschedule", "cancel"):
+        await _refuse_if_owned(meeting_id)
     try:
         target = sm.next_state(row["state"], action, reason)
     except sm.MoveRefused as e:
