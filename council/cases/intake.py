@@ -16,39 +16,12 @@ from council.cases.tables import Case
 from council.cases.vocabulary import CHANNELS, KINDS, PRIORITIES, codes
 from council.cases.workcalendar import due_date
 from council.core.errors import DomainError, Forbidden, Invalid
+from council.core.reading import ident as _id, text as _text
 from council.people.tables import Person
 from council.places.tables import Building, Unit
 from council.stations.tables import Station, StationEstate
 
 INITIAL_STATE = {"proposal": "propose", "request": "registered", "dispute": "registered"}
-
-
-def _text(data: dict, name: str, errors: dict, *, required: bool = False, limit: int = 200) -> str:
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[name] = "This field is required."
-        return ""
-    if not isinstance(value, str):
-        errors[name] = "Enter text."
-        return ""
-    if len(value.strip()) > limit:
-        errors[name] = "Too long."
-    return value.strip()
-
-
-def _id(data: dict, name: str, errors: dict) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        return int(value)
-    except (TypeError, ValueError):
-        errors[name] = "Choose one of the listed options."
-        return None
-
 
 MAX_FILES = 10
 

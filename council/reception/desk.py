@@ -25,6 +25,7 @@ from council.cases.calendar_store import LOCAL, categories_for, today
 from council.cases.common import add_event, load_case, now, view_of
 from council.cases.tables import Case
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
+from council.core.reading import ident as _id, text as _text
 from council.mediation import handover
 from council.people.tables import Ownership, Person, Residence
 from council.places.tables import Estate, Unit
@@ -37,35 +38,6 @@ from council.stations.tables import StationEstate
 FIX = "Please correct the marked fields."
 CASE_KINDS = ("request", "proposal", "dispute")
 NUMBER_RETRIES = 5
-
-
-def _text(data: dict, name: str, errors: dict, *, required: bool = False, limit: int = 200) -> str:
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[name] = "This field is required."
-        return ""
-    if not isinstance(value, str):
-        errors[name] = "Enter text."
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors[name] = "Too long."
-    return value
-
-
-def _id(data: dict, name: str, errors: dict) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        errors[name] = "Choose one of the listed options."
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        errors[name] = "Choose one of the listed options."
-        return None
 
 
 def _day(value: Any, errors: dict, name: str = "day") -> dt.date:
