@@ -137,6 +137,7 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/api/v1/votes/{}/open": {"POST": SECRETARIAT},
     "/api/v1/votes/{}/close": {"POST": SECRETARIAT},
     "/api/v1/votes/{}/voters": {"GET": STAFF},
+    "/api/v1/votes/{}/voters/{}/reissue": {"POST": SECRETARIAT},
     "/api/v1/votes/{}/ballots": {"POST": SECRETARIAT | {"grid_worker"}},
     "/api/v1/votes/{}/ballots/{}": {"PATCH": SECRETARIAT},
     "/api/v1/votes/{}/notice": {"GET": PUBLIC},
