@@ -17,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 _engine: Engine | None = None
+_url: str | None = None
 
 
 class LoopBoundPostgresEngine(PostgresEngine):
@@ -65,11 +66,15 @@ def make_engine(url: str) -> Engine:
 
 
 def configure(url: str) -> Engine:
-    """Bind every table to one engine built from the URL."""
-    global _engine
+    """Bind every table to one engine built from the URL. Configuring the same URL again keeps the
+    engine: a fresh one would drop the connection pools already started on it (a second
+    create_app() in one process — the tests — would leave the first caller's loop without a pool,
+    opening a connection per query)."""
+    global _engine, _url
     from council.tables import ALL_TABLES
 
-    _engine = make_engine(url)
+    if _engine is None or url != _url:
+        _engine, _url = make_engine(url), url
     for table in ALL_TABLES:
         table._meta.db = _engine
     return _engine
