@@ -95,8 +95,6 @@ EVENT_LABELS = {
     "converted": N_("Converted to a proposal"), "attachment": N_("File attached"),
     "meeting": N_("Meeting"),  # on a meeting's agenda, moved, minutes approved (council.meetings)
 }
-ESCALATION_LABELS = {"street": N_("Street level"), "district": N_("District level")}
-EXTENSION_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"), "refused": N_("Refused")}
 # A dispute's history, written by council.mediation (store.history) as "mediation.<what>".
 EVENT_LABELS.update({f"mediation.{k}": v for k, v in {
     "registered": N_("Dispute registered"), "details": N_("Details changed"), "party_added": N_("Party added"),
@@ -112,6 +110,8 @@ EVENT_LABELS.update({f"mediation.{k}": v for k, v in {
     "start": N_("Start mediation"), "refuse": N_("Stop: a party refuses"), "settle": N_("Settled: close the file"),
     "not_settle": N_("Not settled: refer the parties"), "withdraw": N_("Withdrawn"), "terminate": N_("Terminate"),
 }.items()})
+ESCALATION_LABELS = {"street": N_("Street level"), "district": N_("District level")}
+EXTENSION_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"), "refused": N_("Refused")}
 VOTE_RESULTS = (("passed", N_("Passed")), ("failed", N_("Failed")))
 # Refusals that are about one field of the form: mark that field.
 REFUSAL_FIELD = {
@@ -395,11 +395,11 @@ async def intake_submit(request: Request) -> Any:
         return page(request, "cases/new.html", status_code=e.status, values=form,
                     errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message),
                     **await _intake_context(request, form))
-    return Redirect(f"/cases/{made['id']}?done=created", status_code=303)
-
     if data.get("kind") == "dispute" and not policy.can_read_disputes(principal):
         # A grid worker who found a dispute hands it over; its page is the mediators' (policy).
         return Redirect(f"/cases/new?sent={made['number']}", status_code=303)
+    return Redirect(f"/cases/{made['id']}?done=created", status_code=303)
+
 
 # ---------------------------------------------------------------- the case page
 
@@ -466,15 +466,15 @@ async def case_context(principal: Principal, case_id: int) -> dict:
         ctx["pending_extension"] = next((e for e in d["extensions"] if e["status"] == "pending"), None)
     else:
         ctx["progress"] = []
+    if d["kind"] == "dispute":
+        from council.mediation.queries import case_link
+
+        ctx["mediation"] = await case_link(principal, d)  # its file, or "open the file"; None: not theirs
     return ctx
 
 
 async def render_case(request: Request, case_id: int, *, status_code: int = 200, form: str = "",
                       errors: dict | None = None, message: str | None = None, values: dict | None = None) -> Any:
-    if d["kind"] == "dispute":
-        from council.mediation.queries import case_link
-
-        ctx["mediation"] = await case_link(principal, d)  # its file, or "open the file"; None: not theirs
     ctx = await case_context(request.user, case_id)
     return page(
         request, "cases/detail.html", status_code=status_code, form=form, errors=errors or {}, message=message,
