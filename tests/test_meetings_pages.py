@@ -103,6 +103,12 @@ async def test_slot_finder_schedule_agenda_attendance_minutes_pdf(as_user, app):
         r = post_form(c, f"/meetings/{mid}/do/agenda_add", {"case": str(cid), "minutes": mins})
         assert r.status_code == 303, r.text[:2000]
     assert await CaseEvent.exists().where((CaseEvent.case == case_a) & (CaseEvent.kind == "meeting"))
+    # Worded for each reader from the event's data, and linked to the meeting.
+    meeting_title = (await Meeting.select(Meeting.title).where(Meeting.id == mid).first())["title"]
+    zh_case = c.get(f"/cases/{case_a}", headers=ZH).text
+    assert "列入会议议程" in zh_case and f'<a href="/meetings/{mid}">{meeting_title}</a>' in zh_case
+    en_case = c.get(f"/cases/{case_a}", headers=EN).text
+    assert "On the agenda of" in en_case and "列入会议议程" not in en_case
     page = c.get(f"/meetings/{mid}", headers=ZH).text
     assert "自行车门太窄" in page and "非机动车棚漏雨" in page and "计划 50 分钟" in page
     r = post_form(c, f"/meetings/{mid}/do/agenda_add", {"minutes": "abc"}, headers=ZH)

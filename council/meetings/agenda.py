@@ -27,6 +27,15 @@ def _when(row: dict) -> str:
     return s.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if isinstance(s, dt.datetime) else ""
 
 
+def case_note(row: dict, change: str, **extra: Any) -> dict:
+    """What a case's timeline keeps of a meeting: data only, worded in the reader's language by
+    templates/meetings/_case_event.html. change: agenda_added, agenda_removed, reschedule, cancel,
+    minutes_approved. The title is masked like everything else the meetings print."""
+    from council.meetings.document import scrub
+
+    return {"meeting": row["id"], "meeting_title": scrub(row["title"]), "change": change, "when": _when(row), **extra}
+
+
 async def add_item(principal: Principal, meeting_id: int, *, title: str = "", case: int | None = None,
                    vote: int | None = None, minutes: Any = 15, ip: str = "") -> int:
     row, view = await load_meeting(principal, meeting_id)
@@ -62,8 +71,7 @@ async def add_item(principal: Principal, meeting_id: int, *, title: str = "", ca
             meeting=meeting_id, position=(last["position"] + 1) if last else 1, title=title, case=case, vote=vote,
             minutes=minutes)).returning(AgendaItem.id))[0]["id"]
         if case_row is not None:
-            await add_event(principal, case, "meeting", text=f"{row['title']} {_when(row)}".strip(),
-                            data={"meeting": meeting_id, "agenda_item": item_id})
+            await add_event(principal, case, "meeting", data=case_note(row, "agenda_added", agenda_item=item_id))
         await record(principal, "agenda_added", row, None,
                      {"item": item_id, "title": title, "case": case, "vote": vote, "minutes": minutes}, ip)
     return item_id
@@ -80,8 +88,7 @@ async def remove_item(principal: Principal, meeting_id: int, item_id: int, ip: s
             raise NotFound()
         await AgendaItem.delete().where(AgendaItem.id == item_id)
         if item["case"]:
-            await add_event(principal, item["case"], "meeting", text=f"{row['title']}: removed from the agenda",
-                            data={"meeting": meeting_id, "removed": True})
+            await add_event(principal, item["case"], "meeting", data=case_note(row, "agenda_removed"))
         await record(principal, "agenda_removed", row, {"item": item_id, "title": item["title"]}, None, ip)
 
 
@@ -119,10 +126,8 @@ async def note_on_cases(principal: Principal, meeting: dict, action: str, reason
     """A moved or cancelled meeting shows on the timelines of the cases on its agenda."""
     for item in await AgendaItem.select(AgendaItem.case).where(
             (AgendaItem.meeting == meeting["id"]) & AgendaItem.case.is_not_null()):
-        text = {"reschedule": "rescheduled", "cancel": "cancelled"}.get(action, action)
-        await add_event(principal, item["case"], "meeting",
-                        text=f"{meeting['title']} {text} {_when(meeting)}: {reason}".strip(),
-                        data={"meeting": meeting["id"], "action": action})
+        # The reason is the secretary's own words: kept as the event's text.
+        await add_event(principal, item["case"], "meeting", text=reason.strip(), data=case_note(meeting, action))
 
 
 async def case_choices(principal: Principal, station: int) -> list[dict]:

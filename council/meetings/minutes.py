@@ -26,6 +26,7 @@ from council.cases.common import add_event
 from council.cases.tables import Task
 from council.core.errors import Conflict, Invalid, NotFound
 from council.meetings import policy, statemachine as sm
+from council.meetings.agenda import case_note
 from council.meetings.common import bump, load_meeting, now, record, require
 from council.meetings.tables import Minutes, MinutesVersion
 
@@ -199,9 +200,8 @@ async def approve(principal: Principal, meeting_id: int, *, version: Any, ip: st
         after = await bump(fresh, {"state": sm.next_state(fresh["state"], "approve_minutes")})
         tasks = await _tasks_from_actions(principal, meeting_id, snap)
         for case_id in {i["case_id"] for i in snap["items"] if i.get("case_id")}:
-            await add_event(principal, case_id, "meeting",
-                            text=f"{row['title']}: minutes approved (version {number})",
-                            data={"meeting": meeting_id, "minutes_version": number, "sha256": digest})
+            await add_event(principal, case_id, "meeting", data=case_note(
+                row, "minutes_approved", minutes_version=number, sha256=digest))
         await record(principal, "approve_minutes", after, {"state": "minutes_drafted"},
                      {"state": "minutes_approved", "number": number, "sha256": digest, "tasks": tasks}, ip)
     return number
