@@ -61,7 +61,7 @@ def test_secretary_enters_a_paper_ballot_and_closes(vote, browser, live_server):
         shot(page, "votes-3-paper")
         with page.expect_navigation():
             page.locator("#close-vote").click()
-        assert page.locator("#vote-state").inner_text() == zh("Closed")
+        assert page.locator("#vote-state").inner_text() == zh("Voting closed") == "表决已结束"
         assert page.locator("#verdict").inner_text() == zh("Failed")  # 2 of the 12 units took part
         reasons = page.locator("#reasons").inner_text()
         assert "参与表决面积占比" in reasons and "< 2/3" in reasons and "→ 未通过" in reasons

@@ -33,7 +33,7 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-STATE_LABELS = {"draft": N_("Draft"), "open": N_("Open for voting"), "closed": N_("Closed")}
+STATE_LABELS = {"draft": N_("Draft"), "open": N_("Open for voting"), "closed": N_("Voting closed")}
 RULE_LABELS = dict(rules.RULE_SETS)
 CHANNEL_LABELS = {"online": N_("Online"), "paper": N_("Paper form"), "meeting": N_("At a meeting")}
 KIND_LABELS = {"owner": N_("Owner"), "developer": N_("Developer (unsold units)"),
