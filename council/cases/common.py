@@ -13,6 +13,7 @@ from council.audit import service as audit
 from council.cases import policy
 from council.cases.tables import BudgetLine, Case, CaseEvent, FundingSource, Option, Rating, Task
 from council.core.errors import Conflict, Forbidden, NotFound
+from council.core.locking import expect_version
 
 
 def now() -> dt.datetime:
@@ -45,14 +46,7 @@ def require(allowed: bool) -> None:
 
 def check_version(row: dict, version: Any) -> None:
     """Optimistic locking for moves: two people acting on one case cannot both win."""
-    if version is None:
-        return
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise Conflict("The form is missing its version; reload the page.") from None
-    if row["version"] != expected:
-        raise Conflict("Someone else changed this case after you opened it. Reload to see their changes.")
+    expect_version(row, version, "Someone else changed this case after you opened it. Reload to see their changes.")
 
 
 async def set_state(principal: Principal, row: dict, values: dict, *, event: str, text: str = "",

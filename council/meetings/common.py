@@ -8,6 +8,7 @@ from typing import Any
 from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.core.errors import Conflict, Forbidden, NotFound
+from council.core.locking import expect_version
 from council.meetings import policy
 from council.meetings.tables import Meeting, MeetingParty
 
@@ -50,14 +51,7 @@ def require(allowed: bool) -> None:
 
 
 def check_version(row: dict, version: Any) -> None:
-    if version is None or version == "":
-        return
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise Conflict("The form is missing its version; reload the page.") from None
-    if row["version"] != expected:
-        raise Conflict("Someone else changed this meeting after you opened it. Reload to see their changes.")
+    expect_version(row, version, "Someone else changed this meeting after you opened it. Reload to see their changes.")
 
 
 async def bump(row: dict, values: dict) -> dict:

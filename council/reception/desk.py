@@ -25,6 +25,7 @@ from council.cases.calendar_store import LOCAL, categories_for, today
 from council.cases.common import add_event, load_case, now, view_of
 from council.cases.tables import Case
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
+from council.core.locking import parse_version
 from council.core.reading import ident as _id, text as _text
 from council.mediation import handover
 from council.people.tables import Ownership, Person, Residence
@@ -235,13 +236,7 @@ async def _load(principal: Principal, visit_id: int) -> dict:
     return row
 
 
-def _version(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Conflict("The form is missing its version; reload the page.") from None
+_version = parse_version
 
 
 async def _claim(principal: Principal, row: dict, move: str, values: dict, version: Any, ip: str,

@@ -12,6 +12,7 @@ from typing import Any
 
 from council.accounts.principal import Principal
 from council.core.errors import Conflict, Forbidden, NotFound
+from council.core.locking import expect_version
 from council.votes import policy, rules
 from council.votes.tables import Vote, VoteBallot, VoteSecretCount, VoteVoter
 from council.votes.tally import SPOILED, Count, OptionDef, aggregate, tally, total_of
@@ -98,14 +99,7 @@ async def set_vote(row: dict, values: dict) -> dict:
 
 
 def check_version(row: dict, version: Any) -> None:
-    if version in (None, ""):
-        return
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise Conflict("The form is missing its version; reload the page.") from None
-    if row["version"] != expected:
-        raise Conflict("Someone else changed this vote after you opened it. Reload to see their changes.")
+    expect_version(row, version, "Someone else changed this vote after you opened it. Reload to see their changes.")
 
 
 async def current_tally(row: dict) -> dict:
