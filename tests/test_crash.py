@@ -1,20 +1,26 @@
 """kill -9 during writes: the server is started on its own fresh site (SQLite file, or a new
-PostgreSQL database when the suite runs on PostgreSQL), cases are registered through the API by
-concurrent clients, and the server is killed with SIGKILL mid-stream — twice. After each
-restart:
+PostgreSQL database when the suite runs on PostgreSQL); concurrent clients register cases, enter
+ballots (into the demo's open vote and into a secret vote made for the test) and approve
+corrected minutes (each approval renders and stores a PDF), and the server is killed with
+SIGKILL mid-stream — twice. After each restart:
 
 - SQLite's PRAGMA integrity_check says ok;
-- every case the server acknowledged (201 with its id and number) is there, unchanged;
-- nothing is half-made: every case has its `created` timeline event and its audit entry, every
-  case number is unique, and each station's counter equals the number of cases it numbered
-  that year (the counter and the case are written in one transaction, so a crash can leave
-  neither a gap nor a case without its count);
+- every case, ballot and minutes version the server acknowledged is there, unchanged;
+- nothing is half-made:
+  - every case has its `created` timeline event and its audit entry, every case number is
+    unique, and each station's counter equals the number of cases it numbered that year;
+  - every entered ballot has its audit entry, and a secret vote's running totals add up to the
+    number of ballots in it (participation and count are written in one transaction);
+  - every minutes version has its PDF whose SHA-256 is the one recorded, a content hash that
+    recomputes from its snapshot, numbers without gaps, and its approval in the audit log;
 - the restarted server takes new writes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -25,7 +31,8 @@ import pytest
 
 from tests.liveserver import Server, fresh_site
 
-WRITERS = 8
+CASE_WRITERS = 4
+BALLOT_WRITERS = 3
 ROUNDS = 2
 
 
@@ -37,22 +44,100 @@ def site():
     s.drop()
 
 
-async def write_until_refused(base: str, token: str, acknowledged: list, stop: asyncio.Event) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
-        n = 0
+async def keep_writing(base: str, token: str, stop: asyncio.Event, attempt) -> None:
+    """Call attempt(client, headers) until told to stop; while the server is gone, keep trying.
+    Any answer from a live server must be below 500."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        headers = {"Authorization": f"Bearer {token}"}
         while not stop.is_set():
-            n += 1
             try:
-                r = await c.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
-                    "kind": "request", "title": f"断电测试 {n}", "description": "x" * 200,
-                    "category": "facilities", "channel": "reception_day"})
+                await attempt(c, headers)
             except httpx.HTTPError:
-                await asyncio.sleep(0.05)  # the server is gone: keep trying until told to stop
-                continue
-            if r.status_code == 201:
-                acknowledged.append(r.json())
-            else:
-                assert r.status_code < 500, r.text
+                await asyncio.sleep(0.05)
+
+
+def case_writer(acknowledged: list):
+    n = 0
+
+    async def attempt(c, headers):
+        nonlocal n
+        n += 1
+        r = await c.post("/api/v1/cases", headers=headers, json={
+            "kind": "request", "title": f"断电测试 {n}", "description": "x" * 200,
+            "category": "facilities", "channel": "reception_day"})
+        if r.status_code == 201:
+            acknowledged.append(r.json())
+        else:
+            assert r.status_code < 500, r.text
+
+    return attempt
+
+
+def ballot_writer(queue: list, acknowledged: list):
+    async def attempt(c, headers):
+        if not queue:
+            await asyncio.sleep(0.05)
+            return
+        vote, voter = queue.pop()
+        r = await c.post(f"/api/v1/votes/{vote}/ballots", headers=headers, json={
+            "choice": "agree", "channel": "paper", "voter": voter, "form_ref": f"crash-{vote}-{voter}"})
+        if r.status_code == 201:
+            acknowledged.append((vote, voter, r.json()["id"]))
+        else:
+            # 409: this voter's ballot went in just before a kill, unacknowledged. Never a 5xx.
+            assert r.status_code in (409,), r.text
+
+    return attempt
+
+
+def minutes_writer(meeting: int, acknowledged: list):
+    n = 0
+
+    async def attempt(c, headers):
+        nonlocal n
+        m = (await c.get(f"/api/v1/meetings/{meeting}", headers=headers)).json()
+        if m["state"] == "minutes_approved":
+            n += 1
+            r = await c.post(f"/api/v1/meetings/{meeting}/minutes/correct", headers=headers,
+                             json={"reason": f"更正第 {n} 处笔误", "version": m["version"]})
+            assert r.status_code in (204, 409), r.text
+            return
+        draft = (await c.get(f"/api/v1/meetings/{meeting}/minutes", headers=headers)).json()
+        r = await c.post(f"/api/v1/meetings/{meeting}/minutes/approve", headers=headers,
+                         json={"version": draft["version"]})
+        if r.status_code == 200:
+            acknowledged.append((meeting, r.json()["number"]))
+        else:
+            assert r.status_code == 409, r.text
+
+    return attempt
+
+
+async def prepare_votes_and_minutes(base: str, token: str) -> tuple[list, int]:
+    """Voters without a ballot in the demo's open vote and in a new secret vote of the same
+    estate; the demo meeting whose minutes are approved."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+        votes = (await c.get("/api/v1/votes", params={"state": "open"}, headers=headers)).json()
+        assert votes, "the demo has no open vote"
+        public = (await c.get(f"/api/v1/votes/{votes[0]['id']}", headers=headers)).json()
+        r = await c.post("/api/v1/votes", headers=headers, json={
+            "title": "断电测试：无记名表决", "question": "是否同意？", "rule_set": "simple_majority",
+            "station": public["station"], "estate": public["scope_estate"], "secret": True})
+        assert r.status_code == 201, r.text
+        secret = r.json()
+        r = await c.post(f"/api/v1/votes/{secret['id']}/open", headers=headers, json={"version": secret["version"]})
+        assert r.status_code == 200, r.text
+        queue = []
+        for vote in (public["id"], secret["id"]):
+            voters = (await c.get(f"/api/v1/votes/{vote}/voters", headers=headers)).json()
+            queue += [(vote, v["id"]) for v in voters if v["ballot"] is None]
+        meetings = (await c.get("/api/v1/meetings", headers=headers)).json()
+        meeting = next(m["id"] for m in meetings if m["state"] == "minutes_approved")
+    import random
+
+    random.shuffle(queue)
+    return queue, meeting
 
 
 async def query(site, sql: str) -> list[tuple]:
@@ -92,25 +177,74 @@ async def check_consistent(site, acknowledged: list[dict]) -> None:
     assert counters == counted, (counters, counted)
 
 
+async def check_ballots(site, acknowledged: list[tuple], baseline: int) -> None:
+    ballots = {(v, voter): bid for bid, v, voter in await query(site, "SELECT id, vote, voter FROM vote_ballot")}
+    lost = [a for a in acknowledged if ballots.get((a[0], a[1])) != a[2]]
+    assert not lost, f"{len(lost)} acknowledged ballots lost: {lost[:5]}"
+    # Each entered ballot and its audit entry are one transaction: their difference never moves.
+    (entered,), = await query(site, "SELECT count(*) FROM vote_ballot WHERE channel = 'paper'")
+    (audited,), = await query(site, "SELECT count(*) FROM audit_entry WHERE action = 'vote.ballot_entered'")
+    assert entered - audited == baseline, (entered, audited, baseline)
+    # A secret vote keeps only running totals: they add up to its ballots, no more, no fewer.
+    for vote, heads, cast in await query(site, (
+            "SELECT v.id, (SELECT coalesce(sum(heads), 0) FROM vote_secret_count s WHERE s.vote = v.id), "
+            "(SELECT count(*) FROM vote_ballot b WHERE b.vote = v.id) FROM vote v WHERE v.secret")):
+        assert heads == cast, f"secret vote {vote}: totals {heads} for {cast} ballots"
+
+
+async def check_minutes(site, meeting: int, acknowledged: list[tuple]) -> None:
+    from council.meetings.minutes import content_hash
+
+    rows = await query(site, "SELECT number, snapshot, content_hash, pdf, pdf_sha256 FROM meeting_minutes_version "
+                             f"WHERE meeting = {meeting} ORDER BY number")
+    numbers = [r[0] for r in rows]
+    assert numbers == list(range(1, len(rows) + 1)), numbers
+    assert {n for _, n in acknowledged} <= set(numbers), (acknowledged, numbers)
+    for number, snapshot, digest, pdf, pdf_sha in rows:
+        pdf = bytes(pdf or b"")
+        assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == pdf_sha, f"version {number}: PDF"
+        snap = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
+        assert snap.pop("content_hash") == digest == content_hash(snap), f"version {number}: content hash"
+    (approvals,), = await query(site, "SELECT count(*) FROM audit_entry WHERE action = 'meeting.approve_minutes' "
+                                      f"AND entity_id = {meeting}")
+    assert approvals == len(rows), (approvals, len(rows))
+
+
 async def test_kill_9_during_writes_loses_nothing_acknowledged(site):
     token = site.token("secretary")
-    acknowledged: list[dict] = []
+    cases: list[dict] = []
+    ballots: list[tuple] = []
+    versions: list[tuple] = []
     server = Server(site)
+    await asyncio.to_thread(server.start)
+    try:
+        queue, meeting = await prepare_votes_and_minutes(server.base, token)
+    finally:
+        server.stop()
+    (entered,), = await query(site, "SELECT count(*) FROM vote_ballot WHERE channel = 'paper'")
+    (audited,), = await query(site, "SELECT count(*) FROM audit_entry WHERE action = 'vote.ballot_entered'")
+    baseline = entered - audited
     for round_ in range(ROUNDS):
         await asyncio.to_thread(server.start)
         stop = asyncio.Event()
-        writers = [asyncio.create_task(write_until_refused(server.base, token, acknowledged, stop))
-                   for _ in range(WRITERS)]
-        before = len(acknowledged)
-        deadline = time.monotonic() + 60
-        while len(acknowledged) < before + 30 and time.monotonic() < deadline:
+        writers = [keep_writing(server.base, token, stop, case_writer(cases)) for _ in range(CASE_WRITERS)]
+        writers += [keep_writing(server.base, token, stop, ballot_writer(queue, ballots)) for _ in range(BALLOT_WRITERS)]
+        writers.append(keep_writing(server.base, token, stop, minutes_writer(meeting, versions)))
+        tasks = [asyncio.create_task(w) for w in writers]
+        before = (len(cases), len(ballots), len(versions))
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not (
+                len(cases) >= before[0] + 20 and len(ballots) >= before[1] + 10 and len(versions) >= before[2] + 1):
             await asyncio.sleep(0.05)
-        assert len(acknowledged) >= before + 30, "the server took too few writes before the kill"
+        assert len(cases) >= before[0] + 20 and len(ballots) >= before[1] + 10 and len(versions) >= before[2] + 1, \
+            f"the server took too few writes before the kill: {len(cases)} cases, {len(ballots)} ballots, {len(versions)} versions"
         server.kill()  # SIGKILL while the writers are mid-request
         await asyncio.sleep(0.5)
         stop.set()
-        await asyncio.gather(*writers)
-        await check_consistent(site, acknowledged)
+        await asyncio.gather(*tasks)
+        await check_consistent(site, cases)
+        await check_ballots(site, ballots, baseline)
+        await check_minutes(site, meeting, versions)
 
     await asyncio.to_thread(server.start)
     try:
@@ -118,7 +252,9 @@ async def test_kill_9_during_writes_loses_nothing_acknowledged(site):
             r = await c.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
                 "kind": "request", "title": "重启之后", "category": "facilities", "channel": "reception_day"})
             assert r.status_code == 201, r.text
-            acknowledged.append(r.json())
+            cases.append(r.json())
     finally:
         server.stop()
-    await check_consistent(site, acknowledged)
+    await check_consistent(site, cases)
+    await check_ballots(site, ballots, baseline)
+    await check_minutes(site, meeting, versions)
