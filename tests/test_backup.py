@@ -133,6 +133,9 @@ async def test_backup_restores_every_row_and_file(client, settings, secretary, t
     # The case made for this test, its timeline and its two files came back.
     assert any(case["number"] in repr(row) for row in after["case_file"])
     assert sum(1 for row in after["case_attachment"] if case["id"] == row[1]) == 2
+    # The issue names them: ballots and minutes versions (with their stored PDFs) come back too.
+    for table in ("vote_ballot", "vote_secret_count", "meeting_minutes_version", "dispute_file", "reception_visit"):
+        assert after[table], f"the test data has no {table} rows: the comparison above proves nothing for it"
 
 
 async def test_backup_during_writes_is_consistent(settings, target, tmp_path):
