@@ -74,3 +74,13 @@ async def test_nobody_else_reads_a_dispute(client, as_user):
     assert r.status_code == 303, r.text
     assert r.headers["location"].startswith("/cases/new?sent=")
     assert "已转交调解员" in grid.get(r.headers["location"]).text
+
+
+async def test_a_grid_worker_opening_a_dispute_is_told_where_to_turn(as_user):
+    """Not "a station you do not serve": the dispute is at their station; only mediators and the
+    secretariat may open it, and the refusal says so, in Chinese."""
+    from council.cases.tables import Case
+
+    dispute = await Case.select(Case.id).where(Case.kind == "dispute").first()
+    r = as_user("gridworker").get(f"/cases/{dispute['id']}", headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 403 and "纠纷案件仅限调解员和社区书记查阅" in r.text

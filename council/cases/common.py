@@ -35,6 +35,9 @@ async def load_case(principal: Principal, case_id: int) -> dict:
         orgs = await Task.select(Task.organisation).where(Task.case == case_id)
         view = replace(view, task_organisations=frozenset(r["organisation"] for r in orgs if r["organisation"]))
     if not policy.can_view(principal, view):
+        if row["kind"] == "dispute" and not policy.can_read_disputes(principal):
+            # Staff who may not open disputes (council.cases.policy) are told where to turn instead.
+            raise Forbidden("Disputes are open only to the mediators and the secretariat: ask them for news of this one.")
         raise Forbidden("This belongs to a station you do not serve.")
     return row
 
