@@ -12,18 +12,17 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from council import db
 from council.accounts import permissions
 from council.accounts.principal import Principal
 from council.audit.tables import AuditEntry
 from council.core.errors import Forbidden, Invalid, NotFound
+from council.core.localtime import LOCAL
 from council.privacy import mask_id_number, mask_phone
 
 PER_PAGE = 50
 # Dates in filters and times on screen are the stations' local time (China has one zone, no DST).
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass

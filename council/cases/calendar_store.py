@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from council.cases.tables import StationCategory, StationHoliday
 from council.cases.vocabulary import DEFAULT_CATEGORIES
 from council.cases.workcalendar import WorkCalendar
-
-LOCAL = ZoneInfo("Asia/Shanghai")  # deadlines are counted in the station's local days
+from council.core.localtime import LOCAL
 
 
 def today() -> dt.date:

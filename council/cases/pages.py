@@ -10,7 +10,6 @@ has changed.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
@@ -25,7 +24,7 @@ from council.cases import (
     attachments, detail, export, intake, policy, proposal_steps, proposals, queries, request_loop, requests, timeline,
     worklists,
 )
-from council.cases.calendar_store import LOCAL, categories_for, today
+from council.cases.calendar_store import categories_for, today
 from council.cases.chart import month_chart
 from council.cases.common import load_case, view_of
 from council.cases.queries import CaseFilter
@@ -34,6 +33,7 @@ from council.cases.vocabulary import (
     CHANNELS, FUNDING_SOURCES, KINDS, PRIORITIES, RATINGS, STANCES, TASK_STATUSES,
 )
 from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from council.core.localtime import local_time
 from council.parties.tables import Organisation
 from council.people.tables import Person
 from council.places.tables import Building, Estate, Unit
@@ -129,14 +129,6 @@ def event_label(kind: str) -> str:
     if kind.startswith("request."):
         return REQUEST_MOVES.get(kind[8:], kind)
     return EVENT_LABELS.get(kind, kind)
-
-
-def local_time(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
 
 
 def need(principal: Principal, key: str) -> None:

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from council import db
 from council.accounts.principal import Principal
 from council.cases.common import add_event, load_case
 from council.cases.tables import Case
 from council.core.errors import Conflict, Invalid, NotFound
+from council.core.localtime import LOCAL
 from council.meetings import policy
 from council.meetings.common import load_meeting, record, require
 from council.meetings.tables import AgendaItem, Meeting
 from council.votes.tables import Vote
 
 FIX = "Please correct the marked fields."
-LOCAL = ZoneInfo("Asia/Shanghai")
 AGENDA_STATES = frozenset({"planned", "scheduled", "held"})
 
 

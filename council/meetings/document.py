@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from zoneinfo import ZoneInfo
 
 from council.accounts.tables import User
 from council.cases.tables import Case
 from council.core import i18n
+from council.core.localtime import local_time
 from council.meetings.statemachine import KINDS
 from council.meetings.tables import AgendaItem, MeetingParty
 from council.parties.tables import Organisation
@@ -23,7 +23,6 @@ from council.privacy import mask_id_number, mask_phone
 from council.stations.tables import Room, Station
 from council.votes.tables import Vote
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 # Mainland mobiles (1[3-9]x xxxx xxxx) and 18-character resident ID numbers, not inside longer digit runs.
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
@@ -39,12 +38,7 @@ def scrub(text: str) -> str:
     return _LANDLINE.sub(lambda m: mask_phone(m.group()), text)
 
 
-def local(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL).strftime(fmt)
+local = local_time
 
 
 async def _user_name(user_id: int | None) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Awaitable, Callable
-from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
@@ -21,6 +20,7 @@ from council.accounts import permissions
 from council.accounts.permissions import STAFF, Role
 from council.accounts.principal import Principal
 from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from council.core.localtime import LOCAL, local_time
 from council.meetings import (
     agenda, attendance, feeds, minutes, parties as party_reg, policy, queries, scheduling, statemachine as sm,
 )
@@ -30,7 +30,6 @@ from council.stations.tables import Room, Station
 from council.web.guards import client_ip, signed_in
 from council.web.rendering import locale_of, page, translator
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 FIX = "Please correct the marked fields."
 
 
@@ -47,14 +46,6 @@ def need(principal: Principal, write: bool = False) -> None:
     ok = permissions.can_write if write else permissions.can_read
     if not ok(principal.role, "meeting"):
         raise Forbidden()
-
-
-def local_time(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL).strftime(fmt)
 
 
 def input_time(moment: dt.datetime | None) -> str:

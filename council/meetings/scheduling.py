@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from council import db
 from council.accounts.principal import Principal
 from council.cases.tables import StationHoliday
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
+from council.core.localtime import LOCAL
 from council.meetings import busy, ics, parties as party_reg, policy, slots, statemachine as sm
 from council.meetings.common import bump, check_version, load_meeting, now, record, require, utc
 from council.meetings.tables import BusyBlock, Meeting, MeetingParty
 from council.stations.tables import Room, Station
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 FIX = "Please correct the marked fields."
 MAX_WINDOW_DAYS = 62
 

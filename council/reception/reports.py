@@ -10,6 +10,7 @@ from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases.calendar_store import LOCAL, categories_for, local_date
 from council.cases.tables import Case
+from council.core.localtime import local_time
 from council.reception import queue, report
 from council.reception.desk import day_visits
 from council.reception.store import desk_station, duty_weeks, occurrence_on, reading
@@ -21,11 +22,7 @@ KIND_LABELS = {"request": "Request", "proposal": "Proposal", "dispute": "Dispute
 
 
 def _hm(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL).strftime("%H:%M")
+    return local_time(moment, "%H:%M")
 
 
 async def day_report(principal: Principal, station_id: int | None, day: dt.date) -> dict:

@@ -9,7 +9,6 @@ with the refusal's status; nothing has changed.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -18,9 +17,9 @@ from litestar.response import Redirect
 
 from council.accounts import permissions
 from council.accounts.principal import Principal
-from council.cases.calendar_store import LOCAL
 from council.cases.tables import Case
 from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from council.core.localtime import local_time
 from council.places.tables import Building
 from council.stations.tables import Station, StationEstate
 from council.votes import ballots, documents, manage, policy, queries, rules
@@ -41,14 +40,6 @@ KIND_LABELS = {"owner": N_("Owner"), "developer": N_("Developer (unsold units)")
                "person": N_("Representative")}
 COUNTING_LABELS = {rules.OWNERS: N_("Owners (Art. 278 counting)"), rules.HOUSEHOLDS: N_("Households (one unit, one vote)"),
                    rules.PERSONS: N_("Persons (one person, one vote)")}
-
-
-def local_time(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
 
 
 def need(principal: Principal, key: str, write: bool = False) -> None:
