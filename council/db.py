@@ -9,8 +9,6 @@ half-way through a read-then-write.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine

@@ -7,7 +7,7 @@ against the API and the API needs no CSRF token.
 
 from __future__ import annotations
 
-from litestar.datastructures import Cookie, Headers
+from litestar.datastructures import Headers
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 

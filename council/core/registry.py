@@ -9,7 +9,7 @@ council.web.registers serve them as pages and as /api/v1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from piccolo.columns import Text, Varchar

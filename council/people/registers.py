@@ -1,6 +1,5 @@
 """Residents and owners, what they own and where they live."""
 
-from council import db
 from council.accounts.principal import Principal
 from council.core.fields import Field
 from council.core.registry import Register, register

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
-from litestar.response import Redirect
 
 from council import db
 from council.accounts.permissions import Role
