@@ -580,6 +580,12 @@ async def test_api_dry_run_reports_rows_and_errors_as_problem_json(client):
                     files={"file": ("r.csv", content, "text/csv")})
     assert r.status_code == 200, r.text
     body = r.json()
+    # The body is what the OpenAPI document says it is (strictly: a missing or mistyped field fails).
+    import msgspec
+
+    from council.places.imports import ImportReport
+
+    msgspec.convert(body, ImportReport, strict=True)
     assert body["dry_run"] is True and body["committed"] is False and len(body["rows"]) == 5
     assert body["rows"][0]["phone"].count("*") == 4 and body["errors"] == []
     assert (await counts(estate))["units"] == 0

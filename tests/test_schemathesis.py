@@ -29,6 +29,14 @@ def openapi_path(path: str) -> str:
     return re.sub(r"\{([^}:]+):[^}]+\}", r"{\1}", path)
 
 
+def untyped(schema: dict) -> bool:
+    """`{"type": "object"}` with nothing inside (what a handler returning a plain dict gets), or a
+    list of those: a schema that says nothing about what the response holds."""
+    if schema.get("type") == "array":
+        return untyped(schema.get("items") or {})
+    return schema.get("type") == "object" and not schema.get("properties") and not schema.get("additionalProperties")
+
+
 @pytest.fixture(scope="module")
 def document(app) -> dict:
     return app.openapi_schema.to_schema()
@@ -64,6 +72,8 @@ def test_every_api_route_is_documented_with_schemas(app, document):
                         # JSON must say what it holds; a download (CSV, XLSX, a photo) is a byte stream.
                         if "json" in media and not c.get("schema"):
                             problems.append(f"{method} {route.path}: response {code} has no schema")
+                        elif "json" in media and untyped(c["schema"]):
+                            problems.append(f"{method} {route.path}: response {code} is an untyped object")
                 if not op.get("summary") and not op.get("description"):
                     problems.append(f"{method} {route.path}: no summary")
     assert not problems, "\n".join(problems)

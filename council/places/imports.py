@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -279,6 +280,46 @@ async def export_xlsx(request: Request, row_id: FromPath[int]) -> Response:
 
 # ---------------------------------------------------------------- API
 
+class ImportIssue(msgspec.Struct, kw_only=True):
+    line: int  # 0: the file as a whole
+    column: str  # "" for the whole row
+    column_label: str
+    message: str  # in the reader's language
+
+
+class ImportRow(msgspec.Struct, kw_only=True):
+    """A row as the file said it, phone and ID numbers masked."""
+
+    line: int
+    action: str  # create / update
+    building: str
+    unit: str
+    area_m2: str
+    area_source: str
+    developer_unsold: bool
+    owner_name: str
+    phone: str
+    id_number: str
+    co_owners: str
+    representative: str
+    errors: list[ImportIssue]
+    warnings: list[ImportIssue]
+
+
+class ImportReport(msgspec.Struct, kw_only=True):
+    """What the import found (dry_run) or did (committed). The OpenAPI document's description of
+    the body _api_body builds; a refused file comes back as problem+json with these fields."""
+
+    estate: int
+    dry_run: bool
+    mode: str  # create / update
+    committed: bool
+    summary: dict[str, int]  # rows, units_new, units_updated, buildings_new, owner_entries, errors, warnings
+    rows: list[ImportRow]
+    errors: list[ImportIssue]
+    warnings: list[ImportIssue]
+
+
 def _api_body(outcome: service.Outcome, dry_run: bool, _) -> dict[str, Any]:
     report = outcome.report
     return {
@@ -307,7 +348,7 @@ def _may_import(connection: Any, _: Any) -> None:
 @post("/estates/{row_id:int}/import", guards=[signed_in, _may_import], name="imports.api_import", request_max_body_size=BODY_LIMIT,
       summary="Import units and owners from a CSV/XLSX register (dry_run=true only checks)")
 async def import_api(request: Request, row_id: FromPath[int], data: Annotated[ApiUpload, MultiPart],
-                     dry_run: FromQuery[bool] = True, mode: FromQuery[str] = "create") -> Response[dict[str, Any]]:
+                     dry_run: FromQuery[bool] = True, mode: FromQuery[str] = "create") -> Response[ImportReport]:
     service.require_import(request.user)
     mode = _mode(mode)
     await service.estate_for(request.user, row_id)
