@@ -9,6 +9,7 @@ half-way through a read-then-write.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -107,11 +108,63 @@ def write():
     """A write transaction: IMMEDIATE on SQLite, the default (READ COMMITTED) on PostgreSQL.
 
     Nested use joins the outer transaction, so a service can call another service.
+
+    On SQLite, writers of this process also queue on a first-come, first-served lock before BEGIN
+    IMMEDIATE. SQLite's own busy handler polls with growing sleeps and favours whoever asks at the
+    right moment, so under a crowd of writers (a busy Friday: 50 users) one writer could wait past
+    the busy timeout and fail with "database is locked" while later ones went through. The lock
+    gives each writer its turn in arrival order; the busy timeout still covers other processes
+    (a backup, the CLI).
     """
     e = engine()
     if isinstance(e, SQLiteEngine):
-        return e.transaction(transaction_type=TransactionType.immediate)
+        return _SQLiteWrite(e)
     return e.transaction()
+
+
+class _SQLiteWrite:
+    __slots__ = ("engine", "transaction", "lock")
+
+    def __init__(self, e: SQLiteEngine) -> None:
+        self.engine = e
+        self.transaction = None
+        self.lock = None
+
+    async def __aenter__(self):
+        self.transaction = self.engine.transaction(transaction_type=TransactionType.immediate)
+        if self.engine.current_transaction.get() is None:  # not nested: take our turn first
+            self.lock = _writer_lock()
+            await self.lock.acquire()
+        try:
+            return await self.transaction.__aenter__()
+        except BaseException:
+            self._release()
+            raise
+
+    async def __aexit__(self, *exc):
+        try:
+            return await self.transaction.__aexit__(*exc)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+
+_writer_locks: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _writer_lock():
+    """One FIFO lock per event loop (asyncio locks belong to a loop; the tests run several)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    lock = _writer_locks.get(loop)
+    if lock is None:
+        lock = _writer_locks[loop] = asyncio.Lock()
+    return lock
 
 
 async def raw(sql: str, *args) -> list[dict]:
