@@ -104,6 +104,19 @@ async def stop() -> None:
         await e.close_connection_pool()
 
 
+def read():
+    """Several reads on one connection and one snapshot: a DEFERRED transaction on SQLite, where
+    Piccolo otherwise opens a connection (and a thread) per query — which costs more than a page's
+    small queries themselves. Nothing on PostgreSQL, whose pooled connections are cheap.
+    Only for reads: a write inside would have to upgrade the read lock (use write() for that)."""
+    import contextlib
+
+    e = engine()
+    if isinstance(e, SQLiteEngine) and e.current_transaction.get() is None:
+        return e.transaction(transaction_type=TransactionType.deferred)
+    return contextlib.nullcontext()
+
+
 def write():
     """A write transaction: IMMEDIATE on SQLite, the default (READ COMMITTED) on PostgreSQL.
 

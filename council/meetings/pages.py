@@ -16,6 +16,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from council import db
 from council.accounts import permissions
 from council.accounts.permissions import STAFF, Role
 from council.accounts.principal import Principal
@@ -437,11 +438,12 @@ async def minutes_preview(request: Request, meeting_id: FromPath[int]) -> Respon
     from council.meetings.document import snapshot_for
 
     need(request.user)
-    row, view = await load_meeting(request.user, meeting_id)
-    if not policy.can_record(request.user, view):
-        raise Forbidden()
-    current = await minutes.draft(meeting_id)
-    snap = await snapshot_for(row, current["content"], number=0, draft=True)
+    async with db.read():  # a dozen small reads: one connection on SQLite
+        row, view = await load_meeting(request.user, meeting_id)
+        if not policy.can_record(request.user, view):
+            raise Forbidden()
+        current = await minutes.draft(meeting_id)
+        snap = await snapshot_for(row, current["content"], number=0, draft=True)
     return _pdf_response(await pdf.render("pdf/minutes.html", snap, "zh_CN"), f"minutes-{meeting_id}-draft.pdf")
 
 

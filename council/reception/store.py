@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-
-from piccolo.engine.sqlite import TransactionType
 
 from council import db
 from council.accounts.principal import Principal
@@ -19,10 +16,8 @@ from council.stations.tables import Room, Station
 
 
 def reading():
-    """A read transaction on SQLite, nothing on PostgreSQL (see read_all)."""
-    if db.is_sqlite():
-        return db.engine().transaction(transaction_type=TransactionType.deferred)
-    return contextlib.nullcontext()
+    """A read transaction on SQLite, nothing on PostgreSQL (council.db.read; see read_all)."""
+    return db.read()
 
 
 async def read_all(*reads):
