@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from council.core import reading
 from council.core.errors import Invalid
 
 FIX = "Please correct the marked fields."
@@ -27,18 +28,7 @@ class Reader:
         return name in self.data
 
     def text(self, name: str, *, required: bool = False, limit: int = 200) -> str:
-        value = self.data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.errors[name] = "This field is required."
-            return ""
-        if not isinstance(value, str):
-            self.errors[name] = "Enter text."
-            return ""
-        value = value.strip()
-        if len(value) > limit:
-            self.errors[name] = "Too long."
-        return value
+        return reading.text(self.data, name, self.errors, required=required, limit=limit)
 
     def choice(self, name: str, options, *, required: bool = True, default: str = "") -> str:
         value = self.data.get(name)
