@@ -157,7 +157,11 @@ async def test_reissue_a_lost_letter_kills_the_old_link_and_issues_a_new_one(cli
 
     sec = as_user("secretary")
     page = sec.get(f"/votes/{vote_id}", headers=ZH).text
-    assert "补发遗失的表决票" in page
+    # Each row links to its form; the form itself is drawn for the row asked for only.
+    assert f'href="/votes/{vote_id}?reissue={lost["id"]}#voter-{lost["id"]}">补发遗失的表决票</a>' in page
+    assert "/do/reissue" not in page
+    page = sec.get(f"/votes/{vote_id}?reissue={lost['id']}", headers=ZH).text
+    assert page.count('action="/votes/%d/do/reissue"' % vote_id) == 1 and f'name="voter" value="{lost["id"]}"' in page
     before = await AuditEntry.count().where(about & (AuditEntry.action == "vote.letter_reissued"))
     r = post_form(sec, f"/votes/{vote_id}/do/reissue", {"voter": lost["id"], "reason": "业主遗失表决票"})
     assert r.status_code == 303 and f"voter={lost['id']}" in r.headers["location"]

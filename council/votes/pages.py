@@ -151,8 +151,15 @@ async def render_vote(request: Request, vote_id: int, *, status_code: int = 200,
                 reasons=reasons(request, d["live"]), form=form, errors=errors or {}, message=message,
                 values=values or {}, done=request.query_params.get("done", "") if status_code == 200 else "",
                 reissued=_int(request.query_params.get("voter", "")) if status_code == 200 else None,
+                open_row=_open_row(request),
                 can_manage=policy.can_manage(principal, d["station"]), can_enter=policy.can_enter(principal, d["station"]),
                 **words())
+
+
+def _open_row(request: Request) -> str:
+    """The one voter row whose form to draw: ?correct=<ballot> or ?reissue=<voter>."""
+    ballot, voter = _int(request.query_params.get("correct", "")), _int(request.query_params.get("reissue", ""))
+    return f"b{ballot}" if ballot else f"v{voter}" if voter else ""
 
 
 @get("/votes/{vote_id:int}", guards=[signed_in])
