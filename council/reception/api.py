@@ -14,13 +14,13 @@ from council.accounts import permissions
 from council.cases.calendar_store import today
 from council.core.errors import Forbidden, Invalid, NotFound
 from council.mediation import handover
-from council.reception import desk, grid, queue, report, reports, rota, store
+from council.reception import desk, grid, moves, queue, report, reports, rota, store
 from council.reception import schemas as s
 from council.web.guards import client_ip, signed_in
 
 TAGS = ["Reception"]
 FIX = "Please correct the marked fields."
-ACTIONS = ("call", "requeue", "left", "finish", "confirm", "discard")
+ACTIONS = moves.ACTIONS
 
 
 def _role(key: str, write: bool):
@@ -91,24 +91,11 @@ async def visit_action_api(request: Request, visit_id: FromPath[int], action: Fr
         raise NotFound()
     body = s.as_data(data)
     p, ip = request.user, client_ip(request)
-    if action in ("call", "requeue", "left", "discard"):
+    if action in moves.BARE:
         unknown = {k: "Unknown field." for k in body if k != "version"}
         if unknown:
             raise Invalid(FIX, errors=unknown)
-    version = body.get("version")
-    if action == "call":
-        row = await desk.call_visit(p, visit_id, version, ip)
-    elif action == "requeue":
-        row = await desk.requeue_visit(p, visit_id, version, ip)
-    elif action == "left":
-        row = await desk.mark_left(p, visit_id, version, ip)
-    elif action == "finish":
-        row = await desk.finish_visit(p, visit_id, body, ip)
-    elif action == "confirm":
-        row = await grid.confirm_draft(p, visit_id, body, ip)
-    else:
-        row = await grid.discard_draft(p, visit_id, version, ip)
-    return await _one(request, row)
+    return await _one(request, await moves.act(p, visit_id, action, body, ip))
 
 
 @post("/reception/grid", guards=WRITE, tags=TAGS, status_code=HTTP_201_CREATED,

@@ -24,7 +24,7 @@ from council.cases.vocabulary import KINDS, PRIORITIES
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
 from council.mediation import handover
 from council.parties.tables import Organisation
-from council.reception import desk, grid, queue, report, reports, rota, schedule, store
+from council.reception import desk, grid, moves, queue, report, reports, rota, schedule, store
 from council.stations.tables import Room
 from council.web.guards import client_ip, signed_in
 from council.web.rendering import locale_of, page, translator
@@ -155,7 +155,7 @@ async def log_visit_page(request: Request) -> Any:
                     status_code=303)
 
 
-ACTIONS = {"call", "requeue", "left", "finish", "confirm", "discard"}
+ACTIONS = moves.ACTIONS
 
 
 @post("/reception/visits/{visit_id:int}/{action:str}", guards=[signed_in])
@@ -165,23 +165,16 @@ async def visit_action(request: Request, visit_id: FromPath[int], action: FromPa
         raise NotFound()
     form = _form(await request.form())
     principal, ip = request.user, client_ip(request)
-    version = form.get("version")
     station_id, day = _int(form.get("station")), _day(form.get("day"))
+    # The form carries the desk's own fields (station, day, next): hand over only the action's.
+    if action == "finish":
+        data = {k: v for k, v in form.items() if k in desk.OUTCOME_FIELDS | {"topic", "category", "detail"} and v != ""}
+    elif action == "confirm":
+        data = {k: v for k, v in form.items() if k in ("topic", "category", "person", "version") and v != ""}
+    else:
+        data = {"version": form.get("version")}
     try:
-        if action == "call":
-            row = await desk.call_visit(principal, visit_id, version, ip)
-        elif action == "requeue":
-            row = await desk.requeue_visit(principal, visit_id, version, ip)
-        elif action == "left":
-            row = await desk.mark_left(principal, visit_id, version, ip)
-        elif action == "finish":
-            data = {k: v for k, v in form.items() if k in desk.OUTCOME_FIELDS | {"topic", "category", "detail"} and v != ""}
-            row = await desk.finish_visit(principal, visit_id, data, ip)
-        elif action == "confirm":
-            data = {k: v for k, v in form.items() if k in ("topic", "category", "person", "version") and v != ""}
-            row = await grid.confirm_draft(principal, visit_id, data, ip)
-        else:
-            row = await grid.discard_draft(principal, visit_id, version, ip)
+        row = await moves.act(principal, visit_id, action, data, ip)
     except REFUSALS as e:
         if isinstance(e, (NotFound, Forbidden)) or station_id is None:
             raise
