@@ -207,7 +207,7 @@ def case_filter(request: Request, **fixed: Any) -> CaseFilter:
         category=q.get("category", "").strip()[:40], channel=q.get("channel", "").strip()[:30],
         estate=_int(q.get("estate")), organisation=_int(q.get("organisation")), station=_int(q.get("station")),
         overdue=q.get("overdue") in ("1", "on", "true"), q=q.get("q", "").strip()[:100],
-        page=max(_int(q.get("page")) or 1, 1), **fixed,
+        mine=q.get("mine") in ("1", "on", "true"), page=max(_int(q.get("page")) or 1, 1), **fixed,
     )
 
 
@@ -215,7 +215,7 @@ def filter_query(f: CaseFilter, **override: Any) -> str:
     """The filter as a query string (without the page unless given), for pager and export links."""
     values = {"state": f.state, "kind": f.kind, "category": f.category, "channel": f.channel, "estate": f.estate,
               "organisation": f.organisation, "station": f.station, "overdue": "1" if f.overdue else "", "q": f.q,
-              **override}
+              "mine": "1" if f.mine else "", **override}
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
