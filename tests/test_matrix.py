@@ -128,6 +128,9 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/votes/{}/do/{}": {"POST": STAFF},
     "/votes/{}/letters.pdf": {"GET": SECRETARIAT},
     "/votes/{}/notice": {"GET": PUBLIC},
+    # The station's public board (公示栏): de-identified figures and decisions, for everyone.
+    "/board": {"GET": PUBLIC},
+    "/board/{}": {"GET": PUBLIC},
     "/votes/{}/notice.pdf": {"GET": PUBLIC},
     "/v/{}": {"GET": PUBLIC, "POST": PUBLIC},
     "/my/votes": {"GET": frozenset({"resident"})},
