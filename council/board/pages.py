@@ -6,8 +6,7 @@ import datetime as dt
 from typing import Any
 
 from litestar import Request, get
-from litestar.params import Parameter
-from typing import Annotated
+from litestar.params import FromPath, FromQuery
 
 from council.board import queries
 from council.core.errors import NotFound
@@ -21,13 +20,12 @@ async def board_index(request: Request) -> Any:
 
 
 @get("/board/{prefix:str}")
-async def station_board(request: Request, prefix: str,
-                        month: Annotated[str | None, Parameter(query="month", max_length=10)] = None) -> Any:
+async def station_board(request: Request, prefix: FromPath[str], month: FromQuery[str] = "") -> Any:
     station = await queries.station_by_prefix(prefix)
     if station is None:
         raise NotFound()
     today = dt.datetime.now(LOCAL).date()
-    m = queries.parse_month(month, today)
+    m = queries.parse_month(month[:10], today)
     data = await queries.board(station["id"], m)
     previous = (m - 1) if m % 100 != 1 else (m - 100 + 11)
     return page(request, "board/station.html", station=station, month=f"{m // 100}-{m % 100:02d}",

@@ -87,6 +87,8 @@ EVENT_LABELS = {
     "escalated": N_("Escalated (提级办)"), "opinion": N_("Opinion"), "option": N_("Option added"),
     "option_preferred": N_("Preferred option chosen"), "task": N_("Task added"), "task_progress": N_("Task progress"),
     "budget_line": N_("Budget line added"), "funding_source": N_("Funding source added"),
+    "budget_line_changed": N_("Budget line corrected"), "budget_line_removed": N_("Budget line removed"),
+    "funding_source_changed": N_("Funding source corrected"), "funding_source_removed": N_("Funding source removed"),
     "funding_not_needed": N_("Funding decision"), "pledge": N_("Household pledge"), "rating": N_("Rating"),
     "vote_linked": N_("Vote recorded"), "extension_requested": N_("Extension requested"),
     # A vote on the proposal (council.votes): the vote and its result are in the event's data.
@@ -562,7 +564,26 @@ ACTIONS: dict[str, Action] = {
     "extension_decision": _extension_decision,
     # any case
     "note": lambda p, cid, f, ip: requests.add_note(p, cid, f.get("text", ""), ip=ip),
+    # corrections while the fund step is open (council.cases.fund_edits)
+    "budget_edit": lambda p, cid, f, ip: _fund_edit(p, cid, f, ip, "budget"),
+    "funding_edit": lambda p, cid, f, ip: _fund_edit(p, cid, f, ip, "funding"),
 }
+
+
+async def _fund_edit(p, cid, f, ip, what: str):
+    from council.cases import fund_edits
+
+    record = _choice_id(f, "record", required=True)
+    remove = f.get("remove") == "1"
+    if what == "budget":
+        if remove:
+            return await fund_edits.remove_budget_line(p, cid, record, ip=ip)
+        return await fund_edits.change_budget_line(p, cid, record, item=f.get("item", ""), amount=f.get("amount", ""),
+                                                   ip=ip)
+    if remove:
+        return await fund_edits.remove_funding_source(p, cid, record, ip=ip)
+    return await fund_edits.change_funding_source(p, cid, record, source=f.get("source", ""),
+                                                  amount=f.get("amount", ""), note=f.get("note", ""), ip=ip)
 
 
 def _form_key(what: str, form: dict) -> str:
