@@ -281,10 +281,16 @@ async def test_proposal_walks_to_decide_through_the_forms(as_user):
     moves = [e["kind"] for e in await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == case_id)]
     assert {"proposal.accept", "proposal.choose_option", "proposal.complete_plan", "proposal.decide_funding"} <= set(moves)
 
-    # The vote: a missing result is refused; a failed vote returns to discuss.
-    r = act("vote", {"vote_ref": "V-1", "result": "", "version": version()})
-    assert r.status_code == 422 and (await case_row(case_id))["state"] == "decide"
-    assert act("vote", {"vote_ref": "V-1", "result": "passed", "version": version()}).status_code == 303
+    # The vote: a result typed by hand, or a reference that is not a vote here, is refused in the
+    # reader's language; the closed vote linked to the proposal decides.
+    r = act("vote", {"vote": "V-1", "result": "passed", "version": version()})
+    assert r.status_code == 422 and "不能手工录入" in r.text and (await case_row(case_id))["state"] == "decide"
+    r = act("vote", {"vote": "//other.host/x", "version": version()})
+    assert r.status_code == 422 and "本系统" in r.text and 'href="//other.host/x"' not in r.text
+    from tests.test_cases_services import principal
+    from tests.test_votes_law import decide_by_vote
+
+    await decide_by_vote(await principal("secretary"), case_id, passed=True)
     assert (await case_row(case_id))["state"] == "evaluate"
 
 
@@ -315,7 +321,9 @@ async def test_evaluation_shows_the_satisfaction_rate_with_its_definition(as_use
     await proposals.move_proposal(sec, case_id, "complete_plan")
     await proposals.set_funding_not_needed(sec, case_id, True, "无需资金")
     await proposals.move_proposal(sec, case_id, "decide_funding")
-    await proposals.record_vote(sec, case_id, vote_ref="V-2", result="passed")
+    from tests.test_votes_law import decide_by_vote
+
+    await decide_by_vote(sec, case_id, passed=True)
     page = c.get(f"/cases/{case_id}", headers=ZH).text
     units = re.findall(r'<option value="(\d+)">中南悦园', page)
     assert len(units) > 3

@@ -105,8 +105,12 @@ async def test_proposal_reaches_decide_only_with_plan_and_funding():
     await proposals.move_proposal(sec, cid, "decide_funding")
     row = await Case.select().where(Case.id == cid).first()
     assert row["state"] == "decide"
-    after = await proposals.record_vote(sec, cid, vote_ref="manual", result="failed")
-    assert after["state"] == "discuss"
+    with pytest.raises(Invalid):  # a result typed by hand: refused, the vote decides
+        await proposals.record_vote(sec, cid, vote_ref="manual", result="failed")
+    from tests.test_votes_law import decide_by_vote
+
+    await decide_by_vote(sec, cid, passed=False)
+    assert (await Case.select(Case.state).where(Case.id == cid).first())["state"] == "discuss"
 
 
 async def test_stale_version_is_refused():

@@ -216,7 +216,8 @@ async def move_api(request: Request, case_id: FromPath[int], data: JSONBody[s.Mo
         if extra:
             raise Invalid("This field applies to requests only.",
                           errors={n: "This field applies to requests only." for n in extra})
-        after = await proposals.move_proposal(p, case_id, data.action, reason=data.reason, version=data.version, ip=ip)
+        after = await proposals.move_proposal(p, case_id, data.action, reason=data.reason, version=data.version,
+                                              no_vote_needed=data.no_vote_needed, ip=ip)
     else:
         after = await requests.move_request(p, case_id, data.action, reason=data.reason, organisation=data.organisation,
                                             report=data.report, rating=data.rating, comment=data.comment,
@@ -299,10 +300,10 @@ async def rating_api(request: Request, case_id: FromPath[int], data: JSONBody[s.
 
 
 @post(f"{CASE}/vote", guards=G, tags=TAGS, status_code=HTTP_200_OK,
-      summary="Link the residents' vote and its result (decide); the proposal moves on or back")
+      summary="Take the result of the closed vote linked to the proposal (decide); the proposal moves on or back")
 async def vote_api(request: Request, case_id: FromPath[int], data: JSONBody[s.VoteIn]) -> s.MoveOut:
-    return move_out(await proposals.record_vote(request.user, case_id, vote_ref=data.vote_ref, result=data.result,
-                                                version=data.version, ip=client_ip(request)))
+    return move_out(await proposals.record_vote(request.user, case_id, vote=data.vote, vote_ref=data.vote_ref,
+                                                result=data.result, version=data.version, ip=client_ip(request)))
 
 
 # ---------------------------------------------------------------- request follow-up

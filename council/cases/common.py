@@ -96,7 +96,11 @@ async def proposal_facts(case_id: int, row: dict):
     ratings = [r["rating"] for r in await Rating.select(Rating.rating).where(Rating.case == case_id)]
     from council.cases.satisfaction import verdict
 
+    from council.votes.tables import Vote
+
+    under_way = await Vote.exists().where((Vote.case == case_id) & Vote.state.is_in(["draft", "open"]))
     return ProposalFacts(
+        vote_under_way=under_way,
         preferred_option=preferred,
         task_count=tasks,
         funding_decided=row["funding_not_needed"] or (cov.budget > 0 and cov.covered),

@@ -14,6 +14,7 @@ from typing import Callable
 from council import db
 from council.accounts.principal import Principal
 from council.audit import service as audit
+from council.cases.decision import RESULTS
 from council.cases.queries import CaseFilter, export_rows
 from council.cases.vocabulary import CHANNELS, KINDS, PRIORITIES
 from council.core.errors import Invalid
@@ -33,8 +34,11 @@ COLUMNS = (
     ("channel", N_("Channel")), ("state", N_("State")), ("priority", N_("Priority")), ("estate_name", N_("Estate")),
     ("organisation_name", N_("Organisation")), ("due_date", N_("Due date")), ("escalation", N_("Escalation")),
     ("created_at", N_("Registered at")), ("closed_at", N_("Closed at")),
+    # A proposal's decision: passed / failed by its vote, or 未经表决 when the vote was skipped.
+    ("vote_result", N_("Residents' vote")),
 )
-LABELS = {"kind": dict(KINDS), "channel": dict(CHANNELS), "priority": dict(PRIORITIES)}
+LABELS = {"kind": dict(KINDS), "channel": dict(CHANNELS), "priority": dict(PRIORITIES),
+          "vote_result": dict(RESULTS)}
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -21,7 +21,7 @@ from council.accounts import permissions
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.cases import (
-    attachments, detail, export, intake, policy, proposal_steps, proposals, queries, request_loop, requests, timeline,
+    attachments, decision, detail, export, intake, policy, proposal_steps, proposals, queries, request_loop, requests, timeline,
     worklists,
 )
 from council.cases.calendar_store import categories_for, today
@@ -76,6 +76,7 @@ PROPOSAL_MOVES = {
     "choose_option": N_("Go on with the preferred option"), "complete_plan": N_("Plan complete: go to funding"),
     "decide_funding": N_("Funding settled: go to the vote"), "record_vote": N_("Record the vote"),
     "record_evaluation": N_("Conclude the evaluation"), "skip": N_("Skip this step"),
+    "skip_vote": N_("Skip the vote: this matter needs no residents' vote"),
 }
 REQUEST_MOVES = {
     "dispatch": N_("Dispatch"), "accept": N_("Accept the case"), "send_back": N_("Send back"),
@@ -114,7 +115,7 @@ EVENT_LABELS.update({f"mediation.{k}": v for k, v in {
 }.items()})
 ESCALATION_LABELS = {"street": N_("Street level"), "district": N_("District level")}
 EXTENSION_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"), "refused": N_("Refused")}
-VOTE_RESULTS = (("passed", N_("Passed")), ("failed", N_("Failed")))
+VOTE_RESULTS = decision.RESULTS  # passed / failed / unvoted (未经表决)
 # Refusals that are about one field of the form: mark that field.
 REFUSAL_FIELD = {
     "Give a reason for this action.": "reason",
@@ -401,7 +402,8 @@ def _moves_now(d: dict, facts) -> tuple[list[str], dict[str, str]]:
     """Proposal moves from the current step: those possible, and why the others are not yet."""
     possible, blocked = [], {}
     for name, move in proposal_steps.MACHINE.moves.items():
-        if d["state"] not in move.sources or name == "record_vote":
+        # The vote's own moves have their own forms in the decide section.
+        if d["state"] not in move.sources or name in ("record_vote", "skip_vote"):
             continue
         try:
             proposal_steps.MACHINE.apply(d["state"], name, facts, reason="(check)")
@@ -534,6 +536,7 @@ async def _extension_decision(p, cid, f, ip):
 ACTIONS: dict[str, Action] = {
     # proposals
     "move": lambda p, cid, f, ip: proposals.move_proposal(p, cid, f.get("move", ""), reason=f.get("reason", ""),
+                                                          no_vote_needed=f.get("no_vote_needed") == "1",
                                                           version=f.get("version"), ip=ip),
     "opinion": _opinion,
     "option": lambda p, cid, f, ip: proposals.add_option(p, cid, title=f.get("title", ""),
@@ -550,8 +553,8 @@ ACTIONS: dict[str, Action] = {
                                                                          f.get("reason", ""), ip=ip),
     "pledge": lambda p, cid, f, ip: proposals.add_pledge(p, cid, unit=_choice_id(f, "unit", required=True),
                                                          amount=f.get("amount", ""), ip=ip),
-    "vote": lambda p, cid, f, ip: proposals.record_vote(p, cid, vote_ref=f.get("vote_ref", ""),
-                                                        result=f.get("result", ""), version=f.get("version"), ip=ip),
+    "vote": lambda p, cid, f, ip: proposals.record_vote(p, cid, vote=f.get("vote", ""), result=f.get("result"),
+                                                        version=f.get("version"), ip=ip),
     "rating": lambda p, cid, f, ip: proposals.add_rating(p, cid, rating=f.get("rating", ""),
                                                          unit=_choice_id(f, "unit", required=True),
                                                          comment=f.get("comment", ""), ip=ip),

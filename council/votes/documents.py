@@ -52,11 +52,15 @@ async def notice_pdf(vote_id: int, locale: str) -> bytes:
     from council.votes.rules import RULE_SETS
 
     n["rule_label"] = dict(RULE_SETS).get(n["rule_set"], n["rule_set"])
+    from council.votes.rules import MATTERS
+
+    n["matter_label"] = dict(MATTERS).get(n["matter"], "Matter not stated")
     for o in n["result"]["options"] + [n["result"]["spoiled"]]:
         o["area_m2"] = queries.fmt_area(o["area"])
     n["progress"] = queries.progress_of({"secret": n["secret"], "state": "closed"}, n["result"])
     from council.votes.pages import local_time
 
     n["opened_at"], n["closed_at"] = local_time(n["opened_at"]), local_time(n["closed_at"])
+    n["closes_at"] = local_time(n["closes_at"]) if n["closes_at"] else ""
     n["notice_until"] = n["notice_until"].isoformat() if n["notice_until"] else ""
     return await pdf.render("pdf/vote_notice.html", n, locale)
