@@ -25,6 +25,13 @@ class ProposalFacts:
     funding_decided: bool = False  # fund: funding covers the budget, or "no money needed" recorded
     vote_result: str | None = None  # decide: None (open or none), "passed", "failed"
     rating_result: str | None = None  # evaluate: None, "satisfied", "unsatisfied"
+    unfinished_tasks: int = 0  # tasks neither done nor cancelled with a reason
+
+
+def _tasks_finished(f: ProposalFacts) -> str | None:
+    if f.unfinished_tasks:
+        return "The case cannot close while a task is neither done nor cancelled with a reason."
+    return None
 
 
 def _needs_plan_and_funding(f: ProposalFacts) -> str | None:
@@ -57,7 +64,7 @@ MACHINE: Machine[ProposalFacts] = Machine(
         Move("skip", frozenset({"discuss", "act", "fund", "decide", "evaluate"}), None, needs_reason=True,
              route=lambda state, f: NEXT[state]),
     ),
-    entry_guards={"decide": _needs_plan_and_funding},
+    entry_guards={"decide": _needs_plan_and_funding, **{end: _tasks_finished for end in ENDS}},
 )
 
 
