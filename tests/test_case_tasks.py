@@ -122,6 +122,28 @@ async def test_request_closes_only_once_its_tasks_are_done_or_cancelled():
     assert closed["state"] == "closed"
 
 
+async def test_minutes_action_item_due_before_registration_is_refused_at_approval():
+    """The approval turns action items into tasks; an early date there is refused the same way,
+    inside the approval's transaction (nothing of it is written)."""
+    from council import db
+    from council.meetings import minutes
+
+    made = await new_case(kind="proposal")
+    sec = await principal("secretary")
+    snap = {"items": [{"case_id": made["id"], "actions": [
+        {"id": "early", "what": "回访", "organisation": None, "person": "王", "due": "2020-01-01"}]}]}
+    with pytest.raises(Conflict) as e:
+        async with db.write():
+            await minutes._tasks_from_actions(sec, 0, snap)
+    assert made["number"] in str(e.value.params)
+    assert await Task.count().where(Task.case == made["id"]) == 0
+    from council.cases.calendar_store import today  # China Standard Time: the case's registration day
+
+    snap["items"][0]["actions"][0]["due"] = today().isoformat()
+    async with db.write():
+        assert len(await minutes._tasks_from_actions(sec, 0, snap)) == 1
+
+
 # ---------------------------------------------------------------- API and page
 
 @pytest.fixture(scope="module")
