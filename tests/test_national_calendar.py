@@ -321,3 +321,14 @@ def test_cli_refuses_a_wrong_file_in_the_readers_language(tmp_path, monkeypatch)
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
     r = CliRunner().invoke(main, ["calendar", "load", "2027", str(bad)])
     assert r.exit_code == 1 and "Line 2: 2027-01-04 is a weekday" in r.output
+
+
+def test_the_2026_notice_typed_by_hand_equals_the_library():
+    """The file format reads a notice as published: typed from the 2026 notice, it gives exactly
+    what chinese-calendar carries for 2026."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "data" / "holidays-2026-notice.txt").read_text(encoding="utf-8")
+    typed, library = h.parse_arrangement(text, 2026), h.from_library(2026)
+    assert sorted(typed.holidays) == sorted(library.holidays) and sorted(typed.makeup) == sorted(library.makeup)
+    assert "国务院办公厅" in typed.source
