@@ -146,7 +146,8 @@ async def test_a_proposal_walks_the_six_steps_over_the_api(client, tokens, units
     assert "choose_option" in detail(client, sec, cid)["allowed_actions"]
     assert move(client, sec, cid, "choose_option").json()["state"] == "act"
 
-    task = client.post(f"/api/v1/cases/{cid}/tasks", json={"what": "物业拓宽自行车门", "due_date": "2026-12-31"},
+    task = client.post(f"/api/v1/cases/{cid}/tasks", json={"what": "物业拓宽自行车门",
+                       "due_date": str(dt.date.today() + dt.timedelta(days=30))},
                        headers=sec).json()["id"]
     r = client.patch(f"/api/v1/cases/{cid}/tasks/{task}", json={"status": "in_progress", "note": "已询价", "version": 1},
                      headers=sec)
@@ -191,6 +192,10 @@ async def test_a_proposal_walks_the_six_steps_over_the_api(client, tokens, units
     d = detail(client, sec, cid)
     assert d["satisfaction"] == {"satisfied": 1, "basically_satisfied": 1, "unsatisfied": 1, "total": 3,
                                  "fraction": "2/3", "percent": "66.7"}
+    # The case closes only once each task is done or cancelled with a reason (issue 13).
+    assert_problem(move(client, sec, cid, "record_evaluation"), 409)
+    assert client.patch(f"/api/v1/cases/{cid}/tasks/{task}", headers=sec, json={
+        "status": "cancelled", "note": "物业已在保修期内完成", "version": 2}).status_code == 200
     assert move(client, sec, cid, "record_evaluation").json()["state"] == "closed"
 
     timeline = client.get(f"/api/v1/cases/{cid}/timeline", headers=sec).json()

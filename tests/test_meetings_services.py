@@ -206,7 +206,8 @@ async def test_agenda_attendance_minutes_approval_and_correction():
         await attendance.take_attendance(sec, mid, [{"party": parties[jw]["id"], "attendance": "represented"}])
     m = await scheduling.move(sec, mid, "hold", version=m["version"])
     content = {"items": {str(item): {"discussion": "物业同意拓宽，联系人13812345678", "decisions": "大门拓宽 1 米",
-                                     "actions": [{"what": "拓宽自行车门", "organisation": wy, "due": "2026-12-31"}]}}}
+                                     "actions": [{"what": "拓宽自行车门", "organisation": wy,
+                                                  "due": str(dt.date.today() + dt.timedelta(days=30))}]}}}
     v1 = await minutes.save_draft(sec, mid, content, version=0)
     assert v1 == 1
     # A second editor who opened version 0 loses the race, with a conflict.

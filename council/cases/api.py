@@ -121,7 +121,7 @@ def task_out(t: dict) -> s.TaskOut:
     return s.TaskOut(id=t["id"], case=t["case"], what=t["what"], organisation=t["organisation"],
                      organisation_name=t.get("organisation_name"), responsible=t["responsible"],
                      due_date=t["due_date"], status=t["status"], evidence=t["evidence"], source=t["source"],
-                     version=t["version"])
+                     cancel_reason=t.get("cancel_reason") or "", version=t["version"])
 
 
 @get("/my/tasks", guards=G, tags=TAGS, summary="Unfinished tasks at my stations (a liaison: of my organisation)")

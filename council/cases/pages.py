@@ -87,6 +87,7 @@ EVENT_LABELS = {
     "created": N_("Case registered"), "note": N_("Progress note"), "chased": N_("Chased (督单)"),
     "escalated": N_("Escalated (提级办)"), "opinion": N_("Opinion"), "option": N_("Option added"),
     "option_preferred": N_("Preferred option chosen"), "task": N_("Task added"), "task_progress": N_("Task progress"),
+    "task_cancelled": N_("Task cancelled"), "deadline_moved": N_("Deadline moved by the holiday calendar"),
     "budget_line": N_("Budget line added"), "funding_source": N_("Funding source added"),
     "budget_line_changed": N_("Budget line corrected"), "budget_line_removed": N_("Budget line removed"),
     "funding_source_changed": N_("Funding source corrected"), "funding_source_removed": N_("Funding source removed"),
@@ -690,6 +691,9 @@ async def dashboard_page(request: Request) -> Any:
         raise Forbidden("This belongs to a station you do not serve.")
     station = next((s for s in stations if s["id"] == wanted), stations[0])
     d = await queries.dashboard(principal, station["id"])
+    from council.cases.national_calendar import coming_year_missing
+
+    calendar_missing = await coming_year_missing()  # from 1 November, while next year is not loaded
     _ = translator(locale_of(request))
     chart = month_chart(d.months, received_label=_("Received"), done_label=_("Closed"),
                         title=_("Cases received and done, month by month"))
@@ -704,7 +708,7 @@ async def dashboard_page(request: Request) -> Any:
                 chart=chart, by_kind=kinds, kinds=dict(KINDS), state_labels=STATE_LABELS,
                 rating_labels=RATINGS, rating_total=sum(d.ratings.values()),
                 satisfaction=percent(good, sum(d.ratings.values())), good=good,
-                satisfaction_definition=SATISFACTION_DEFINITION)
+                satisfaction_definition=SATISFACTION_DEFINITION, calendar_missing=calendar_missing)
 
 
 PAGE_ROUTES: list = [case_list, overdue_list, export_csv, export_xlsx, intake_form, intake_submit, case_page,
