@@ -51,18 +51,30 @@ def reads_only(sql: str) -> bool:
 
 
 class Connection:
-    """A sqlite3 connection on its own thread. Calls run in submission order (one worker), which
-    is what keeps a transaction's statements, and the rollback after a cancelled one, in order."""
+    """A sqlite3 connection, kept open.
 
-    def __init__(self, connect_kwargs: dict, pragmas: list[str], on_statement: Callable | None = None):
+    Where its statements run is the point of this class. A hop to another thread costs more
+    than a page's small query itself (the GIL changes hands twice, up to its 5 ms switch
+    interval each way under load), so statements that cannot wait run right here, on the event
+    loop's thread: every statement of a reader (WAL readers take no locks), and the statements
+    inside a write transaction (its lock is already held). What can wait runs on the connection's
+    own thread, so the loop serves other requests meanwhile: the writer's BEGIN IMMEDIATE (another
+    process may hold the lock: up to the busy timeout), its COMMIT (an fsync: synchronous=FULL),
+    ROLLBACK, and a write outside a transaction. One worker thread runs its calls in submission
+    order, and the loop always waits for them before running anything inline."""
+
+    def __init__(self, connect_kwargs: dict, pragmas: list[str], on_statement: Callable | None = None,
+                 threaded: bool = False):
         self._kwargs = connect_kwargs
         self._pragmas = pragmas
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="council-sqlite")
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="council-sqlite") if threaded else None
         self._conn: sqlite3.Connection | None = None
         self.on_statement = on_statement
+        # Readers: always. The writer: while its transaction is open (PooledTransaction sets it).
+        self.inline = not threaded
 
     async def open(self) -> "Connection":
-        await self._call(self._open)
+        await self._in_thread(self._open)
         return self
 
     def _open(self) -> None:
@@ -71,7 +83,9 @@ class Connection:
             conn.execute(pragma).fetchall()
         self._conn = conn
 
-    async def _call(self, fn, *args):
+    async def _in_thread(self, fn, *args):
+        if self._thread is None:
+            return fn(*args)
         return await asyncio.wrap_future(self._thread.submit(fn, *args))
 
     def _execute(self, sql: str, args) -> list[dict]:
@@ -86,9 +100,21 @@ class Connection:
             cursor.close()
 
     async def execute(self, sql: str, args=()) -> list[dict]:
+        """Piccolo's queries, and its Savepoint (transaction.connection.execute)."""
         started = time.perf_counter()
         try:
-            return await self._call(self._execute, sql, args or ())
+            if self.inline:
+                return self._execute(sql, args or ())
+            return await self._in_thread(self._execute, sql, args or ())
+        finally:
+            if self.on_statement is not None:
+                self.on_statement(sql, time.perf_counter() - started)
+
+    async def execute_waiting(self, sql: str) -> None:
+        """BEGIN / COMMIT: statements that may wait (for the lock, for the disk)."""
+        started = time.perf_counter()
+        try:
+            await self._in_thread(self._execute, sql, ())
         finally:
             if self.on_statement is not None:
                 self.on_statement(sql, time.perf_counter() - started)
@@ -98,11 +124,14 @@ class Connection:
             self._conn.execute("ROLLBACK")
 
     async def rollback_if_open(self) -> None:
-        await self._call(self._rollback_if_open)
+        await self._in_thread(self._rollback_if_open)
 
     def schedule_rollback_if_open(self) -> None:
-        """Queue a rollback without waiting: it runs before anything submitted after it."""
-        self._thread.submit(self._rollback_if_open)
+        """Roll back without waiting: on the thread it runs before anything submitted after it."""
+        if self._thread is None:
+            self._rollback_if_open()
+        else:
+            self._thread.submit(self._rollback_if_open)
 
     def close(self) -> None:
         def _close():
@@ -110,13 +139,14 @@ class Connection:
                 self._conn.close()
                 self._conn = None
 
+        if self._thread is None:
+            _close()
+            return
         try:
             self._thread.submit(_close)
             self._thread.shutdown(wait=False)
         except RuntimeError:  # already shut down
             pass
-
-    # Piccolo's Savepoint calls transaction.connection.execute(sql): the method above serves it.
 
 
 class LoopConnections:
@@ -139,7 +169,7 @@ class LoopConnections:
             self._writer_opening = asyncio.get_running_loop().create_future()
             try:
                 # WAL lets readers run while one writer writes; the mode is stored in the file.
-                conn = await self.engine.new_connection(["PRAGMA journal_mode=WAL"])
+                conn = await self.engine.new_connection(["PRAGMA journal_mode=WAL"], threaded=True)
             except BaseException as e:
                 self._writer_opening.set_exception(e)
                 self._writer_opening.exception()  # retrieved: no "never retrieved" warning
@@ -227,7 +257,17 @@ class PooledTransaction(SQLiteTransaction):
         self.context = self.engine.current_transaction.set(self)
         return self
 
+    async def begin(self):
+        await self.connection.execute_waiting(f"BEGIN {self.transaction_type.value}")
+        self.connection.inline = True
+
+    async def commit(self):
+        self.connection.inline = self._read
+        await self.connection.execute_waiting("COMMIT")
+        self._committed = True
+
     async def rollback(self):
+        self.connection.inline = self._read
         await self.connection.rollback_if_open()
         self._rolled_back = True
 
@@ -254,10 +294,12 @@ class PooledTransaction(SQLiteTransaction):
             if conn is not None:
                 lc.give_back(conn, clean)
             return
-        if conn is not None and not clean:
-            # A failed COMMIT, or a task cancelled mid-ROLLBACK: undo on the connection's thread
-            # before the next writer's BEGIN, which is queued after this.
-            conn.schedule_rollback_if_open()
+        if conn is not None:
+            conn.inline = False
+            if not clean:
+                # A failed COMMIT, or a task cancelled mid-ROLLBACK: undo on the connection's thread
+                # before the next writer's BEGIN, which is queued after this.
+                conn.schedule_rollback_if_open()
         if self._holds_lock:
             self._holds_lock = False
             lc.lock.release()
@@ -284,8 +326,8 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     # ------------------------------------------------------------ connections
 
-    async def new_connection(self, first: list[str]) -> Connection:
-        return await Connection(self.connection_kwargs, [*first, *self.pragmas], self._note).open()
+    async def new_connection(self, first: list[str], threaded: bool = False) -> Connection:
+        return await Connection(self.connection_kwargs, [*first, *self.pragmas], self._note, threaded).open()
 
     def _note(self, sql: str, seconds: float) -> None:
         if self.on_statement is not None:

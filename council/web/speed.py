@@ -76,4 +76,5 @@ class RequestLog(ASGIMiddleware):
                 total = (time.perf_counter() - started) * 1000
                 slowest = "; ".join(f"{s * 1000:.1f} ms {' '.join(sql.split())[:160]}" for s, sql in stats.slowest)
                 log.debug("%s %s %s %.1f ms, %d statements %.1f ms | slowest: %s", scope.get("method"),
-                          scope.get("path"), status, total, stats.count, stats.seconds * 1000, slowest)
+                          scope.get("path"), status, total, stats.count, stats.seconds * 1000, slowest,
+                          extra={"statements": stats.count, "path": scope.get("path")})
