@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
     )
     app.state.settings = settings
+    speed.inline_sync_guards(app)
     from council.web.openapi import document_problems
 
     document_problems(app.openapi_schema)  # API errors are problem+json: say so in the document

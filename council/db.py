@@ -16,6 +16,10 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from council import piccolo_speed
+
+piccolo_speed.install()  # ForeignKey attribute reads without a dir() each (see the module)
+
 _engine: Engine | None = None
 _url: str | None = None
 
