@@ -11,7 +11,7 @@ from litestar.datastructures import Headers
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from council.accounts import services
+from council.accounts import services, whois
 from council.core import i18n
 
 SESSION_COOKIE = "council_session"
@@ -42,14 +42,14 @@ class AuthMiddleware(ASGIMiddleware):
             if auth.lower().startswith("bearer "):
                 user = await services.token_user(auth[7:].strip())
                 if user:
-                    principal = await services.principal_for_user(user, via="token")
+                    principal = await whois.principal_of(user, via="token")
         elif not path.startswith("/static/"):
             token = cookies.get(SESSION_COOKIE)
             if token:
                 found = await services.session_user(token)
                 if found:
                     user, session_hash = found
-                    principal = await services.principal_for_user(user, via="session")
+                    principal = await whois.principal_of(user, via="session")
         scope["user"] = principal
         scope["auth"] = session_hash
         state = scope.setdefault("state", {})
