@@ -102,6 +102,7 @@ def test_secretary_runs_a_five_party_meeting_to_approved_minutes(tablet, live_se
     assert page.locator("#meeting-state").get_attribute("data-state") == "minutes_drafted"
     shot(page, "meetings-4-minutes")
     with page.expect_navigation():
+        page.check("#confirm-approve-minutes")
         page.click("#approve-minutes")
     assert page.locator("#meeting-state").get_attribute("data-state") == "minutes_approved"
 
