@@ -306,6 +306,17 @@ async def test_dashboard_warns_while_next_year_is_missing(as_user):
         assert f"{missing} 年国务院节假日安排尚未载入" in page and f"council calendar load {missing}" in page
 
 
+async def test_dashboard_api_says_which_year_is_missing(client):
+    from council.accounts import services
+    from council.accounts.principal import SYSTEM
+    from council.cases.national_calendar import coming_year_missing
+    from tests.test_cases_services import station_id
+
+    token = await services.create_token(SYSTEM, "secretary", name="calendar-test")
+    r = client.get(f"/api/v1/stations/{await station_id()}/dashboard", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json()["calendar_missing"] == await coming_year_missing()
+
+
 def test_cli_refuses_a_wrong_file_in_the_readers_language(tmp_path, monkeypatch):
     from click.testing import CliRunner
 

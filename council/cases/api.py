@@ -379,7 +379,14 @@ async def dashboard_api(request: Request, station_id: FromPath[int]) -> s.Dashbo
         avg_days_to_close=None if d.avg_days_to_close is None else round(d.avg_days_to_close, 1),
         closed_count=d.closed_count, satisfaction=satisfaction_out(detail.satisfaction_of(d.ratings)),
         months=[s.MonthCount(month=m, received=r, done=dn) for m, r, dn in d.months],
+        calendar_missing=await _calendar_missing(),
     )
+
+
+async def _calendar_missing() -> int | None:
+    from council.cases.national_calendar import coming_year_missing
+
+    return await coming_year_missing()
 
 
 PAGE_ROUTES: list = []

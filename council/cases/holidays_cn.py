@@ -96,6 +96,7 @@ def shipped_years() -> frozenset[int]:
     return frozenset(int(p.stem) for p in SHIPPED_DIR.glob("*.txt") if p.stem.isdigit())
 
 
+@lru_cache(maxsize=None)  # read on every intake: the library's tables are walked once per year
 def builtin(year: int) -> Arrangement | None:
     """What the app knows for a year without anything loaded: the library, else a shipped file."""
     return from_library(year) or shipped(year)

@@ -394,3 +394,6 @@ class DashboardOut(msgspec.Struct, kw_only=True):
     closed_count: int
     satisfaction: SatisfactionOut
     months: list[MonthCount]
+    # From 1 November: the coming year while its State Council holiday arrangement is not loaded
+    # (deadlines running into it count only the statutory days known in advance); else null.
+    calendar_missing: int | None = None
