@@ -168,6 +168,9 @@ async def approve(principal: Principal, meeting_id: int, *, version: Any, ip: st
     require(policy.can_manage(principal, view))
     if row["state"] != "minutes_drafted":
         raise Conflict("Only drafted minutes can be approved.")
+    too_early = sm.time_refusal("approve_minutes", row["starts_at"], now())
+    if too_early:
+        raise Conflict(too_early)
     current = await draft(meeting_id)
     if current["id"] is None:
         raise Conflict("Write the minutes before approving them.")

@@ -277,6 +277,9 @@ async def move(principal: Principal, meeting_id: int, action: str, *, version: A
         target = sm.next_state(row["state"], action, reason)
     except sm.MoveRefused as e:
         raise Conflict(str(e), errors={"reason": str(e)} if "reason" in str(e) else {}) from None
+    too_early = sm.time_refusal(action, row["starts_at"], now())
+    if too_early:
+        raise Conflict(too_early)
     values: dict[str, Any] = {"state": target}
     if sm.MOVES[action].needs_reason:
         values["reason"] = reason.strip()[:1000]

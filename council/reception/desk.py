@@ -396,13 +396,28 @@ async def _open_case(principal: Principal, visit: dict, data: dict, kind: str, i
         # and led by the chosen mediator, in this same transaction (council.mediation.handover).
         label = mediator["display_name"] or mediator["username"]
         note = (data.get("handover_note") or "").strip()[:500]
-        dispute = await handover.hand_over(principal, made["id"], mediator["id"], note, ip)
+        dispute = await handover.hand_over(principal, made["id"], mediator["id"], note, ip,
+                                           applicant=await _visitor_as_party(visit))
         await add_event(principal, made["id"], "note",
                         text=f'交由调解员{label}调解（{dispute["number"]}）' + (f"：{note}" if note else ""),
                         data={"mediator": mediator["id"], "dispute": dispute["id"], "source": "reception_day",
                               "visit": visit["id"]})
         extra["mediator"] = mediator["id"]
     return extra
+
+
+async def _visitor_as_party(visit: dict) -> dict:
+    """The visitor as the mediation file's applicant: the resident linked (their registered
+    name, phone and ID number are copied by the mediation package), or the name given at the
+    desk; the unit they came about as the address."""
+    address = ""
+    if visit["unit"]:
+        u = await Unit.select(Unit.number, Unit.estate.name.as_alias("estate")).where(Unit.id == visit["unit"]).first()
+        address = f'{u["estate"]} {u["number"]}' if u else ""
+    person = visit["person"]
+    if person is not None and not await Person.exists().where((Person.id == person) & Person.anonymised_at.is_null()):
+        person = None  # erased since the visit: only what the desk wrote down is carried over
+    return {"person": person, "name": (visit["visitor_name"] or "").strip()[:120], "address": address[:200]}
 
 
 async def _give_news(principal: Principal, visit: dict, data: dict, answer: str, ip: str) -> dict:
