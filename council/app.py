@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.web.errors import EXCEPTION_HANDLERS
     from council.web.registers import all_api_routers, all_page_routers
     from council.web.extra import API_ROUTES, PAGE_ROUTES
+    from council.web.security import SecurityHeadersMiddleware, install_log_redaction
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
-        middleware=[AuthMiddleware()],
+        middleware=[SecurityHeadersMiddleware(), AuthMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
     )
     app.state.settings = settings
+    install_log_redaction()  # the access log never holds a voting link, a feed token or a search
     from council.web.openapi import document_problems
 
     document_problems(app.openapi_schema)  # API errors are problem+json: say so in the document

@@ -229,11 +229,9 @@ async def list_users(actor: Principal, *, q: str = "", role: str = "", page: int
     `q` matches part of the username or name; `role` keeps one role."""
     _require_user_admin(actor)
     clauses = []
-    term = q.strip().replace("%", "")
+    term = q.strip()
     if term:
-        # SQLite's LIKE already ignores ASCII case (and Piccolo warns when asked for ILIKE there).
-        like = (lambda c: c.like(f"%{term}%")) if db.is_sqlite() else (lambda c: c.ilike(f"%{term}%"))
-        clauses.append(like(User.username) | like(User.display_name))
+        clauses.append(db.contains(User.username, term) | db.contains(User.display_name, term))
     if role:
         clauses.append(User.role == role)
     query = User.select(
