@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.web.errors import EXCEPTION_HANDLERS
     from council.web.registers import all_api_routers, all_page_routers
     from council.web.extra import API_ROUTES, PAGE_ROUTES
-    from council.web.security import SecurityHeadersMiddleware, install_log_redaction
+    from council.web.security import add_security_headers, install_log_redaction
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
-        middleware=[SecurityHeadersMiddleware(), AuthMiddleware()],
+        middleware=[AuthMiddleware()],
+        before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,

@@ -1,7 +1,7 @@
 """The web layer's own protections, in one place: security headers on every response, the real
 client address behind a proxy, and an access log that never holds a secret or a search term.
 
-Each is one mechanism applied app-wide (a middleware, one function, one logging filter), so a
+Each is one mechanism applied app-wide (a before_send hook, one function, one logging filter), so a
 route added later is covered without doing anything."""
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import re
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from litestar.datastructures import Headers, MutableScopeHeaders
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 # ---------------------------------------------------------------- headers
 
@@ -42,20 +41,13 @@ def security_headers(path: str) -> list[tuple[str, str]]:
     return out
 
 
-class SecurityHeadersMiddleware(ASGIMiddleware):
-    scopes = ("http",)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        extra = security_headers(scope["path"])
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in extra:
-                    headers[name] = value  # replaces a handler's own Cache-Control too
-            await send(message)
-
-        await next_app(scope, receive, send_with_headers)
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A before_send hook of the app: it sees every response, including the 404s and 405s the
+    router answers before any middleware runs."""
+    if message["type"] == "http.response.start" and scope.get("type") == "http":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in security_headers(scope.get("path", "")):
+            headers[name] = value  # replaces a handler's own Cache-Control too
 
 
 # ---------------------------------------------------------------- the client's address
