@@ -15,7 +15,8 @@ import hmac
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
-from litestar.types import Message, Scope, Send
+from litestar.types import Empty, Message, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 COOKIE = "csrftoken"  # Litestar's default cookie name (CSRFConfig in council.app keeps it)
 
@@ -44,6 +45,10 @@ def bind(scope: Scope, session_hash: str, current: str | None) -> str | None:
     parts = [p.strip() for p in (headers.get("cookie") or "").split(";") if p.strip()]
     parts = [p for p in parts if not p.startswith(COOKIE + "=")] + [f"{COOKIE}={expected}"]
     headers["cookie"] = "; ".join(parts)
+    # Litestar caches the parsed headers and cookies in the scope: drop them so the CSRF check reads ours.
+    state = ScopeState.from_scope(scope)
+    state.headers = Empty
+    state.cookies = Empty
     return expected
 
 

@@ -30,10 +30,11 @@ def common_passwords() -> frozenset[str]:
 
 def check_strength(password: str, role: str | None = None) -> None:
     """Raises ValueError with a msgid. `role` None means staff rules (the stricter ones)."""
-    staff = role != "resident"
-    if len(password) < (STAFF_MIN_LENGTH if staff else MIN_LENGTH):
-        raise ValueError("The password needs at least 10 characters." if staff
-                         else "The password needs at least 8 characters.")
+    if role != "resident":
+        if len(password) < STAFF_MIN_LENGTH:
+            raise ValueError("The password needs at least 10 characters.")
+    elif len(password) < MIN_LENGTH:
+        raise ValueError("The password needs at least 8 characters.")
     if password.strip().lower() in common_passwords():
         raise ValueError("This password is too common. Choose another.")
 
