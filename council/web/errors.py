@@ -21,6 +21,7 @@ TITLES = {
     404: "Not found.",
     405: "This action is not allowed here.",
     409: "Conflict.",
+    410: "This is no longer available.",
     413: "The upload is too large.",
     422: "Please correct the marked fields.",
     429: "Too many attempts. Please wait a few minutes and try again.",
