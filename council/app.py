@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.web.extra import API_ROUTES, PAGE_ROUTES
     from council.web import speed
     from litestar.datastructures import CacheControlHeader
+    from council.web.security import add_security_headers, install_log_redaction
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        cache_control=CacheControlHeader(max_age=speed.STATIC_MAX_AGE, public=True)),
         ],
         middleware=[speed.RequestLog(), AuthMiddleware()],
+        before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     speed.inline_sync_guards(app)
+    install_log_redaction()  # the access log never holds a voting link, a feed token or a search
     from council.web.openapi import document_problems
 
     document_problems(app.openapi_schema)  # API errors are problem+json: say so in the document

@@ -165,14 +165,17 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 @click.option("--name", default="", help="What the token is for.")
-def token_create(username: str, name: str) -> None:
+@click.option("--scope", type=click.Choice(["read", "full"]), default="full", show_default=True,
+              help="read: GET only (writes get 403); full: whatever the user may do.")
+@click.option("--expires", default="", help="Last day, e.g. 2027-01-01 (the token stops when it begins, Beijing time).")
+def token_create(username: str, name: str, scope: str, expires: str) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
     from council.accounts.principal import SYSTEM
-    from council.accounts.services import create_token
+    from council.accounts.services import create_token, parse_expiry
     from council.core.errors import DomainError
 
     try:
-        value = _run(_with_db(create_token, SYSTEM, username, name))
+        value = _run(_with_db(create_token, SYSTEM, username, name, scope=scope, expires_at=parse_expiry(expires)))
     except DomainError as e:
         raise click.ClickException(e.message) from None
     click.echo(value)

@@ -224,22 +224,60 @@ def is_unique_violation(exc: BaseException) -> bool:
         return False
 
 
+def escape_like(term: str) -> str:
+    """A user's text as a LIKE pattern that matches only itself: `%`, `_` and the escape character
+    are literal (every LIKE here says ESCAPE '\\', on both engines)."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_operators():
+    from piccolo.columns.operators.comparison import ComparisonOperator
+
+    class LikeLiteral(ComparisonOperator):
+        template = "{name} LIKE {value} ESCAPE '\\'"
+
+    class ILikeLiteral(ComparisonOperator):
+        template = "{name} ILIKE {value} ESCAPE '\\'"
+
+    return LikeLiteral, ILikeLiteral
+
+
+_LIKE, _ILIKE = _like_operators()
+
+
+def _like(column, pattern: str, insensitive: bool = False):
+    from piccolo.columns.combination import Where
+
+    return Where(column=column, value=pattern, operator=_ILIKE if insensitive and not is_sqlite() else _LIKE)
+
+
+def starts_with(column, term: str, insensitive: bool = False):
+    """The column begins with the user's text, taken literally."""
+    return _like(column, escape_like(term) + "%", insensitive)
+
+
+def ends_with(column, term: str):
+    """The column ends with the user's text, taken literally (the last four digits of a phone)."""
+    return _like(column, "%" + escape_like(term))
+
+
 def contains(column, term: str):
-    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and has no ILIKE).
+    """Case-insensitive substring match of the user's text, taken literally (`%`, `_` and `\\` are
+    not wildcards). SQLite's LIKE already ignores ASCII case (and has no ILIKE).
 
     On PostgreSQL, ILIKE costs about five times LIKE on a scan, and most searches here are
     Chinese words, which have no case: those use LIKE. Terms with letters use ILIKE, which the
     trigram indexes (migration 0008) answer without a scan."""
-    pattern = f"%{term}%"
+    pattern = f"%{escape_like(term)}%"
     if is_sqlite():
-        return column.like(pattern)
+        return _like(column, pattern)
     if term.lower() == term.upper():
         if len(term) < 3:
             # Too short for a trigram: the planner would walk the whole trigram index, slower
-            # than reading the table. strpos is never answered from that index.
+            # than reading the table. strpos is never answered from that index (and is literal).
             from piccolo.columns.combination import WhereRaw
 
             meta = column._meta
             return WhereRaw(f'strpos("{meta.table._meta.tablename}"."{meta.db_column_name}", {{}}) > 0', term)
-        return column.like(pattern)
-    return column.ilike(pattern)
+        return _like(column, pattern)
+    return _like(column, pattern, insensitive=True)

@@ -1,6 +1,6 @@
 """Every Piccolo table, in dependency order (migrations create them in this order)."""
 
-from council.accounts.tables import ApiToken, Session, User, UserStation
+from council.accounts.tables import ApiToken, LoginThrottleEntry, Session, User, UserStation
 from council.audit.tables import AuditEntry
 from council.cases.tables import (
     Attachment, BudgetLine, Case, CaseCounter, CaseEvent, Extension, FundingSource, Opinion, Option, Pledge,
@@ -30,4 +30,5 @@ ALL_TABLES = [
     *MEDIATION_TABLES,
     Meeting, MeetingParty, AgendaItem, BusyBlock, Minutes, MinutesVersion, CalendarFeed,
     *RECEPTION_TABLES,
+    LoginThrottleEntry,
 ]

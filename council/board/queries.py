@@ -8,8 +8,9 @@ import datetime as dt
 
 from council.cases.tables import Case
 from council.core.localtime import LOCAL, local_time
-from council.meetings.document import scrub
+from council.privacy import mask_free_text as scrub
 from council.stations.tables import Station
+from council.votes.queries import notice_key
 from council.votes.tables import Vote
 
 PUBLIC_KINDS = ("proposal", "request")
@@ -55,7 +56,8 @@ async def board(station_id: int, month: int) -> dict:
     return {
         "received": received, "done": done,
         "cases": [{**r, "title": scrub(r["title"]), "closed_on": local_time(r["closed_at"], "%Y-%m-%d")} for r in rows],
-        "votes": [{**v, "title": scrub(v["title"])} for v in votes],
+        # A notice's address carries its unguessable key (council.votes.queries.notice_key).
+        "votes": [{**v, "title": scrub(v["title"]), "notice_url": f'/notices/{notice_key(v["id"])}'} for v in votes],
     }
 
 

@@ -298,13 +298,15 @@ INTAKE_FIELDS = ("kind", "title", "description", "category", "channel", "estate"
                  "contact_consent", "priority")
 
 
-async def _people(community: int, q: str, chosen: int | None) -> list[tuple[int, str]]:
-    """Residents matching a name, or the last four digits of a phone; the phone stays masked."""
+async def _people(principal: Principal, community: int, q: str, chosen: int | None, ip: str = "") -> list[tuple[int, str]]:
+    """Residents matching a name, or a phone as council.core.search allows; the phone stays masked."""
+    from council.core import search
+
     q = q.strip()
     rows: list[dict] = []
     base = (Person.community == community) & Person.anonymised_at.is_null()
     if q:
-        match = Person.phone.like(f"%{q}") if q.isdigit() and len(q) == 4 else Person.name.like(f"%{q}%")
+        match = await search.person_clause(principal, Person.name, Person.phone, q, ip=ip)
         rows = await Person.select(Person.id, Person.name, Person.phone).where(base & match).order_by(
             Person.name).limit(50)
     if chosen and chosen not in {r["id"] for r in rows}:
@@ -331,7 +333,8 @@ async def _intake_context(request: Request, values: dict) -> dict:
     return dict(
         station=station, stations=stations if len(stations) > 1 and staff else [], kinds=kinds,
         categories=categories, channels=CHANNELS, priorities=PRIORITIES, estates=estates, buildings=buildings,
-        people=await _people(station["community"], q, _int(values.get("reporter"))) if staff else [],
+        people=await _people(principal, station["community"], q, _int(values.get("reporter")),
+                             ip=client_ip(request)) if staff else [],
         q=q, staff=staff,
     )
 

@@ -17,7 +17,7 @@ from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.core.errors import Conflict, NotFound
 from council.mediation import queries, vocabulary as v
-from council.privacy import mask_id_number, mask_phone
+from council.privacy import Unmasked, mask_id_number, mask_phone
 from council.stations.tables import Station
 
 
@@ -40,7 +40,7 @@ def _party(p: dict, *, full_identity: bool) -> dict:
     return {
         "id": p["id"], "role": _zh(dict(v.PARTY_ROLES)[p["role"]]), "role_code": p["role"], "name": p["name"],
         "kind": p["kind"], "gender": p["gender"], "address": p["address"],
-        "id_number": p["id_number"] if full_identity else mask_id_number(p["id_number"]),
+        "id_number": Unmasked(p["id_number"] or "") if full_identity else mask_id_number(p["id_number"]),
         "phone": mask_phone(p["phone"]), "agent_name": p["agent_name"], "agent_basis": p["agent_basis"],
     }
 

@@ -106,10 +106,16 @@ def _jinja(locale: str):
 
     from council.core import i18n
 
+    from council.privacy import mask_free_text
+
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
+        # Every value a PDF prints passes the one masking function: a phone or ID number typed into
+        # a title, a note or a name is masked on paper too. What must print in full (an
+        # agreement's ID numbers, a voting link) is marked privacy.Unmasked by its document.
+        finalize=mask_free_text,
     )
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     trans = i18n.translations(locale)
