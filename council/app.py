@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
+    from council import storage
+
+    storage.configure(settings.file_store)
     _load_registers()
 
     # The OpenAPI document describes the API only: pages are left out app-wide (below) and the
