@@ -18,7 +18,7 @@ from council.settings import Settings, load_settings
 
 log = logging.getLogger("council")
 ROOT = Path(__file__).resolve().parent
-TEMPLATES = ROOT.parent / "templates"
+from council.paths import TEMPLATES  # noqa: E402  (checkout or installed wheel)
 # Forms and JSON bodies are small: anything over 1 MB is refused with 413 before it is read.
 # Routes that take files raise their own limit (request_max_body_size on the handler: case
 # photos and attachments, register spreadsheets).
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.accounts import pages as account_pages
     from council.accounts.middleware import AuthMiddleware
     from council.web import home
+    from council.web import ops as ops_routes
     from council.web.errors import EXCEPTION_HANDLERS
     from council.web.registers import all_api_routers, all_page_routers
     from council.web.extra import API_ROUTES, PAGE_ROUTES
@@ -105,6 +106,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
+    from council import storage
+
+    storage.configure(settings.file_store)
     _load_registers()
 
     # The OpenAPI document describes the API only: pages are left out app-wide (below) and the
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *home.ROUTES,
+            *ops_routes.ROUTES,
             *account_pages.ROUTES,
             *all_page_routers(),
             *PAGE_ROUTES,
@@ -127,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
             # The API takes bearer tokens only (never cookies), so it cannot be forged from a browser.
-            exclude=["/api/", "/healthz"],
+            exclude=["/api/", "/healthz", "/readyz", "/metrics"],
         ),
         template_config=TemplateConfig(
             directory=TEMPLATES, engine=JinjaTemplateEngine,
@@ -148,6 +153,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     speed.inline_sync_guards(app)
     install_log_redaction()  # the access log never holds a voting link, a feed token or a search
+    from council.ops.observe import RequestContext
+
+    # Outside routing and the exception handlers: every response, a 404 or a 500 too, gets its id.
+    app.asgi_handler = RequestContext(app.asgi_handler)
     from council.web.openapi import document_problems
 
     document_problems(app.openapi_schema)  # API errors are problem+json: say so in the document

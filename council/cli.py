@@ -8,7 +8,25 @@ import sys
 import click
 
 from council import db
-from council.settings import load_settings
+from council.settings import SettingsError
+from council.settings import load_settings as _load_settings
+
+
+def load_settings():
+    """The settings, or a clear message and exit 2 (a mistyped boolean stops the start)."""
+    try:
+        return _load_settings()
+    except SettingsError as e:
+        raise click.UsageError(str(e)) from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("council")
+    except PackageNotFoundError:  # a checkout run without installing
+        return "0+checkout"
 
 
 def _run(coro):
@@ -26,8 +44,10 @@ async def _with_db(fn, *args, **kwargs):
 
 
 @click.group()
+@click.version_option(version=_version(), prog_name="council", message="%(prog)s %(version)s")
 def main() -> None:
     """Council: the case manager for community consultation stations."""
+    load_settings()  # a bad setting stops every command here, with the variable named
 
 
 @main.command()
@@ -42,22 +62,51 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (PostgreSQL only: SQLite has one writer process).")
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app."""
+    import os
+
     import uvicorn
 
     from council.demo import demo_logins_text
     from council.migrations import pending
+    from council.ops.observe import log_config
 
+    settings = load_settings()
+    if workers > 1 and settings.is_sqlite:
+        raise click.UsageError(
+            f"--workers {workers} needs PostgreSQL. SQLite lets one process write at a time: several "
+            "server processes would queue on its file lock and time out under load. Run one process "
+            "on SQLite (it serves a street office's stations), or set COUNCIL_DATABASE_URL to PostgreSQL.")
     waiting = _run(_with_db(pending))
     if waiting:
         click.echo("The database is not migrated. Run `council migrate` first.", err=True)
         sys.exit(1)
-    click.echo(f"Council is serving on http://{host}:{port}")
-    logins = demo_logins_text(load_settings())
+    # The children read it: each sizes its PDF pool so that workers × pool stays within the cores.
+    os.environ["COUNCIL_WORKERS"] = str(workers)
+    click.echo(f"Council is serving on http://{host}:{port}" + (f" with {workers} processes" if workers > 1 else ""))
+    logins = demo_logins_text(settings)
     if logins:
         click.echo(logins)
-    uvicorn.run("council.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run("council.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=log_config(settings.log_format))
+
+
+@main.command()
+def check() -> None:
+    """Say what this machine is missing to serve Council (fonts, HarfBuzz, database, public URL)."""
+    from council.ops.check import run_checks
+
+    problems = 0
+    for ok, name, detail in run_checks():
+        click.echo(f"[{'ok' if ok else 'MISSING'}] {name}: {detail}")
+        problems += not ok
+    if problems:
+        click.echo(f"{problems} problem(s).", err=True)
+        sys.exit(1)
+    click.echo("Everything needed is here.")
 
 
 @main.command()

@@ -22,8 +22,9 @@ as_root() {
 # Fonts/pango/harfbuzz: WeasyPrint PDF output with Chinese text.
 # postgresql: throwaway test clusters.  chromium: Playwright browser tests
 # (we use Debian's build, never a downloaded one).  poppler-utils: PDF checks.
+# nginx, openssl: the reference deployment (deploy/) tested behind HTTPS.
 packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-          postgresql chromium poppler-utils)
+          postgresql chromium poppler-utils nginx openssl)
 
 # A bare Debian has no python3.11, and Debian's python lacks ensurepip
 # (hence venv) until python3.11-venv is installed.

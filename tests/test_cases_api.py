@@ -433,8 +433,16 @@ async def test_attachments_are_checked_stored_safely_and_downloaded(client, toke
     assert att["filename"] == "现场照片.png" and att["content_type"] == "image/png"
     assert att["sha256"] == hashlib.sha256(PNG).hexdigest() and att["size"] == len(PNG)
     row = await Attachment.select().where(Attachment.id == att["id"]).first()
-    stored = Path(settings.upload_dir) / "cases" / row["stored_as"]
-    assert stored.read_bytes() == PNG and "/" not in row["stored_as"] and "png" not in row["stored_as"]
+    from council import storage
+
+    if storage.in_database():  # PostgreSQL: a row of stored_blob, no file on this node
+        kept = (await storage.StoredBlob.select().where(storage.StoredBlob.key == f"cases/{row['stored_as']}").first())
+        assert bytes(kept["content"]) == PNG and kept["sha256"] == att["sha256"]
+        assert not (Path(settings.upload_dir) / "cases" / row["stored_as"]).exists()
+    else:
+        stored = Path(settings.upload_dir) / "cases" / row["stored_as"]
+        assert stored.read_bytes() == PNG
+    assert "/" not in row["stored_as"] and "png" not in row["stored_as"]
     assert not (Path(settings.upload_dir).parent / "etc").exists()
 
     got = client.get(att["url"], headers=sec)

@@ -434,8 +434,16 @@ async def test_secretary_uploads_previews_and_commits(as_user):
     assert "1-101" in r.text and "138****1111" in r.text and "13800001111" not in r.text
     assert (await counts(estate))["units"] == 0  # the preview saved nothing
     token = commit_token(r.text)
-    kept = list((Path(c.app.state.settings.upload_dir) / "imports").glob(f"{token}.*"))
-    assert sorted(p.suffix for p in kept) == [".csv", ".json"]
+    from council import storage
+
+    async def kept_files() -> list[str]:
+        if storage.in_database():  # PostgreSQL: kept in the shared database, for any app node
+            rows = await storage.StoredBlob.select(storage.StoredBlob.key).where(
+                storage.StoredBlob.key.is_in([f"imports/{token}", f"importnotes/{token}"]))
+            return sorted(r["key"].split("/")[0] for r in rows)
+        return sorted(p.suffix for p in (Path(c.app.state.settings.upload_dir) / "imports").glob(f"{token}.*"))
+
+    assert await kept_files() == (["importnotes", "imports"] if storage.in_database() else [".csv", ".json"])
     # Another user who may import cannot commit someone else's upload.
     switch_user(c, "admin")
     assert post_form(c, "/imports/commit", {"token": token, "estate": str(estate)}).status_code == 403
@@ -443,7 +451,7 @@ async def test_secretary_uploads_previews_and_commits(as_user):
     r = post_form(c, "/imports/commit", {"token": token, "estate": str(estate), "mode": "create"})
     assert r.status_code == 200, r.text[-2000:]
     assert (await counts(estate))["units"] == 5 and (await counts(estate))["ownerships"] == 7
-    assert not list((Path(c.app.state.settings.upload_dir) / "imports").glob(f"{token}.*"))
+    assert await kept_files() == []
     # The token is spent: committing twice imports nothing more.
     assert post_form(c, "/imports/commit", {"token": token, "estate": str(estate)}).status_code == 404
     assert post_form(c, "/imports/commit", {"token": "../../secret_key", "estate": str(estate)}).status_code == 404

@@ -13,7 +13,6 @@ from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from council.cases import attachments, detail, export, intake, proposals, queries, requests, timeline, worklists
@@ -359,11 +358,13 @@ async def attachment_api(
 
 @get(CASE + "/attachments/{attachment_id:int}", guards=G, tags=TAGS, media_type="application/octet-stream",
      summary="Download an attachment")
-async def attachment_download_api(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> File:
-    row, path = await attachments.open_attachment(request.user, case_id, attachment_id, _upload_dir(request))
+async def attachment_download_api(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> Response:
+    from council.web.downloads import download
+
+    row, body = await attachments.open_attachment(request.user, case_id, attachment_id, _upload_dir(request))
     # Always the documented octet-stream: the API hands over bytes; their type is in the metadata.
-    return File(path=path, filename=row["filename"], media_type="application/octet-stream",
-                content_disposition_type="attachment", headers={"X-Content-Type-Options": "nosniff"})
+    return download(body, row["filename"], "application/octet-stream", "attachment",
+                    headers={"X-Content-Type-Options": "nosniff"})
 
 
 # ---------------------------------------------------------------- dashboard

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import File, Redirect
+from litestar.response import Redirect
 
 from council.accounts import permissions
 from council.accounts.permissions import Role
@@ -642,11 +642,13 @@ async def upload_file(request: Request, case_id: FromPath[int]) -> Any:
 
 
 @get("/cases/{case_id:int}/files/{attachment_id:int}", guards=[signed_in])
-async def download_file(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> File:
-    row, path = await attachments.open_attachment(request.user, case_id, attachment_id,
+async def download_file(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> Response:
+    from council.web.downloads import download
+
+    row, body = await attachments.open_attachment(request.user, case_id, attachment_id,
                                                   request.app.state.settings.upload_dir)
-    return File(path=path, filename=row["filename"], media_type=row["content_type"],
-                content_disposition_type="inline" if row["content_type"].startswith("image/") else "attachment")
+    return download(body, row["filename"], row["content_type"],
+                    "inline" if row["content_type"].startswith("image/") else "attachment")
 
 
 # ---------------------------------------------------------------- work lists

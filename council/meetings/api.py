@@ -268,8 +268,9 @@ async def feed_api(request: Request, data: JSONBody[s.FeedIn]) -> s.FeedOut:
     if request.user.via != "token":
         raise Forbidden()
     token = await feeds.make_feed(request.user, organisation=data.organisation, ip=client_ip(request))
-    base = str(request.base_url).rstrip("/")
-    return s.FeedOut(url=f"{base}/calendar/{token}.ics")
+    from council.links import public_url
+
+    return s.FeedOut(url=public_url(f"/calendar/{token}.ics", request))
 
 
 API_ROUTES: list = [

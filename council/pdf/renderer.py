@@ -17,9 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-TEMPLATES = ROOT / "templates"
-STATIC = ROOT / "council" / "static"
+from council.paths import STATIC, TEMPLATES  # checkout or installed wheel
 ALLOWED_ROOTS = (TEMPLATES / "pdf", STATIC)
 
 _pool: ProcessPoolExecutor | None = None
@@ -30,13 +28,10 @@ class PdfError(RuntimeError):
 
 
 def _workers() -> int:
-    """One core stays for the web server: its event loop serves every page on one core, and PDFs
-    on all cores would starve it (on 2 CPUs a light page's p95 tripled while 4 PDFs rendered).
-    COUNCIL_PDF_WORKERS overrides."""
-    configured = os.environ.get("COUNCIL_PDF_WORKERS", "")
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    return max(1, min(4, (os.cpu_count() or 1) - 1))
+    """COUNCIL_PDF_WORKERS, else the cores left over by the web server processes (settings.pdf_workers)."""
+    from council.settings import pdf_workers
+
+    return pdf_workers()
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -153,10 +148,23 @@ def render_sync(template: str, context: dict[str, Any], locale: str = "zh_CN") -
     return HTML(string=html, base_url=str(TEMPLATES / "pdf") + "/", url_fetcher=_fetcher()).write_pdf()
 
 
+# PDFs asked for and not finished in this process (queued or rendering): /metrics reports it.
+_in_flight = 0
+
+
+def queue_depth() -> int:
+    return _in_flight
+
+
 async def render(template: str, context: dict[str, Any], locale: str = "zh_CN") -> bytes:
     """Render off the event loop. The context must be picklable (plain dicts, lists, str, Decimal, date)."""
+    global _in_flight
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor(), render_sync, template, context, locale)
+    _in_flight += 1
+    try:
+        return await loop.run_in_executor(_executor(), render_sync, template, context, locale)
+    finally:
+        _in_flight -= 1
 
 
 def document_title(pdf: bytes) -> str:

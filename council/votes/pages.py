@@ -225,7 +225,9 @@ async def letters_pdf(request: Request, vote_id: FromPath[int]) -> Response:
     if request.user.role not in policy.SECRETARIAT:
         raise Forbidden()
     voter = request.query_params.get("voter", "")
-    content = await documents.letters_pdf(request.user, vote_id, str(request.base_url), locale_of(request),
+    from council.links import public_base
+
+    content = await documents.letters_pdf(request.user, vote_id, public_base(request), locale_of(request),
                                           voter_id=int(voter) if voter.isdigit() else None, ip=client_ip(request))
     return _pdf(content, f"vote-{vote_id}-letters.pdf")
 

@@ -45,6 +45,9 @@ def problem(request: Request, status: int, detail: str, code: str, errors: dict 
     }
     if errors:
         body["errors"] = errors
+    from council.ops.observe import current_request_id
+
+    body["request_id"] = current_request_id()  # the id in the logs' lines for this request
     return Response(body, status_code=status, media_type="application/problem+json")
 
 
@@ -53,8 +56,11 @@ def error_page(request: Request, status: int, detail: str, errors: dict | None =
     # People read "截止日期", not "due_date": a field's name as a msgid ("Due date") is its label
     # in most catalogues; a name with no translation is shown as that English label.
     labelled = {_(k.replace("_", " ").strip().capitalize()): v for k, v in (errors or {}).items()}
+    from council.ops.observe import current_request_id
+
     return page(request, "error.html", status_code=status, status=status,
-                title=_(TITLES.get(status, "Error")), detail=detail, errors=labelled)
+                title=_(TITLES.get(status, "Error")), detail=detail, errors=labelled,
+                request_id=current_request_id())
 
 
 def handle_domain(request: Request, exc: DomainError) -> Response:
