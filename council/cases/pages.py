@@ -25,6 +25,7 @@ from council.cases import (
     worklists,
 )
 from council.cases.calendar_store import categories_for, today
+from council.cases.overdue import case_overdue, task_overdue
 from council.cases.chart import month_chart
 from council.cases.common import load_case, view_of
 from council.cases.queries import CaseFilter
@@ -234,8 +235,7 @@ async def _list_context(request: Request, f: CaseFilter) -> dict:
         if communities is not None else Organisation.id > 0).order_by(Organisation.name)
     today_ = today()
     for r in rows:
-        r["overdue"] = (r["kind"] == "request" and r["state"] in request_loop.OPEN and r["due_date"] is not None
-                        and r["due_date"] < today_)
+        r["overdue"] = case_overdue(r["kind"], r["state"], r["due_date"], today_)
     return dict(
         rows=rows, total=total, f=f, pages=max(1, -(-total // queries.PER_PAGE)),
         qs=filter_query(f), categories=await category_labels(station_ids),
@@ -664,7 +664,7 @@ async def inbox_page(request: Request) -> Any:
         rows, total = await queries.list_cases(principal, CaseFilter(state="dispatched", page=current))
     today_ = today()
     for r in rows:
-        r["overdue"] = r["state"] in request_loop.OPEN and r["due_date"] is not None and r["due_date"] < today_
+        r["overdue"] = case_overdue(r["kind"], r["state"], r["due_date"], today_)
     return page(request, "cases/inbox.html", rows=rows, total=total, page_no=current,
                 pages=max(1, -(-total // queries.PER_PAGE)), state_labels=STATE_LABELS, kind_labels=dict(KINDS),
                 escalations=ESCALATION_LABELS)
@@ -674,7 +674,10 @@ async def inbox_page(request: Request) -> Any:
 async def my_tasks_page(request: Request) -> Any:
     need(request.user, "case_task")
     rows = await worklists.my_tasks(request.user)
-    return page(request, "cases/tasks.html", rows=rows, today=today(), state_labels=STATE_LABELS,
+    day = today()
+    for t in rows:
+        t["overdue"] = task_overdue(t["status"], t["due_date"], day)
+    return page(request, "cases/tasks.html", rows=rows, today=day, state_labels=STATE_LABELS,
                 task_labels=dict(TASK_STATUSES))
 
 

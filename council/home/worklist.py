@@ -45,7 +45,9 @@ def _week(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _case_row(r: dict, day: dt.date) -> dict:
-    late = bool(r.get("due_date") and r["due_date"] < day and r.get("state") in _OPEN_REQUEST)
+    from council.cases.overdue import case_overdue
+
+    late = case_overdue(r.get("kind", ""), r.get("state", ""), r.get("due_date"), day)
     return {"label": f'{r["number"]} {r["title"]}', "href": f'/cases/{r["id"]}', "state": r.get("state", ""),
             "kind": r.get("kind", ""), "due": r.get("due_date"), "late": late}
 
