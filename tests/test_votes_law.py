@@ -162,10 +162,9 @@ def test_early_close_needs_a_reason_and_corrections_only_for_staff_entered_ballo
     assert conduct.early_close_refusal(end, end - dt.timedelta(seconds=1), "全部业主已表决") is None
     assert conduct.early_close_refusal(end, end, "") is None  # at the announced end: not early
     assert conduct.early_close_refusal(None, end, "") is None
-    assert conduct.correction_refusal("online", None) == conduct.RESIDENT_BALLOT
-    assert conduct.correction_refusal("online", 3) == conduct.RESIDENT_BALLOT
-    assert conduct.correction_refusal("paper", None) == conduct.RESIDENT_BALLOT
-    assert conduct.correction_refusal("paper", 3) is None and conduct.correction_refusal("meeting", 3) is None
+    assert conduct.correction_refusal("online") == conduct.RESIDENT_BALLOT
+    assert conduct.correction_refusal("") == conduct.RESIDENT_BALLOT  # anything not entered at the station
+    assert conduct.correction_refusal("paper") is None and conduct.correction_refusal("meeting") is None
     assert conduct.secrecy_at_risk(conduct.SECRET_MIN_HEADS - 1) and not conduct.secrecy_at_risk(
         conduct.SECRET_MIN_HEADS)
 
