@@ -162,10 +162,9 @@ def test_early_close_needs_a_reason_and_corrections_only_for_staff_entered_ballo
     assert conduct.early_close_refusal(end, end - dt.timedelta(seconds=1), "全部业主已表决") is None
     assert conduct.early_close_refusal(end, end, "") is None  # at the announced end: not early
     assert conduct.early_close_refusal(None, end, "") is None
-    assert conduct.correction_refusal("online", None) == conduct.RESIDENT_BALLOT
-    assert conduct.correction_refusal("online", 3) == conduct.RESIDENT_BALLOT
-    assert conduct.correction_refusal("paper", None) == conduct.RESIDENT_BALLOT
-    assert conduct.correction_refusal("paper", 3) is None and conduct.correction_refusal("meeting", 3) is None
+    assert conduct.correction_refusal("online") == conduct.RESIDENT_BALLOT
+    assert conduct.correction_refusal("") == conduct.RESIDENT_BALLOT  # anything not entered at the station
+    assert conduct.correction_refusal("paper") is None and conduct.correction_refusal("meeting") is None
     assert conduct.secrecy_at_risk(conduct.SECRET_MIN_HEADS - 1) and not conduct.secrecy_at_risk(
         conduct.SECRET_MIN_HEADS)
 
@@ -430,8 +429,12 @@ async def test_the_new_vote_form_refuses_in_chinese_and_writes_nothing(as_user):
 async def test_case_page_dashboard_and_export_say_not_put_to_a_vote(as_user):
     sec = await principal("secretary")
     case_id = await at_decide("小区内绿化补种（物业合同内）")
-    # An old hand-typed reference is shown as text, never as a link.
+    # An old hand-typed reference is shown as text, never as a link: on the step and the timeline.
     await Case.update({Case.vote_ref: "//other.host/x"}).where(Case.id == case_id)
+    from council.cases.tables import CaseEvent
+
+    await CaseEvent.insert(CaseEvent(case=case_id, at=dt.datetime.now(dt.timezone.utc), actor_label="旧数据",
+                                     kind="vote_linked", data={"vote": "//other.host/x", "result": "passed"}))
     c = as_user("secretary")
     page = c.get(f"/cases/{case_id}", headers=ZH).text
     assert 'href="//other.host/x"' not in page and "//other.host/x" in page

@@ -259,7 +259,7 @@ async def correct_ballot(principal: Principal, vote_id: int, ballot_id: Any, *, 
         if ballot is None:
             raise Invalid(FIX, errors={"ballot": "Choose one of the listed options."})
         check_version(ballot, version)
-        why = conduct.correction_refusal(ballot["channel"], ballot["entered_by"])
+        why = conduct.correction_refusal(ballot["channel"])
         if why:
             raise Conflict(why)
         choice = _choice(row, choice, allow_spoiled=True)

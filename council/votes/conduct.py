@@ -65,9 +65,13 @@ def is_early(closes_at: dt.datetime | None, now: dt.datetime) -> bool:
     return closes_at is not None and now < closes_at
 
 
-def correction_refusal(channel: str, entered_by: int | None) -> str | None:
-    """Only a ballot staff entered (paper or meeting, with who entered it) can be corrected."""
-    if channel == "online" or entered_by is None:
+STAFF_CHANNELS = ("paper", "meeting")  # entered at the station (council.votes.ballots.enter_ballot), never by the owner
+
+
+def correction_refusal(channel: str) -> str | None:
+    """Only a ballot staff entered (a paper form, or a vote at a meeting) can be corrected; a
+    ballot the owner cast online (link or account) cannot, whoever asks."""
+    if channel not in STAFF_CHANNELS:
         return RESIDENT_BALLOT
     return None
 

@@ -122,7 +122,7 @@ async def voters_of(principal: Principal, vote_id: int, *, q: str = "", limit: i
                                      "channel": b["channel"], "form_ref": b["form_ref"], "proxy_name": b["proxy_name"],
                                      "proxy_authorisation": b["proxy_authorisation"], "cast_at": b["cast_at"],
                                      "received_on": b["received_on"], "corrections": b["corrections"],
-                                     "staff_entered": b["entered_by"] is not None and b["channel"] != "online",
+                                     "staff_entered": b["channel"] in conduct.STAFF_CHANNELS,
                                      "version": b["version"]}})
     return out
 
