@@ -13,6 +13,7 @@ export COUNCIL_BENCH_PG_DSN="$COUNCIL_TEST_PG_DSN"
 for bench in benchmarks/[a-z]*.py; do
     name="$(basename "$bench" .py)"
     [ "$name" = common ] && continue
+    [ "$name" = floor_app ] && continue  # the app benchmarks.speed serves, not a benchmark
     echo "== $name =="
     .venv/bin/python -m "benchmarks.$name"
 done

@@ -9,8 +9,9 @@ PooledSQLiteEngine keeps Piccolo for the schema and the queries and changes only
 
 - per event loop, one writer connection and up to `readers` reader connections, opened once with
   their PRAGMAs (foreign_keys, busy_timeout, synchronous=FULL; WAL set on the file once);
-- each connection lives on its own thread (sqlite3 releases the GIL while it works, so a slow
-  read does not stall the loop), and a statement is one hop: execute and fetch together;
+- reads, and the statements inside a write transaction, run on the event loop's thread (a
+  thread hop costs more than a page's query); what may wait — the writer's BEGIN IMMEDIATE, its
+  COMMIT (fsync), a lone write — runs on the writer's own thread (see Connection);
 - every use of the writer — a transaction, or a single write outside one — first takes the
   loop's first-come, first-served lock, so writers queue in arrival order instead of racing
   SQLite's busy handler, and never share the connection's transaction by accident;
@@ -104,7 +105,11 @@ class Connection:
         started = time.perf_counter()
         try:
             if self.inline:
-                return self._execute(sql, args or ())
+                rows = self._execute(sql, args or ())
+                # Still an await point that lets others run, as a statement was before: a
+                # request's reads do not hold the loop from one end of the page to the other.
+                await asyncio.sleep(0)
+                return rows
             return await self._in_thread(self._execute, sql, args or ())
         finally:
             if self.on_statement is not None:
