@@ -7,6 +7,7 @@ from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.web.errors import EXCEPTION_HANDLERS
     from council.web.registers import all_api_routers, all_page_routers
     from council.web.extra import API_ROUTES, PAGE_ROUTES
-    from council.web.security import add_security_headers, install_log_redaction
+    from council.web.security import JsonDepthMiddleware, add_security_headers, install_log_redaction
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
-        middleware=[AuthMiddleware()],
+        middleware=[AuthMiddleware(), DefineMiddleware(JsonDepthMiddleware, max_body=MAX_BODY)],
         before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
