@@ -7,6 +7,7 @@ from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -102,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.web.extra import API_ROUTES, PAGE_ROUTES
     from council.web import speed
     from litestar.datastructures import CacheControlHeader
-    from council.web.security import add_security_headers, install_log_redaction
+    from council.web.security import JsonDepthMiddleware, add_security_headers, install_log_redaction
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
@@ -125,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False,
                                        cache_control=CacheControlHeader(max_age=speed.STATIC_MAX_AGE, public=True)),
         ],
-        middleware=[speed.RequestLog(), AuthMiddleware()],
+        middleware=[speed.RequestLog(), AuthMiddleware(), DefineMiddleware(JsonDepthMiddleware, max_body=MAX_BODY)],
         before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -281,3 +281,17 @@ def contains(column, term: str):
             return WhereRaw(f'strpos("{meta.table._meta.tablename}"."{meta.db_column_name}", {{}}) > 0', term)
         return _like(column, pattern)
     return _like(column, pattern, insensitive=True)
+
+
+# Pages beyond this hold no rows in any register here; a page number from a URL is clamped to it,
+# so ?page=99999999999999999999 reads an empty page instead of overflowing the OFFSET (a 500).
+MAX_PAGE = 1_000_000
+
+
+def page_offset(page: int, per_page: int) -> int:
+    """The OFFSET of a 1-based page number taken from a request, whatever its size."""
+    try:
+        page = int(page)
+    except (TypeError, ValueError, OverflowError):
+        page = 1
+    return (min(max(page, 1), MAX_PAGE) - 1) * max(int(per_page), 0)

@@ -316,7 +316,7 @@ async def list_users(actor: Principal, *, q: str = "", role: str = "", page: int
         query = query.where(c)
         count = count.where(c)
     page = max(page, 1)
-    users = await query.limit(per_page).offset((page - 1) * per_page)
+    users = await query.limit(per_page).offset(db.page_offset(page, per_page))
     by_user: dict[int, list[tuple[int, str]]] = {}
     if users:
         links = await UserStation.select(

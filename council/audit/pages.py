@@ -48,8 +48,9 @@ def entity_label(_, entity_type: str) -> str:
 
 
 def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    from council.core.reading import bounded_int
+
+    return bounded_int(request.query_params.get("page"), lo=1) or 1
 
 
 @get("/audit", guards=[signed_in], name="audit.list")

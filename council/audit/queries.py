@@ -130,7 +130,7 @@ async def list_entries(
     page = max(page, 1)
     rows = await (
         query.order_by(AuditEntry.at, ascending=False).order_by(AuditEntry.id, ascending=False)
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page).offset(db.page_offset(page, per_page))
     )
     return [_prepare(r) for r in rows], await count
 

@@ -142,8 +142,9 @@ def need(principal: Principal, key: str) -> None:
 
 
 def _int(raw: Any) -> int | None:
-    raw = (raw or "").strip() if isinstance(raw, str) else raw
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+    from council.core.reading import bounded_int
+
+    return bounded_int(raw) if isinstance(raw, str) else None
 
 
 def _choice_id(form: dict, name: str, *, required: bool = False) -> int | None:

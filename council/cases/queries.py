@@ -121,7 +121,7 @@ async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PA
         query = query.where(c)
         count = count.where(c)
     page = min(max(f.page, 1), 1_000_000)  # an absurd page is just empty; unbounded, OFFSET overflows
-    rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset((page - 1) * per_page)
+    rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset(db.page_offset(page, per_page))
     return await _with_names(rows), await count
 
 

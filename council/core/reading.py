@@ -40,3 +40,22 @@ def ident(data: dict[str, Any], name: str, errors: dict[str, str]) -> int | None
     except (TypeError, ValueError):
         errors[name] = CHOOSE
         return None
+
+
+INT64_MAX = 2**63 - 1
+
+
+def bounded_int(raw: Any, *, lo: int = 0, hi: int = INT64_MAX) -> int | None:
+    """A whole number typed into a URL or form, or None: ASCII digits only ("²" and "١" pass
+    str.isdigit but not int()), and within [lo, hi] (a number beyond 64 bits cannot reach the
+    database). The one parser behind every page's loose id and page-number reading."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = raw.strip() if isinstance(raw, str) else ""
+        if not text or len(text) > 19 or not (text.isascii() and text.isdigit()):
+            return None
+        value = int(text)
+    return value if lo <= value <= hi else None

@@ -190,7 +190,7 @@ async def list_rows(
         query = query.where(c)
         count = count.where(c)
     page = max(page, 1)
-    rows = await query.order_by(getattr(t, reg.order_by)).limit(per_page).offset((page - 1) * per_page)
+    rows = await query.order_by(getattr(t, reg.order_by)).limit(per_page).offset(db.page_offset(page, per_page))
     return rows, await count
 
 

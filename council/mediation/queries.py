@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from council import db
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.accounts.tables import User
@@ -53,7 +54,7 @@ async def list_files(principal: Principal, *, state: str = "", station: int | No
     rows = await DisputeFile.select(
         DisputeFile.all_columns(), DisputeFile.case.state.as_alias("state"), DisputeFile.case.title.as_alias("title"),
     ).where(where).order_by(DisputeFile.opened_on, ascending=False).order_by(DisputeFile.id, ascending=False).limit(
-        PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)
+        PER_PAGE).offset(db.page_offset(page, PER_PAGE))
     day = today()
     for r in rows:
         r["days_open"] = rules.days_open(r["opened_on"], r["closed_on"] or day)

@@ -54,8 +54,9 @@ def input_time(moment: dt.datetime | None) -> str:
 
 
 def _int(raw: Any) -> int | None:
-    raw = (raw or "").strip() if isinstance(raw, str) else raw
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else (raw if isinstance(raw, int) else None)
+    from council.core.reading import bounded_int
+
+    return bounded_int(raw)
 
 
 def _choice(form: dict, name: str) -> int | None:

@@ -60,6 +60,7 @@ class Draft:
     text: str
     time: str = ""  # as written ("10:32", "昨天 10:32"); the paste carries no reliable date
     line: int = 0  # where the message starts in the paste (1-based)
+    parts: list[str] = field(default_factory=list, repr=False, compare=False)  # joined once at the end
 
 
 @dataclass
@@ -79,11 +80,18 @@ def _clean_name(name: str) -> str | None:
     return name
 
 
+# System notices and separators are short. Looking at a line's head only keeps the patterns with
+# ".+" linear: over a whole 50 KB line of "邀请邀请…" each try scans to the end (quadratic, seconds).
+SYSTEM_HEAD = 200
+SEPARATOR_MAX = 80
+
+
 def _is_system(line: str) -> bool:
-    if any(p.search(line) for p in SEPARATORS):
+    if len(line) <= SEPARATOR_MAX and any(p.search(line) for p in SEPARATORS):
         return True
-    colon = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=len(line))
-    return any((m := p.search(line)) is not None and m.start() < colon for p in SYSTEM)
+    head = line[:SYSTEM_HEAD]
+    colon = min((i for i in (head.find(":"), head.find("：")) if i >= 0), default=len(head))
+    return any((m := p.search(head)) is not None and m.start() < colon for p in SYSTEM)
 
 
 def parse(text: str) -> Parsed:
@@ -94,8 +102,8 @@ def parse(text: str) -> Parsed:
     for number, raw in enumerate((text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         line = raw.strip().replace("\u200b", "").replace("\ufeff", "")
         if not line:
-            if current is not None and current.text:
-                current.text += "\n"  # keep paragraph breaks inside a message; trimmed at the end
+            if current is not None and current.parts:
+                current.parts.append("\n")  # keep paragraph breaks inside a message; trimmed at the end
             continue
         if _is_system(line):
             out.skipped += 1
@@ -115,17 +123,23 @@ def parse(text: str) -> Parsed:
             name, time, body = found
             if current is not None:
                 out.drafts.append(current)
-            current = Draft(sender=name, text=(body or "").strip(), time=(time or "").replace("：", ":"), line=number)
+            first = (body or "").strip()
+            current = Draft(sender=name, text="", time=(time or "").replace("：", ":"), line=number,
+                            parts=[first] if first else [])
             header_alone = body is None
             senders.add(name)
             continue
         if current is None:
             out.skipped += 1
             continue
-        current.text = f"{current.text}\n{line}" if current.text and not current.text.endswith("\n") else current.text + line
+        # Lines are collected and joined once: adding each to a growing string was quadratic.
+        if current.parts and current.parts[-1] != "\n":
+            current.parts.append("\n")
+        current.parts.append(line)
     if current is not None:
         out.drafts.append(current)
     for d in out.drafts:
-        d.text = re.sub(r"\n{2,}", "\n", d.text).strip()
+        d.text = re.sub(r"\n{2,}", "\n", "".join(d.parts)).strip()
+        d.parts = []
     out.drafts = [d for d in out.drafts if d.text]
     return out

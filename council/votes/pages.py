@@ -57,7 +57,9 @@ def words(**extra: Any) -> dict:
 
 
 def _int(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+    from council.core.reading import bounded_int
+
+    return bounded_int(raw)
 
 
 def reasons(request: Request, result: dict | None) -> list[str]:
@@ -81,7 +83,7 @@ async def _new_context(request: Request, values: dict) -> dict:
     if not principal.is_admin:
         query = query.where(Station.id.is_in(list(principal.station_ids) or [-1]))
     stations = await query
-    station_id = int(values.get("station") or (stations[0]["id"] if stations else 0) or 0)
+    station_id = _int(values.get("station")) or (stations[0]["id"] if stations else 0)
     estates = []
     buildings = []
     if station_id:
@@ -104,9 +106,9 @@ async def vote_new(request: Request) -> Any:
     need(request.user, "vote", write=True)
     values: dict[str, Any] = {k: request.query_params.get(k, "") for k in ("station", "case")}
     values["rule_set"] = "art278_ordinary"
-    if values["case"].isdigit():
+    if _int(values["case"]):
         # "Start a vote" on a proposal's decide step: the form comes filled in from the case.
-        values.update(await queries.prefill_from_case(request.user, int(values["case"]), translator(locale_of(request))))
+        values.update(await queries.prefill_from_case(request.user, _int(values["case"]), translator(locale_of(request))))
     ctx = await _new_context(request, values)
     return page(request, "votes/new.html", values=values, errors={}, message=None, **ctx, **words())
 

@@ -113,7 +113,7 @@ def handle_bad_value(request: Request, exc: Exception) -> Response:
 
 
 def _bad_value_errors() -> tuple[type[Exception], ...]:
-    found: list[type[Exception]] = [OverflowError, UnicodeDecodeError]
+    found: list[type[Exception]] = [OverflowError, UnicodeDecodeError, RecursionError]
     try:
         from asyncpg.exceptions import DataError  # PostgreSQL's "value out of int64 range" and kin
 

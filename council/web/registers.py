@@ -59,8 +59,9 @@ def _filters(reg: Register, request: Request) -> dict[str, int]:
 
 
 def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    from council.core.reading import bounded_int
+
+    return bounded_int(request.query_params.get("page"), lo=1) or 1
 
 
 async def _form_context(request: Request, reg: Register, *, creating: bool) -> dict:

@@ -142,3 +142,61 @@ def install_log_redaction() -> None:
     logger = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactAccessLog) for f in logger.filters):
         logger.addFilter(RedactAccessLog())
+
+
+# ---------------------------------------------------------------- JSON bodies
+
+MAX_JSON_DEPTH = 32  # the deepest body the API takes is 3 levels; 5,000 would exhaust the decoder's stack
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_NEST = re.compile(rb"[\[\]{}]")
+
+
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when the JSON nests deeper than `limit` (strings are skipped: brackets inside them do
+    not count). Stops at the first level too deep, so a hostile body costs almost nothing."""
+    depth = 0
+    for m in _JSON_NEST.finditer(_JSON_STRING.sub(b'""', body)):
+        if m.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+class JsonDepthMiddleware:
+    """At the API boundary: a JSON body nested too deeply is refused with 400 problem+json before
+    any handler decodes it. The body is read up to the app's size limit and handed on unchanged;
+    anything larger passes through to the size check (413)."""
+
+    def __init__(self, app, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (scope["type"] != "http" or not scope["path"].startswith("/api/")
+                or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE")
+                or b"json" not in Headers.from_scope(scope).get("content-type", "").encode()):
+            await self.app(scope, receive, send)
+            return
+        messages, size, more = [], 0, True
+        while more and size <= self.max_body:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        if not more and json_too_deep(b"".join(m.get("body", b"") for m in messages)):
+            from litestar.exceptions import ClientException
+
+            raise ClientException(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+        replay = iter(messages)
+
+        async def replayed():
+            for message in replay:
+                return message
+            return await receive()
+
+        await self.app(scope, replayed, send)
