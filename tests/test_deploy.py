@@ -87,7 +87,7 @@ http {{
     assert check.returncode == 0, check.stderr
 
     env = {**os.environ, "COUNCIL_SECURE_COOKIES": "1", "COUNCIL_PUBLIC_URL": f"https://127.0.0.1:{https_port}",
-           "PYTHONUNBUFFERED": "1"}
+           "COUNCIL_LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"}
     workers = "2" if BACKEND == "postgres" else "1"
     log = open(tmp / "app.log", "wb")
     app = subprocess.Popen([sys.executable, "-m", "council.cli", "serve", "--port", str(app_port), "--workers", workers],
@@ -154,7 +154,8 @@ def test_login_case_with_photo_vote_and_pdf_over_https(open_vote, https_site, br
         assert css.ok and "expires" in css.headers and css.headers.get("cache-control") == "max-age=604800, public"
         # Every answer carries nginx's request id, the one in the app's log lines.
         home = page.request.get(f"{base}/")
-        assert re.fullmatch(r"[0-9a-f]{32}", home.headers.get("x-request-id", "")), home.headers
+        home_id = home.headers.get("x-request-id", "")
+        assert re.fullmatch(r"[0-9a-f]{32}", home_id), home.headers
 
         # A case with a photo.
         photo = PNG + os.urandom(16)
@@ -188,3 +189,10 @@ def test_login_case_with_photo_vote_and_pdf_over_https(open_vote, https_site, br
         context.close()
     access = (https_site["tmp"] / "access.log").read_text()
     assert "POST /cases/new HTTP/2.0" in access and "POST /login HTTP/2.0" in access
+    # COUNCIL_LOG_FORMAT=json: the app's log lines are JSON objects, each with its request's id.
+    import json
+
+    lines = (https_site["tmp"] / "app.log").read_text().splitlines()
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    assert not [line for line in lines if re.match(r"^(INFO|WARNING|ERROR)\b", line)], lines[:10]
+    assert any(e["request_id"] == home_id and '"GET / ' in e["message"] for e in logged), logged[-5:]

@@ -72,6 +72,8 @@ REGISTER_ROLES = {
 EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/": {"GET": SIGNED_IN},
     "/healthz": {"GET": PUBLIC},
+    "/readyz": {"GET": PUBLIC},
+    "/metrics": {"GET": PUBLIC},  # 404 until COUNCIL_METRICS_TOKEN is set, then the token, not a role
     "/login": {"GET": PUBLIC, "POST": PUBLIC},
     "/logout": {"POST": SIGNED_IN},
     "/account/password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
