@@ -16,6 +16,7 @@ from council.reception.tables import TABLES as RECEPTION_TABLES
 from council.places.tables import Building, Community, Estate, Grid, GridBuilding, Street, Unit
 from council.stations.tables import Room, Station, StationEstate
 from council.votes.tables import Vote, VoteBallot, VoteSecretCount, VoteVoter
+from council.notify.tables import TABLES as NOTIFY_TABLES
 
 ALL_TABLES = [
     Street, Community, Estate, Building, Unit, Grid, GridBuilding,
@@ -30,4 +31,5 @@ ALL_TABLES = [
     *MEDIATION_TABLES,
     Meeting, MeetingParty, AgendaItem, BusyBlock, Minutes, MinutesVersion, CalendarFeed,
     *RECEPTION_TABLES,
+    *NOTIFY_TABLES,
 ]
