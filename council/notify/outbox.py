@@ -19,6 +19,10 @@ from council.notify import rules
 from council.notify.tables import Outbox, Preference
 
 
+# No SMS at night unless urgent: the default quiet hours of everyone without a preference.
+QUIET = ("21:00", "08:00")
+
+
 @dataclass
 class Target:
     """One recipient and the addresses it may be reached at, per channel."""
@@ -28,7 +32,7 @@ class Target:
     locale: str = "zh_CN"
     addresses: dict[str, str] = field(default_factory=dict)  # channel -> address ("" for in-app)
     digest: bool = False
-    quiet: tuple[str, str] = ("21:00", "08:00")
+    quiet: tuple[str, str] | None = None  # None: QUIET
     link: tuple[str, int] | None = None  # (purpose, subject) of a signed link made for this target
     extra: dict = field(default_factory=dict)  # parameters of this target only (their voting letter)
 
@@ -66,7 +70,7 @@ def apply_preference(target: Target, pref: dict | None, defaults: Iterable[str])
             if pref[column]:
                 target.addresses[channel] = pref[column]
         target.digest = bool(pref["digest"])
-        target.quiet = (pref["quiet_start"] or "21:00", pref["quiet_end"] or "08:00")
+        target.quiet = (pref["quiet_start"] or QUIET[0], pref["quiet_end"] or QUIET[1])
     chosen = _channels(pref) or list(defaults)
     target.addresses = {c: a for c, a in target.addresses.items() if c in chosen and (a or c == "inapp")}
     return target
@@ -82,7 +86,7 @@ def _plan(target: Target, channel: str, urgent: bool, at_ms: int) -> tuple[str, 
         return "held", at_ms
     if rules.holds_for_quiet(channel, urgent):
         local = dt.datetime.fromtimestamp(at_ms / 1000, LOCAL)
-        start, end = target.quiet
+        start, end = target.quiet or QUIET
         if rules.parse_hm(start) and rules.parse_hm(end) and rules.in_quiet_hours(local, start, end):
             return "pending", int(rules.quiet_until(local, start, end).timestamp() * 1000)
     return "pending", at_ms
