@@ -75,6 +75,7 @@ async def _shutdown(app: Litestar) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     from council.accounts import pages as account_pages
     from council.accounts.middleware import AuthMiddleware
+    from council.notify.pages import bell_middleware
     from council.web import home
     from council.web.errors import EXCEPTION_HANDLERS
     from council.web.registers import all_api_routers, all_page_routers
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
-        middleware=[AuthMiddleware()],
+        middleware=[AuthMiddleware(), bell_middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,

@@ -82,7 +82,7 @@ class Worker:
         async with db.write():
             rows = await db.raw(CLAIM_SQLITE if db.is_sqlite() else CLAIM_PG, attempt,
                                 now + int(self.claim_seconds * 1000), now, self.batch)
-        return rows
+        return [dict(r) for r in rows]  # asyncpg hands back Records
 
     async def _message(self, row: dict) -> messages.Message:
         if isinstance(row.get("params"), str):
@@ -170,6 +170,7 @@ class Worker:
                                  now + int(self.claim_seconds * 1000), now, self.batch)
         if not stale:
             return 0
+        stale = [dict(r) for r in stale]
         from council.notify.tables import Attempt
 
         decided = []
