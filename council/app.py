@@ -96,6 +96,7 @@ async def _shutdown(app: Litestar) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     from council.accounts import pages as account_pages
     from council.accounts.middleware import AuthMiddleware
+    from council.notify.pages import bell_middleware
     from council.web import home
     from council.web import ops as ops_routes
     from council.web.errors import EXCEPTION_HANDLERS
@@ -126,7 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False,
                                        cache_control=CacheControlHeader(max_age=speed.STATIC_MAX_AGE, public=True)),
         ],
-        middleware=[speed.RequestLog(), AuthMiddleware(), DefineMiddleware(JsonDepthMiddleware, max_body=MAX_BODY)],
+        middleware=[speed.RequestLog(), AuthMiddleware(), bell_middleware,
+                    DefineMiddleware(JsonDepthMiddleware, max_body=MAX_BODY)],
         before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -110,6 +110,17 @@ def check() -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+def worker(once: bool) -> None:
+    """Deliver notifications and run the scheduler (council.notify); stop with Ctrl-C or SIGTERM."""
+    from council.notify.service import main as run
+
+    sent = run(once)
+    if once:
+        click.echo(f"Sent {sent}.")
+
+
+@main.command()
 @click.option("--reset", is_flag=True, help="Drop every table and start over with fresh demo data.")
 def demo(reset: bool) -> None:
     """Load realistic demo data (idempotent)."""

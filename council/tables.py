@@ -17,6 +17,7 @@ from council.places.tables import Building, Community, Estate, Grid, GridBuildin
 from council.stations.tables import Room, Station, StationEstate
 from council.votes.tables import Vote, VoteBallot, VoteSecretCount, VoteVoter
 from council.storage import StoredBlob
+from council.notify.tables import TABLES as NOTIFY_TABLES
 
 ALL_TABLES = [
     Street, Community, Estate, Building, Unit, Grid, GridBuilding,
@@ -33,4 +34,5 @@ ALL_TABLES = [
     *RECEPTION_TABLES,
     LoginThrottleEntry,
     StoredBlob,
+    *NOTIFY_TABLES,
 ]

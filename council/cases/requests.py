@@ -18,6 +18,7 @@ from council.cases.tables import Case, Extension, Rating
 from council.cases.vocabulary import ESCALATION_LEVELS, RATINGS, codes
 from council.cases.workcalendar import WorkCalendar
 from council.core.errors import Conflict, Invalid
+from council.notify import events as notify
 from council.parties.tables import Organisation
 
 # Which role-check each loop action needs.
@@ -82,6 +83,7 @@ async def move_request(principal: Principal, case_id: int, action: str, *, reaso
                                 data={"organisation": organisation} if organisation else None, ip=ip)
         if action == "convert":
             after["proposal_id"] = await _convert(principal, after, reason, ip)
+        await notify.case_moved(after, action, text=text or "")
         return after
 
 
@@ -136,6 +138,7 @@ async def chase(principal: Principal, case_id: int, text: str = "", ip: str = ""
         await audit.record(principal, "case.chase", entity_type="case", entity_id=case_id,
                            after={"organisation": row["organisation"], "text": text.strip()},
                            station_id=row["station"], ip=ip)
+        await notify.case_chased(row, text.strip())
 
 
 async def escalate(principal: Principal, case_id: int, reason: str, ip: str = "") -> dict:
@@ -151,8 +154,10 @@ async def escalate(principal: Principal, case_id: int, reason: str, ip: str = ""
         level = ESCALATION_LEVELS.index(row["escalation"] or "")
         if level + 1 >= len(ESCALATION_LEVELS):
             raise Conflict("This request is already at the district level.")
-        return await set_state(principal, row, {"escalation": ESCALATION_LEVELS[level + 1]}, event="escalated",
-                               text=reason.strip(), ip=ip)
+        after = await set_state(principal, row, {"escalation": ESCALATION_LEVELS[level + 1]}, event="escalated",
+                                text=reason.strip(), ip=ip)
+        await notify.case_escalated(after, reason.strip())
+        return after
 
 
 async def request_extension(principal: Principal, case_id: int, days: Any, reason: str, ip: str = "") -> int:

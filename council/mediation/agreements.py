@@ -11,6 +11,7 @@ from council.accounts.principal import Principal
 from council.accounts.tables import User
 from council.cases.calendar_store import local_date, today
 from council.core.errors import Conflict, Invalid, NotFound
+from council.notify import events as notify
 from council.mediation import rules, store
 from council.mediation.fields import FIX, Reader
 from council.mediation.tables import (
@@ -74,6 +75,7 @@ async def _refresh_effective(principal: Principal, f: dict, a: dict, ip: str) ->
             await store.history(principal, f, "agreement_effective", text=effective_on.isoformat(),
                                 entity_type="mediation_agreement", entity_id=a["id"],
                                 before={"effective_on": None}, after={"effective_on": effective_on}, ip=ip)
+            await notify.agreement_effective(f, effective_on)
 
 
 async def save_agreement(principal: Principal, dispute_id: int, data: dict[str, Any], ip: str = "") -> int:

@@ -17,6 +17,7 @@ from council.meetings import linked
 from council.meetings.common import utc
 from council.mediation.fields import Reader
 from council.mediation.tables import DisputeMediator, MediationSession
+from council.notify import events as notify
 from council.mediation.vocabulary import SESSION_RESULTS, codes
 from council.stations.tables import Room
 
@@ -107,6 +108,7 @@ async def schedule_session(principal: Principal, dispute_id: int, data: dict[str
         await store.history(principal, f, "session_scheduled",
                             text=starts_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
                             entity_type="mediation_session", entity_id=sid, after=values, ip=ip)
+        await notify.session_moved(f, sid, starts_at)
     return sid
 
 
@@ -175,6 +177,7 @@ async def move_session(principal: Principal, dispute_id: int, session_id: int, d
                             entity_type="mediation_session", entity_id=session_id,
                             before={k: s[k] for k in ("starts_at", "ends_at", "room", "place")},
                             after={**values, "reason": reason}, ip=ip)
+        await notify.session_moved(f, session_id, starts_at, "session.moved")
 
 
 async def cancel_session(principal: Principal, dispute_id: int, session_id: int, data: dict[str, Any],

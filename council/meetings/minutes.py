@@ -29,6 +29,7 @@ from council.meetings import policy, statemachine as sm
 from council.meetings.agenda import case_note
 from council.meetings.common import bump, load_meeting, now, record, require
 from council.meetings.tables import Minutes, MinutesVersion
+from council.notify import events as notify
 
 FIX = "Please correct the marked fields."
 MAX_TEXT = 20_000
@@ -207,6 +208,7 @@ async def approve(principal: Principal, meeting_id: int, *, version: Any, ip: st
                 row, "minutes_approved", minutes_version=number, sha256=digest))
         await record(principal, "approve_minutes", after, {"state": "minutes_drafted"},
                      {"state": "minutes_approved", "number": number, "sha256": digest, "tasks": tasks}, ip)
+        await notify.minutes_approved(after, number)
     return number
 
 

@@ -18,6 +18,7 @@ from council.core.localtime import LOCAL
 from council.meetings import busy, ics, parties as party_reg, policy, slots, statemachine as sm
 from council.meetings.common import bump, check_version, load_meeting, now, record, require, utc
 from council.meetings.tables import BusyBlock, Meeting, MeetingParty
+from council.notify import events as notify
 from council.stations.tables import Room, Station
 
 FIX = "Please correct the marked fields."
@@ -317,6 +318,7 @@ async def move(principal: Principal, meeting_id: int, action: str, *, version: A
             from council.meetings.agenda import note_on_cases
 
             await note_on_cases(principal, after, action, values.get("reason", ""))
+        await notify.meeting_moved(after, action)
     return after
 
 
@@ -350,6 +352,7 @@ async def add_party(principal: Principal, meeting_id: int, key: str, *, required
         await record(principal, "party_added", row, None,
                      {"party": key, "required": required, **({"forced_over": _clash_log(clashes)} if clashes else {})},
                      ip)
+        await notify.meeting_invited(row, key)
 
 
 async def remove_party(principal: Principal, meeting_id: int, party_id: int, ip: str = "") -> None:

@@ -12,6 +12,7 @@ from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases.tables import Case
 from council.core.errors import Conflict, Forbidden, Invalid
+from council.notify import events as notify
 from council.people.tables import Ownership, Person
 from council.places.tables import Building, Unit
 from council.stations.tables import Station, StationEstate
@@ -286,6 +287,7 @@ async def open_vote(principal: Principal, vote_id: int, *, version: Any = None, 
         if row["case"]:
             await _on_case(principal, row["case"], "vote_opened",
                            {"vote": vote_id, "vote_title": row["title"], "heads": len(voters)})
+        await notify.vote_moved(after, "vote.opened")
         return after
 
 
@@ -321,6 +323,7 @@ async def close_vote(principal: Principal, vote_id: int, *, version: Any = None,
                            station_id=row["station"], ip=ip)
         if row["case"]:
             await _feed_back(principal, row, result, ip)
+        await notify.vote_moved(after, "vote.closed")
         return after
 
 

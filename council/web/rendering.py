@@ -113,6 +113,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
             "nav": nav_for(principal),
             "nav_menus": nav_menus(principal),
             "path": request.url.path,
+            "notify_unread": request.scope.get("state", {}).get("notify_unread", 0),  # the bell (council.notify)
             **context,
         },
     )
