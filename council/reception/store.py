@@ -75,9 +75,18 @@ async def exceptions_for(station_id: int) -> list[schedule.ReceptionException]:
 
 
 async def holidays_for(station_id: int) -> list[dt.date]:
-    rows = await StationHoliday.select(StationHoliday.day).where(
-        (StationHoliday.station == station_id) & (StationHoliday.kind == "holiday"))
-    return [r["day"] for r in rows]
+    """Days the station is closed: China's statutory holidays (the national arrangement every
+    station inherits, council.cases.calendar_store) and the station's own holidays, less the
+    days the station itself marked as working."""
+    from council.cases.calendar_store import national_arrangements
+
+    rows = await StationHoliday.select(StationHoliday.day, StationHoliday.kind).where(
+        StationHoliday.station == station_id)
+    working = {r["day"] for r in rows if r["kind"] == "makeup"}
+    days = {r["day"] for r in rows if r["kind"] == "holiday"}
+    for arrangement in (await national_arrangements()).values():
+        days.update(d for d in arrangement.holidays if d not in working)
+    return sorted(days)
 
 
 async def occurrences(station: dict, first: dt.date, last: dt.date) -> list[schedule.Occurrence]:
