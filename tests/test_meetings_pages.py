@@ -174,6 +174,16 @@ async def test_slot_finder_schedule_agenda_attendance_minutes_pdf(as_user, app):
     assert await Task.exists().where((Task.case == case_a) & (Task.what == "拓宽自行车门"))
     # The PDF is served as stored: a second download is byte-identical.
     assert c.get(f"/meetings/{mid}/minutes.pdf").content == pdf.content
+    # The editable Word file says the same, from the same frozen snapshot, phones masked.
+    docx_file = c.get(f"/meetings/{mid}/minutes.docx")
+    assert docx_file.status_code == 200 and docx_file.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    import docx
+
+    document = docx.Document(io.BytesIO(docx_file.content))
+    words = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+        cell.text for t in document.tables for row in t.rows for cell in row.cells)
+    assert "自行车门改造五方协调会" in words and "拓宽自行车门" in words and "13912345678" not in words
 
     # The liaison's organisation (城管) was invited: the liaison sees this meeting, a resident does not.
     liaison = as_user("liaison")

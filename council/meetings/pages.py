@@ -423,6 +423,19 @@ def _pdf_response(content: bytes, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private"})
 
 
+@get("/meetings/{meeting_id:int}/minutes.docx", guards=[signed_in])
+async def minutes_docx(request: Request, meeting_id: FromPath[int]) -> Response:
+    """Editable minutes for filing upward, from the approved version's snapshot."""
+    need(request.user)
+    number = _int(request.query_params.get("version"))
+    content, n = await minutes.approved_docx(request.user, meeting_id, number)
+    return Response(content, media_type=DOCX, headers={
+        "Content-Disposition": f'attachment; filename="minutes-{meeting_id}-v{n}.docx"'})
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 @get("/meetings/{meeting_id:int}/minutes.pdf", guards=[signed_in])
 async def minutes_pdf(request: Request, meeting_id: FromPath[int]) -> Response:
     """The approved PDF exactly as stored (never re-rendered)."""
@@ -573,7 +586,7 @@ async def busy_delete(request: Request, block_id: FromPath[int]) -> Any:
 
 PAGE_ROUTES: list = [
     meeting_list, new_meeting_form, new_meeting_submit, meeting_page, meeting_action, attendance_page,
-    attendance_submit, minutes_page, minutes_save, minutes_approve, minutes_correct, minutes_pdf, minutes_preview,
+    attendance_submit, minutes_page, minutes_save, minutes_approve, minutes_correct, minutes_pdf, minutes_docx, minutes_preview,
     meeting_ics, calendar_feed, feeds_page, feeds_make, busy_page, busy_add, busy_import, busy_delete,
 ]
 API_ROUTES: list = []
