@@ -113,6 +113,10 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/inbox": {"GET": ADMIN | {"department_liaison"}},
     "/my/tasks": {"GET": STAFF | {"department_liaison"}},
     "/dashboard": {"GET": STAFF},
+    # Reports filed upward: the work report for the secretariat, mediation statistics for mediators too.
+    "/reports": {"GET": PII},
+    "/reports/monthly.xlsx": {"GET": SECRETARIAT},
+    "/reports/mediation.xlsx": {"GET": PII},
     "/api/v1/cases": {"GET": SIGNED_IN, "POST": SIGNED_IN - {"department_liaison"}},
     "/api/v1/cases/overdue": {"GET": STAFF | {"department_liaison"}},
     "/api/v1/cases/export": {"GET": SIGNED_IN - {"resident"}},

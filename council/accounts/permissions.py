@@ -53,6 +53,9 @@ MATRIX: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "case_inbox": (frozenset({Role.admin, Role.department_liaison}), frozenset({Role.admin, Role.department_liaison})),
     "case_task": (ALL_STAFF_AND_ADMIN | {Role.department_liaison}, ALL_STAFF_AND_ADMIN | {Role.department_liaison}),
     "dashboard": (ALL_STAFF_AND_ADMIN, frozenset()),
+    # Reports filed upward (council.reports): the work report for the secretariat, the mediation
+    # statistics for mediators too.
+    "reports": (frozenset({Role.admin, Role.secretary, Role.mediator}), frozenset()),
     # People's mediation files (parties' identities, what was said): mediators and the secretariat.
     "mediation": (frozenset({Role.admin, Role.secretary, Role.mediator}), frozenset({Role.admin, Role.secretary, Role.mediator})),
     # Meetings: liaisons and residents see the ones they are invited to (council.meetings.policy).

@@ -46,11 +46,24 @@ def write_csv(rows: Iterable[Sequence[Any]]) -> bytes:
 def write_xlsx(rows: Iterable[Sequence[Any]], title: str = "Sheet") -> bytes:
     """One sheet. Strings are always written as text cells: openpyxl would store a string starting
     with "=" as a formula."""
+    return write_xlsx_book([(title, rows)])
+
+
+def write_xlsx_book(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]]) -> bytes:
+    """Several sheets, each (title, rows), every cell written as write_xlsx writes it."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31] or "Sheet")
+    for title, rows in sheets:
+        _fill(book.create_sheet(title=title[:31] or "Sheet"), rows)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet, rows: Iterable[Sequence[Any]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
     for row in rows:
         cells = []
         for value in row:
@@ -62,6 +75,3 @@ def write_xlsx(rows: Iterable[Sequence[Any]], title: str = "Sheet") -> bytes:
             cell.data_type = "s"
             cells.append(cell)
         sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

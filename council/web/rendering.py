@@ -18,6 +18,7 @@ NAV = (
     ("Inbox", "/inbox", "case_inbox"),
     ("My tasks", "/my/tasks", "case_task"),
     ("Dashboard", "/dashboard", "dashboard"),
+    ("Reports", "/reports", "reports"),
     ("Mediation", "/mediation", "mediation"),
     ("Votes", "/votes", "vote"),
     ("Meetings", "/meetings", "meeting"),
