@@ -8,7 +8,25 @@ import sys
 import click
 
 from council import db
-from council.settings import load_settings
+from council.settings import SettingsError
+from council.settings import load_settings as _load_settings
+
+
+def load_settings():
+    """The settings, or a clear message and exit 2 (a mistyped boolean stops the start)."""
+    try:
+        return _load_settings()
+    except SettingsError as e:
+        raise click.UsageError(str(e)) from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("council")
+    except PackageNotFoundError:  # a checkout run without installing
+        return "0+checkout"
 
 
 def _run(coro):
@@ -26,8 +44,10 @@ async def _with_db(fn, *args, **kwargs):
 
 
 @click.group()
+@click.version_option(version=_version(), prog_name="council", message="%(prog)s %(version)s")
 def main() -> None:
     """Council: the case manager for community consultation stations."""
+    load_settings()  # a bad setting stops every command here, with the variable named
 
 
 @main.command()
@@ -42,22 +62,51 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (PostgreSQL only: SQLite has one writer process).")
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app."""
+    import os
+
     import uvicorn
 
     from council.demo import demo_logins_text
     from council.migrations import pending
+    from council.ops.observe import log_config
 
+    settings = load_settings()
+    if workers > 1 and settings.is_sqlite:
+        raise click.UsageError(
+            f"--workers {workers} needs PostgreSQL. SQLite lets one process write at a time: several "
+            "server processes would queue on its file lock and time out under load. Run one process "
+            "on SQLite (it serves a street office's stations), or set COUNCIL_DATABASE_URL to PostgreSQL.")
     waiting = _run(_with_db(pending))
     if waiting:
         click.echo("The database is not migrated. Run `council migrate` first.", err=True)
         sys.exit(1)
-    click.echo(f"Council is serving on http://{host}:{port}")
-    logins = demo_logins_text(load_settings())
+    # The children read it: each sizes its PDF pool so that workers × pool stays within the cores.
+    os.environ["COUNCIL_WORKERS"] = str(workers)
+    click.echo(f"Council is serving on http://{host}:{port}" + (f" with {workers} processes" if workers > 1 else ""))
+    logins = demo_logins_text(settings)
     if logins:
         click.echo(logins)
-    uvicorn.run("council.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run("council.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=log_config(settings.log_format))
+
+
+@main.command()
+def check() -> None:
+    """Say what this machine is missing to serve Council (fonts, HarfBuzz, database, public URL)."""
+    from council.ops.check import run_checks
+
+    problems = 0
+    for ok, name, detail in run_checks():
+        click.echo(f"[{'ok' if ok else 'MISSING'}] {name}: {detail}")
+        problems += not ok
+    if problems:
+        click.echo(f"{problems} problem(s).", err=True)
+        sys.exit(1)
+    click.echo("Everything needed is here.")
 
 
 @main.command()
@@ -165,14 +214,17 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 @click.option("--name", default="", help="What the token is for.")
-def token_create(username: str, name: str) -> None:
+@click.option("--scope", type=click.Choice(["read", "full"]), default="full", show_default=True,
+              help="read: GET only (writes get 403); full: whatever the user may do.")
+@click.option("--expires", default="", help="Last day, e.g. 2027-01-01 (the token stops when it begins, Beijing time).")
+def token_create(username: str, name: str, scope: str, expires: str) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
     from council.accounts.principal import SYSTEM
-    from council.accounts.services import create_token
+    from council.accounts.services import create_token, parse_expiry
     from council.core.errors import DomainError
 
     try:
-        value = _run(_with_db(create_token, SYSTEM, username, name))
+        value = _run(_with_db(create_token, SYSTEM, username, name, scope=scope, expires_at=parse_expiry(expires)))
     except DomainError as e:
         raise click.ClickException(e.message) from None
     click.echo(value)
@@ -191,6 +243,64 @@ def token_revoke(prefix: str) -> None:
     except DomainError as e:
         raise click.ClickException(e.message) from None
     click.echo("Revoked.")
+
+
+@main.group()
+def calendar() -> None:
+    """China's national holiday calendar, which every station inherits."""
+
+
+def _cli_locale() -> str:
+    """The reader's language at a terminal: English when the shell says so, else Chinese."""
+    import os
+
+    lang = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "en" if lang.lower().startswith("en") else "zh_CN"
+
+
+@calendar.command("load")
+@click.argument("year", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def calendar_load(year: int, file: str) -> None:
+    """Load YEAR's holiday arrangement from FILE (the State Council's notice, one day or range a
+    line: see council/cases/holidays_cn.py). Open working-day deadlines are recounted."""
+    from council.accounts.principal import SYSTEM
+    from council.cases.holidays_cn import ArrangementError, parse_arrangement
+    from council.cases.national_calendar import load_year
+    from council.core.i18n import gettext
+
+    locale = _cli_locale()
+    try:
+        with open(file, encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise click.ClickException(gettext(locale, "The file is not UTF-8 text.")) from None
+    try:
+        arrangement = parse_arrangement(text, year)
+    except ArrangementError as e:
+        raise click.ClickException(gettext(locale, e.message, **e.params)) from None
+    result = _run(_with_db(load_year, SYSTEM, arrangement))
+    click.echo(gettext(locale, "Loaded %(year)s: %(holidays)s weekday holidays, %(makeup)s make-up working days; "
+                               "%(moved)s open deadlines moved.", **result))
+
+
+@calendar.command("list")
+def calendar_list() -> None:
+    """The years known, and where each year's arrangement comes from."""
+    from council.cases.national_calendar import coming_year_missing, years_summary
+
+    async def go():
+        return await years_summary(), await coming_year_missing()
+
+    years, missing = _run(_with_db(go))
+    for y in years:
+        flag = " provisional" if y["provisional"] else ""
+        click.echo(f"{y['year']}  {y['origin']:<8} {y['holidays']:>3} holidays {y['makeup']:>2} makeup{flag}  {y['source']}")
+    if missing:
+        from council.core.i18n import gettext
+
+        click.echo(gettext(_cli_locale(), "The State Council's holiday arrangement for %(year)s is not loaded yet.",
+                           year=missing), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,8 +22,9 @@ as_root() {
 # Fonts/pango/harfbuzz: WeasyPrint PDF output with Chinese text.
 # postgresql: throwaway test clusters.  chromium: Playwright browser tests
 # (we use Debian's build, never a downloaded one).  poppler-utils: PDF checks.
+# nginx, openssl: the reference deployment (deploy/) tested behind HTTPS.
 packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-          postgresql chromium poppler-utils)
+          postgresql chromium poppler-utils nginx openssl)
 
 # A bare Debian has no python3.11, and Debian's python lacks ensurepip
 # (hence venv) until python3.11-venv is installed.
@@ -69,4 +70,18 @@ if [ -d council/locale ]; then
     find council/locale -name '*.po' -print0 | while IFS= read -r -d '' po; do
         .venv/bin/pybabel -q compile -i "$po" -o "${po%.po}.mo"
     done
+fi
+
+# --- Accessibility checker (tests only) -----------------------------------------
+# axe-core from the npm registry, injected into the Playwright pages by tests/a11y.py.
+# Debian's npm is installed only where no npm is on the machine already.
+AXE_VERSION=4.14.1
+if [ ! -f ".cache/node/node_modules/axe-core/axe.min.js" ] \
+   || ! grep -q "\"version\": \"$AXE_VERSION\"" .cache/node/node_modules/axe-core/package.json 2>/dev/null; then
+    if ! command -v npm >/dev/null 2>&1; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+    fi
+    mkdir -p .cache/node
+    npm install --prefix .cache/node --no-save --no-audit --no-fund --silent "axe-core@$AXE_VERSION"
 fi

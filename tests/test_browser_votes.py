@@ -62,6 +62,7 @@ def test_secretary_enters_a_paper_ballot_and_closes(vote, browser, live_server):
         assert page.get_by_text(f"V{vote['id']}-P1").first.is_visible()
         shot(page, "votes-3-paper")
         with page.expect_navigation():
+            page.check("#confirm-close-vote")
             page.locator("#close-vote").click()
         assert page.locator("#vote-state").inner_text() == zh("Voting closed") == "表决已结束"
         assert page.locator("#verdict").inner_text() == zh("Failed")  # 2 of the 12 units took part

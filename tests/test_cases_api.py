@@ -146,7 +146,8 @@ async def test_a_proposal_walks_the_six_steps_over_the_api(client, tokens, units
     assert "choose_option" in detail(client, sec, cid)["allowed_actions"]
     assert move(client, sec, cid, "choose_option").json()["state"] == "act"
 
-    task = client.post(f"/api/v1/cases/{cid}/tasks", json={"what": "物业拓宽自行车门", "due_date": "2026-12-31"},
+    task = client.post(f"/api/v1/cases/{cid}/tasks", json={"what": "物业拓宽自行车门",
+                       "due_date": str(dt.date.today() + dt.timedelta(days=30))},
                        headers=sec).json()["id"]
     r = client.patch(f"/api/v1/cases/{cid}/tasks/{task}", json={"status": "in_progress", "note": "已询价", "version": 1},
                      headers=sec)
@@ -191,6 +192,10 @@ async def test_a_proposal_walks_the_six_steps_over_the_api(client, tokens, units
     d = detail(client, sec, cid)
     assert d["satisfaction"] == {"satisfied": 1, "basically_satisfied": 1, "unsatisfied": 1, "total": 3,
                                  "fraction": "2/3", "percent": "66.7"}
+    # The case closes only once each task is done or cancelled with a reason (issue 13).
+    assert_problem(move(client, sec, cid, "record_evaluation"), 409)
+    assert client.patch(f"/api/v1/cases/{cid}/tasks/{task}", headers=sec, json={
+        "status": "cancelled", "note": "物业已在保修期内完成", "version": 2}).status_code == 200
     assert move(client, sec, cid, "record_evaluation").json()["state"] == "closed"
 
     timeline = client.get(f"/api/v1/cases/{cid}/timeline", headers=sec).json()
@@ -428,8 +433,16 @@ async def test_attachments_are_checked_stored_safely_and_downloaded(client, toke
     assert att["filename"] == "现场照片.png" and att["content_type"] == "image/png"
     assert att["sha256"] == hashlib.sha256(PNG).hexdigest() and att["size"] == len(PNG)
     row = await Attachment.select().where(Attachment.id == att["id"]).first()
-    stored = Path(settings.upload_dir) / "cases" / row["stored_as"]
-    assert stored.read_bytes() == PNG and "/" not in row["stored_as"] and "png" not in row["stored_as"]
+    from council import storage
+
+    if storage.in_database():  # PostgreSQL: a row of stored_blob, no file on this node
+        kept = (await storage.StoredBlob.select().where(storage.StoredBlob.key == f"cases/{row['stored_as']}").first())
+        assert bytes(kept["content"]) == PNG and kept["sha256"] == att["sha256"]
+        assert not (Path(settings.upload_dir) / "cases" / row["stored_as"]).exists()
+    else:
+        stored = Path(settings.upload_dir) / "cases" / row["stored_as"]
+        assert stored.read_bytes() == PNG
+    assert "/" not in row["stored_as"] and "png" not in row["stored_as"]
     assert not (Path(settings.upload_dir).parent / "etc").exists()
 
     got = client.get(att["url"], headers=sec)

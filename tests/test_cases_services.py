@@ -1,6 +1,7 @@
 """Case use cases against the real database: intake numbering, proposal steps, the request loop."""
 
 import asyncio
+import datetime as dt
 
 import pytest
 
@@ -95,7 +96,8 @@ async def test_proposal_reaches_decide_only_with_plan_and_funding():
     with pytest.raises(Conflict):
         await proposals.move_proposal(sec, cid, "complete_plan")
     org = (await Organisation.select(Organisation.id).where(Organisation.kind == "property_manager").first())["id"]
-    await proposals.add_task(sec, cid, what="拆除并拓宽自行车门", organisation=org, due="2026-12-01")
+    await proposals.add_task(sec, cid, what="拆除并拓宽自行车门", organisation=org,
+                              due=str(dt.date.today() + dt.timedelta(days=30)))
     await proposals.move_proposal(sec, cid, "complete_plan")
     await proposals.add_budget_line(sec, cid, item="门体改造", amount="3200.00")
     await proposals.add_funding_source(sec, cid, source="property_manager", amount="2000.00")

@@ -310,9 +310,13 @@ def test_masked_numbers_from_an_export_are_warnings_and_not_imported():
 
 
 def test_export_writes_the_import_columns_and_reads_back():
+    # A full export (allowed, audited) marks its numbers Unmasked; anything else is masked by the writer.
+    from council.privacy import Unmasked
+
     records = [{"building": "1栋", "unit": "1-101", "area_m2": rf.Decimal("89.50"), "area_source": "surveyed",
-                "developer_unsold": False, "owner_name": "王建国", "phone": "13800001111", "id_number": "",
-                "co_owners": rf.co_owners_cell([("李秀兰", "13900002222"), ("周强", "")]), "representative": "王建国"}]
+                "developer_unsold": False, "owner_name": "王建国", "phone": Unmasked("13800001111"), "id_number": "",
+                "co_owners": Unmasked(rf.co_owners_cell([("李秀兰", "13900002222"), ("周强", "")])),
+                "representative": "王建国"}]
     for name, content in (("x.csv", rf.write_csv(records)), ("x.xlsx", rf.write_xlsx(records, "中南:悦园"))):
         report = parse(content, name)
         assert report.ok, errors_of(report)
@@ -430,8 +434,16 @@ async def test_secretary_uploads_previews_and_commits(as_user):
     assert "1-101" in r.text and "138****1111" in r.text and "13800001111" not in r.text
     assert (await counts(estate))["units"] == 0  # the preview saved nothing
     token = commit_token(r.text)
-    kept = list((Path(c.app.state.settings.upload_dir) / "imports").glob(f"{token}.*"))
-    assert sorted(p.suffix for p in kept) == [".csv", ".json"]
+    from council import storage
+
+    async def kept_files() -> list[str]:
+        if storage.in_database():  # PostgreSQL: kept in the shared database, for any app node
+            rows = await storage.StoredBlob.select(storage.StoredBlob.key).where(
+                storage.StoredBlob.key.is_in([f"imports/{token}", f"importnotes/{token}"]))
+            return sorted(r["key"].split("/")[0] for r in rows)
+        return sorted(p.suffix for p in (Path(c.app.state.settings.upload_dir) / "imports").glob(f"{token}.*"))
+
+    assert await kept_files() == (["importnotes", "imports"] if storage.in_database() else [".csv", ".json"])
     # Another user who may import cannot commit someone else's upload.
     switch_user(c, "admin")
     assert post_form(c, "/imports/commit", {"token": token, "estate": str(estate)}).status_code == 403
@@ -439,7 +451,7 @@ async def test_secretary_uploads_previews_and_commits(as_user):
     r = post_form(c, "/imports/commit", {"token": token, "estate": str(estate), "mode": "create"})
     assert r.status_code == 200, r.text[-2000:]
     assert (await counts(estate))["units"] == 5 and (await counts(estate))["ownerships"] == 7
-    assert not list((Path(c.app.state.settings.upload_dir) / "imports").glob(f"{token}.*"))
+    assert await kept_files() == []
     # The token is spent: committing twice imports nothing more.
     assert post_form(c, "/imports/commit", {"token": token, "estate": str(estate)}).status_code == 404
     assert post_form(c, "/imports/commit", {"token": "../../secret_key", "estate": str(estate)}).status_code == 404

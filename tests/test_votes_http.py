@@ -161,7 +161,7 @@ async def test_api_ballot_link_and_staff_routes(client):
     r = client.post(f"/api/v1/votes/{vote_id}/close", json={}, headers={"Authorization": f"Bearer {sec}"})
     assert r.status_code == 200 and r.json()["state"] == "closed"
     assert r.json()["reasons"][-1] in ("→ 通过", "→ 未通过")
-    r = client.get(f"/api/v1/votes/{vote_id}/notice")
+    r = client.get(r.json()["notice_url"].replace("/notices/", "/api/v1/notices/"))
     assert r.status_code == 200 and r.json()["result"]["spoiled"]["heads"] == 1
 
 
@@ -182,9 +182,12 @@ async def test_resident_sees_and_votes_on_open_votes_for_their_units(as_user):
 
 async def test_public_notice_is_de_identified_page_and_pdf(client):
     vote = await Vote.select().where(Vote.title == "3栋加装电梯表决").first()
-    r = client.get(f"/votes/{vote['id']}/notice")
+    from council.votes.queries import notice_key
+
+    key = notice_key(vote["id"])
+    r = client.get(f"/notices/{key}")
     assert r.status_code == 200 and "表决结果公示" in r.text and "→ 通过" in r.text and "公示期" in r.text
-    pdf = client.get(f"/votes/{vote['id']}/notice.pdf")
+    pdf = client.get(f"/notices/{key}/notice.pdf")
     assert pdf.status_code == 200
     text, fonts = pdf_text(pdf.content)
     assert "表决结果公示" in text and "3栋加装电梯表决" in text and "10 天" in text
@@ -199,4 +202,4 @@ async def test_public_notice_is_de_identified_page_and_pdf(client):
             assert p["name"] not in shown or len(p["name"]) < 2
     # An open vote has no notice yet.
     open_vote = await Vote.select().where(Vote.state == "open").first()
-    assert client.get(f"/votes/{open_vote['id']}/notice").status_code == 404
+    assert client.get(f"/notices/{notice_key(open_vote['id'])}").status_code == 404

@@ -13,7 +13,6 @@ from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from council.cases import attachments, detail, export, intake, proposals, queries, requests, timeline, worklists
@@ -121,7 +120,7 @@ def task_out(t: dict) -> s.TaskOut:
     return s.TaskOut(id=t["id"], case=t["case"], what=t["what"], organisation=t["organisation"],
                      organisation_name=t.get("organisation_name"), responsible=t["responsible"],
                      due_date=t["due_date"], status=t["status"], evidence=t["evidence"], source=t["source"],
-                     version=t["version"])
+                     cancel_reason=t.get("cancel_reason") or "", version=t["version"])
 
 
 @get("/my/tasks", guards=G, tags=TAGS, summary="Unfinished tasks at my stations (a liaison: of my organisation)")
@@ -359,11 +358,13 @@ async def attachment_api(
 
 @get(CASE + "/attachments/{attachment_id:int}", guards=G, tags=TAGS, media_type="application/octet-stream",
      summary="Download an attachment")
-async def attachment_download_api(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> File:
-    row, path = await attachments.open_attachment(request.user, case_id, attachment_id, _upload_dir(request))
+async def attachment_download_api(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> Response:
+    from council.web.downloads import download
+
+    row, body = await attachments.open_attachment(request.user, case_id, attachment_id, _upload_dir(request))
     # Always the documented octet-stream: the API hands over bytes; their type is in the metadata.
-    return File(path=path, filename=row["filename"], media_type="application/octet-stream",
-                content_disposition_type="attachment", headers={"X-Content-Type-Options": "nosniff"})
+    return download(body, row["filename"], "application/octet-stream", "attachment",
+                    headers={"X-Content-Type-Options": "nosniff"})
 
 
 # ---------------------------------------------------------------- dashboard
@@ -379,7 +380,14 @@ async def dashboard_api(request: Request, station_id: FromPath[int]) -> s.Dashbo
         avg_days_to_close=None if d.avg_days_to_close is None else round(d.avg_days_to_close, 1),
         closed_count=d.closed_count, satisfaction=satisfaction_out(detail.satisfaction_of(d.ratings)),
         months=[s.MonthCount(month=m, received=r, done=dn) for m, r, dn in d.months],
+        calendar_missing=await _calendar_missing(),
     )
+
+
+async def _calendar_missing() -> int | None:
+    from council.cases.national_calendar import coming_year_missing
+
+    return await coming_year_missing()
 
 
 PAGE_ROUTES: list = []

@@ -2,21 +2,21 @@
 
 A file is accepted only when its first bytes *and* its name's extension agree on one of the
 allowed types, so a renamed script cannot pass as a photo. The stored file is named by random
-hex under <upload_dir>/cases/; the client's name is kept only as a display name, stripped of
-directories and control characters, and is never used to build a path.
+hex ("cases/<hex>", council/storage.py: under <upload_dir>/cases/, or a database row written in
+the same transaction as the attachment's row); the client's name is kept only as a display name,
+stripped of directories and control characters, and is never used to build a path.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from council import db
+from council import db, storage
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.audit import service as audit
@@ -98,42 +98,45 @@ def _folder(upload_dir: Path) -> Path:
     return Path(upload_dir) / "cases"
 
 
-def _write(folder: Path, content: bytes) -> str:
-    folder.mkdir(parents=True, exist_ok=True)
-    stored_as = secrets.token_hex(16)
-    # O_EXCL: never overwrite; 0600: uploads may hold residents' personal data.
-    fd = os.open(folder / stored_as, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
-    return stored_as
-
-
 @dataclass(frozen=True)
 class Stored:
-    """A checked file already written under its random name, waiting for its row."""
+    """A checked file under its random name, waiting for its row: already written to the uploads
+    folder, or (database store) held here and written by `record` in the row's transaction."""
 
     path: Path
     filename: str
     content_type: str
     size: int
     sha256: str
+    content: bytes | None = None  # set when the row's transaction writes the file
+
+    @property
+    def key(self) -> str:
+        return f"cases/{self.path.name}"
 
 
 def store(filename: str | None, content: bytes, upload_dir: Path) -> Stored:
     """Check the file and write it; the caller records it (`record`) or discards it."""
     name, content_type = check_file(filename, content)
     folder = _folder(upload_dir)
-    stored_as = _write(folder, content)
-    return Stored(folder / stored_as, name, content_type, len(content), hashlib.sha256(content).hexdigest())
+    stored_as = secrets.token_hex(16)
+    digest = hashlib.sha256(content).hexdigest()
+    if storage.in_database():
+        return Stored(folder / stored_as, name, content_type, len(content), digest, content)
+    path = storage.write_file(upload_dir, f"cases/{stored_as}", content)
+    return Stored(path, name, content_type, len(content), digest)
 
 
 def discard(stored: list[Stored]) -> None:
     for s in stored:
-        s.path.unlink(missing_ok=True)  # no row points at it: do not keep it
+        if s.content is None:
+            s.path.unlink(missing_ok=True)  # no row points at it: do not keep it
 
 
 async def record(principal: Principal, case_id: int, s: Stored, station_id: int, ip: str = "") -> dict:
     """The row, timeline event and audit entry of a stored file, inside the caller's transaction."""
+    if s.content is not None:
+        await storage.put_row(s.key, s.content)
     values = dict(case=case_id, filename=s.filename, content_type=s.content_type, size=s.size, sha256=s.sha256,
                   stored_as=s.path.name, uploaded_by=principal.user_id or None, uploaded_at=now())
     att_id = (await Attachment.insert(Attachment(**values)))[0]["id"]
@@ -165,13 +168,13 @@ async def list_attachments(case_id: int) -> list[dict]:
     return await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.id)
 
 
-async def open_attachment(principal: Principal, case_id: int, attachment_id: int, upload_dir: Path) -> tuple[dict, Path]:
-    """The attachment's row and the path of its stored file, for whoever may read the case."""
+async def open_attachment(principal: Principal, case_id: int, attachment_id: int, upload_dir: Path) -> tuple[dict, bytes]:
+    """The attachment's row and its bytes, for whoever may read the case."""
     await load_case(principal, case_id)
     row = await Attachment.select().where((Attachment.id == attachment_id) & (Attachment.case == case_id)).first()
     if row is None or not STORED_NAME.match(row["stored_as"]):
         raise NotFound()
-    path = _folder(upload_dir) / row["stored_as"]
-    if not path.is_file():
+    body = await storage.read(upload_dir, f"cases/{row['stored_as']}")
+    if body is None:
         raise NotFound()
-    return row, path
+    return row, body

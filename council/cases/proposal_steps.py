@@ -31,6 +31,13 @@ class ProposalFacts:
     # at the move, and whether a vote on the proposal is open or drafted.
     no_vote_needed: bool = False
     vote_under_way: bool = False
+    unfinished_tasks: int = 0  # tasks neither done nor cancelled with a reason
+
+
+def _tasks_finished(f: ProposalFacts) -> str | None:
+    if f.unfinished_tasks:
+        return "The case cannot close while a task is neither done nor cancelled with a reason."
+    return None
 
 
 def _needs_plan_and_funding(f: ProposalFacts) -> str | None:
@@ -67,7 +74,7 @@ MACHINE: Machine[ProposalFacts] = Machine(
         Move("skip_vote", frozenset({"decide"}), "evaluate", needs_reason=True,
              guard=lambda f: skip_refusal(f.no_vote_needed, f.vote_under_way)),
     ),
-    entry_guards={"decide": _needs_plan_and_funding},
+    entry_guards={"decide": _needs_plan_and_funding, **{end: _tasks_finished for end in ENDS}},
 )
 
 

@@ -10,6 +10,7 @@ from council import db
 from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases import decision, policy, proposal_steps
+from council.cases.calendar_store import local_date
 from council.cases.common import add_event, check_version, load_case, now, proposal_facts, require, set_state, view_of
 from council.cases.statemachine import MoveRefused
 from council.cases.tables import BudgetLine, FundingSource, Opinion, Option, Pledge, Rating, Task
@@ -120,6 +121,11 @@ async def add_task(principal: Principal, case_id: int, *, what: str, organisatio
         raise Invalid("Please correct the marked fields.", errors=errors)
 
     async def insert(row):
+        # A task cannot fall due before its case existed: the date is a typo, or the task
+        # belongs to another case.
+        if due and due < local_date(row["created_at"]):
+            raise Invalid("Please correct the marked fields.",
+                          errors={"due_date": "A task cannot be due before the case was registered."})
         return (await Task.insert(Task(case=case_id, what=what.strip(), organisation=organisation,
                                        responsible=(responsible or "").strip(), due_date=due or None,
                                        source=source)))[0]["id"]
@@ -132,23 +138,34 @@ async def update_task(principal: Principal, case_id: int, task_id: int, *, statu
                       evidence: str = "", version: Any = None, ip: str = "") -> None:
     if status not in codes(TASK_STATUSES):
         raise Invalid("Please correct the marked fields.", errors={"status": "Choose one of the listed options."})
+    note = (note or "").strip()
+    if status == "cancelled" and not note:
+        # A dropped task lets its case close: the file must say why it was dropped.
+        raise Invalid("Please correct the marked fields.", errors={"note": "Give the reason for cancelling this task."})
     async with db.write():
         row = await load_case(principal, case_id)
         task = await Task.select().where((Task.id == task_id) & (Task.case == case_id)).first()
         require(policy.can_update_task(principal, view_of(row), task["organisation"] if task else None)
                 or policy.can_follow_up(principal, view_of(row)))
+        if status == "cancelled" and (task is None or task["status"] != "cancelled"):
+            # Dropping part of the plan is the case owner's decision, not the handler's.
+            require(policy.can_steer(principal, view_of(row)))
         if task is None:
             raise Invalid("Please correct the marked fields.", errors={"task": "Choose one of the listed options."})
         expected = task["version"] if version is None else int(version)
+        reason = note if status == "cancelled" else ""
         done = await Task.update({Task.status: status, Task.evidence: evidence or task["evidence"],
-                                  Task.version: expected + 1}).where(
+                                  Task.cancel_reason: reason, Task.version: expected + 1}).where(
             (Task.id == task_id) & (Task.version == expected)).returning(Task.id)
         if not done:
             raise Conflict("Someone else changed this task after you opened it. Reload to see their changes.")
-        await add_event(principal, case_id, "task_progress", text=note,
+        kind = "task_cancelled" if status == "cancelled" and task["status"] != "cancelled" else "task_progress"
+        await add_event(principal, case_id, kind, text=note,
                         data={"task": task_id, "from": task["status"], "to": status})
-        await audit.record(principal, "case.task_progress", entity_type="case", entity_id=case_id,
-                           before={"task": task_id, "status": task["status"]}, after={"task": task_id, "status": status},
+        await audit.record(principal, f"case.{kind}", entity_type="case", entity_id=case_id,
+                           before={"task": task_id, "status": task["status"],
+                                   **({"cancel_reason": task["cancel_reason"]} if task["cancel_reason"] else {})},
+                           after={"task": task_id, "status": status, **({"cancel_reason": reason} if reason else {})},
                            station_id=row["station"], ip=ip)
 
 

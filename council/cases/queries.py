@@ -78,7 +78,11 @@ def _clauses(principal: Principal, f: CaseFilter) -> list:
     if f.station:
         clauses.append(Case.station == f.station)
     if f.mine:
-        clauses.append(Case.created_by == principal.user_id)
+        # A resident's own cases are those they reported; staff's those they registered.
+        if principal.role == Role.resident:
+            clauses.append(Case.reporter == (principal.person_id or -1))
+        else:
+            clauses.append(Case.created_by == principal.user_id)
     if f.overdue:
         clauses.append((Case.kind == "request") & Case.state.is_in(list(request_loop.OPEN)) & (Case.due_date < today()))
     if f.q.strip():

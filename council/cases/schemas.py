@@ -76,7 +76,7 @@ class TaskIn(_In):
 
 
 class TaskUpdate(_In):
-    status: str  # open / in_progress / done
+    status: str  # open / in_progress / done / cancelled (cancelling needs the reason in note)
     note: str = ""
     evidence: str = ""
     version: int | None = None
@@ -220,6 +220,7 @@ class TaskOut(msgspec.Struct, kw_only=True):
     status: str
     evidence: str
     source: str
+    cancel_reason: str = ""
     version: int
 
 
@@ -393,3 +394,6 @@ class DashboardOut(msgspec.Struct, kw_only=True):
     closed_count: int
     satisfaction: SatisfactionOut
     months: list[MonthCount]
+    # From 1 November: the coming year while its State Council holiday arrangement is not loaded
+    # (deadlines running into it count only the statutory days known in advance); else null.
+    calendar_missing: int | None = None

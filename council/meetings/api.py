@@ -259,7 +259,7 @@ async def busy_delete_api(request: Request, block_id: FromPath[int]) -> None:
 async def busy_import_api(request: Request, data: JSONBody[s.IcsIn]) -> s.IcsImported:
     need(request.user, write=True)
     result = await scheduling.import_ics(request.user, data.station, data.who, data.ics.encode(), ip=client_ip(request))
-    return s.IcsImported(events=result["events"], recurring=result["recurring"])
+    return s.IcsImported(events=result["events"], recurring=result["recurring"], until=result["until"])
 
 
 @post("/meetings/feeds", guards=G, tags=TAGS, summary="A new secret calendar feed URL (shown once)")
@@ -268,8 +268,9 @@ async def feed_api(request: Request, data: JSONBody[s.FeedIn]) -> s.FeedOut:
     if request.user.via != "token":
         raise Forbidden()
     token = await feeds.make_feed(request.user, organisation=data.organisation, ip=client_ip(request))
-    base = str(request.base_url).rstrip("/")
-    return s.FeedOut(url=f"{base}/calendar/{token}.ics")
+    from council.links import public_url
+
+    return s.FeedOut(url=public_url(f"/calendar/{token}.ics", request))
 
 
 API_ROUTES: list = [

@@ -481,9 +481,10 @@ async def _feeds_page(request: Request, *, token: str = "", status_code: int = 2
         orgs = list({o["id"]: o for o in orgs}.values())
     elif principal.role == Role.department_liaison and principal.organisation_id:
         orgs = [o for o in await party_reg.organisations_for(-1) if o["id"] == principal.organisation_id]
-    base = str(request.base_url).rstrip("/")
+    from council.links import public_url
+
     return page(request, "meetings/feeds.html", status_code=status_code, feeds=await feeds.feeds_of(principal),
-                organisations=orgs, token=token, url=f"{base}/calendar/{token}.ics" if token else "",
+                organisations=orgs, token=token, url=public_url(f"/calendar/{token}.ics", request) if token else "",
                 message=message, **_common())
 
 

@@ -64,7 +64,9 @@ def sqlite_path(url: str) -> Path:
 def pg_tool(name: str) -> str:
     """pg_dump / pg_restore: the newest Debian-installed version (a dump must be made by a
     pg_dump at least as new as the server), else whatever is on PATH."""
-    override = os.environ.get("COUNCIL_PG_BIN")
+    from council.settings import pg_bin
+
+    override = pg_bin()
     candidates = [Path(override) / name] if override else []
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
                       key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)] or [0], reverse=True)

@@ -28,6 +28,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
+from council import db, storage
 from council.core.errors import Forbidden, Invalid, NotFound
 from council.places import import_service as service
 from council.places import register_file as rf
@@ -145,27 +146,45 @@ def _sweep(folder: Path) -> None:
             pass  # removed by a concurrent sweep
 
 
-def _keep(request: Request, filename: str, content: bytes, estate_id: int, mode: str) -> str:
+async def _keep(request: Request, filename: str, content: bytes, estate_id: int, mode: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower()
+    note = {"user": request.user.user_id, "estate": estate_id, "mode": mode, "name": filename, "ext": ext}
+    if storage.in_database():
+        # Any app node may take the commit: the preview's file is kept in the shared database.
+        token = secrets.token_hex(16)
+        async with db.write():
+            await storage.sweep_rows("imports", KEEP_UPLOADS)
+            await storage.sweep_rows("importnotes", KEEP_UPLOADS)
+            await storage.put_row(f"imports/{token}", content)
+            await storage.put_row(f"importnotes/{token}", json.dumps(note, ensure_ascii=False).encode())
+        return token
     folder = _upload_dir(request)
     _sweep(folder)
     token = secrets.token_urlsafe(24)
-    ext = filename.rsplit(".", 1)[-1].lower()
     (folder / f"{token}.{ext}").write_bytes(content)
-    note = {"user": request.user.user_id, "estate": estate_id, "mode": mode, "name": filename, "ext": ext}
     (folder / f"{token}.json").write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
     return token
 
 
-def _kept(request: Request, token: str) -> tuple[dict, bytes]:
+async def _kept(request: Request, token: str) -> tuple[dict, bytes]:
     """The file a preview kept, only for the user who uploaded it."""
     if not TOKEN.match(token or ""):
         raise NotFound("This upload has expired. Upload the file again.")
-    folder = _upload_dir(request)
     try:
-        note = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        if note.get("ext") not in MEDIA:
-            raise ValueError(note.get("ext"))
-        content = (folder / f"{token}.{note['ext']}").read_bytes()
+        if storage.in_database() and re.fullmatch(r"[0-9a-f]{32}", token):
+            raw_note = await storage.read(request.app.state.settings.upload_dir, f"importnotes/{token}")
+            content = await storage.read(request.app.state.settings.upload_dir, f"imports/{token}")
+            if raw_note is None or content is None:
+                raise ValueError(token)
+            note = json.loads(raw_note.decode("utf-8"))
+            if note.get("ext") not in MEDIA:
+                raise ValueError(note.get("ext"))
+        else:
+            folder = _upload_dir(request)
+            note = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
+            if note.get("ext") not in MEDIA:
+                raise ValueError(note.get("ext"))
+            content = (folder / f"{token}.{note['ext']}").read_bytes()
     except (OSError, ValueError, KeyError):
         raise NotFound("This upload has expired. Upload the file again.") from None
     if note.get("user") != request.user.user_id:
@@ -173,7 +192,11 @@ def _kept(request: Request, token: str) -> tuple[dict, bytes]:
     return note, content
 
 
-def _forget(request: Request, token: str, ext: str) -> None:
+async def _forget(request: Request, token: str, ext: str) -> None:
+    if storage.in_database() and re.fullmatch(r"[0-9a-f]{32}", token):
+        async with db.write():
+            await storage.delete_rows(f"imports/{token}", f"importnotes/{token}")
+        return
     folder = _upload_dir(request)
     for path in (folder / f"{token}.{ext}", folder / f"{token}.json"):
         path.unlink(missing_ok=True)
@@ -220,7 +243,7 @@ async def preview_page(request: Request, data: Annotated[UploadForm, MultiPart])
     except rf.RegisterFileError as e:
         return await _form_page(request, status_code=422, message=_file_error(e, _), estate=data.estate, mode=mode)
     outcome = await service.preview(request.user, data.estate, sheet, mode)
-    token = _keep(request, filename, content, data.estate, mode) if outcome.report.ok else ""
+    token = await _keep(request, filename, content, data.estate, mode) if outcome.report.ok else ""
     return _preview_page(request, outcome, status_code=200 if outcome.report.ok else 422, token=token,
                          filename=filename)
 
@@ -230,7 +253,7 @@ async def commit_page(request: Request) -> Any:
     service.require_import(request.user)
     form = await request.form()
     token = str(form.get("token") or "")
-    note, content = _kept(request, token)
+    note, content = await _kept(request, token)
     estate_raw = str(form.get("estate") or "")
     if not estate_raw.isdigit() or int(estate_raw) != note["estate"]:
         raise Invalid("This upload was checked for another estate. Upload the file again.")
@@ -245,7 +268,7 @@ async def commit_page(request: Request) -> Any:
         estate = await service.estate_for(request.user, note["estate"])
         failed = service.Outcome(report=e.report, summary=e.report.summary(), estate=estate)
         return _preview_page(request, failed, status_code=422, filename=note["name"], message=_(e.message))
-    _forget(request, token, note["ext"])
+    await _forget(request, token, note["ext"])
     return page(request, "imports/done.html", estate=outcome.estate, summary=outcome.summary, mode=mode,
                 filename=note["name"])
 

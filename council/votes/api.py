@@ -59,6 +59,7 @@ def _out(request: Request, d: dict) -> s.VoteOut:
         version=d["version"], progress=_convert(d["progress"], s.ProgressOut) if d["progress"] else None,
         result=_convert(result, s.ResultOut) if result and d["progress"] and d["progress"]["tally_visible"] else None,
         reasons=explain(result, translator(locale_of(request))) if result and d["live"] else [],
+        notice_url=f"/notices/{queries.notice_key(d['id'])}" if d["state"] == "closed" else None,
     )
 
 
@@ -134,9 +135,10 @@ async def correct_ballot_api(request: Request, vote_id: FromPath[int], ballot_id
     return s.Created(id=ballot_id)
 
 
-@get("/votes/{vote_id:int}/notice", tags=TAGS, summary="The public, de-identified notice of a closed vote")
-async def notice_api(request: Request, vote_id: FromPath[int]) -> s.NoticeOut:
-    n = await queries.notice_data(vote_id)
+@get("/notices/{key:str}", tags=TAGS, summary="The public, de-identified notice of a closed vote (its address "
+     "is the vote's notice_url; 410 after the notice period)")
+async def notice_api(request: Request, key: FromPath[str]) -> s.NoticeOut:
+    n = await queries.notice_data(queries.notice_vote_id(key))
     return _convert({**n, "reasons": explain(n["result"], translator(locale_of(request)))}, s.NoticeOut)
 
 

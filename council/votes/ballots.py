@@ -162,7 +162,7 @@ async def find_voter(vote_id: int, *, voter_id: Any = None, unit_number: str = "
     if not number:
         raise Invalid(FIX, errors={"unit_number": "This field is required."})
     # unit_numbers holds "1-101 1-102": match one whole number, not a prefix of another.
-    for v in await VoteVoter.select().where((VoteVoter.vote == vote_id) & VoteVoter.unit_numbers.like(f"%{number}%")):
+    for v in await VoteVoter.select().where((VoteVoter.vote == vote_id) & db.contains(VoteVoter.unit_numbers, number)):
         if number in v["unit_numbers"].split(" "):
             return v
     raise Invalid(FIX, errors={"unit_number": "No voter of this vote holds that unit."})

@@ -12,6 +12,7 @@ import io
 
 from council import pdf
 from council.accounts.principal import Principal
+from council.privacy import Unmasked
 from council.audit import service as audit
 from council.votes import queries
 from council.votes.tally import explain
@@ -31,7 +32,8 @@ async def letters_pdf(principal: Principal, vote_id: int, base_url: str, locale:
                       ip: str = "") -> bytes:
     data = await queries.letters_data(principal, vote_id, base_url, voter_id)
     for letter in data["letters"]:
-        letter["qr"] = qr_data_url(letter["link"])
+        letter["qr"] = Unmasked(qr_data_url(letter["link"]))
+        letter["link"] = Unmasked(letter["link"])  # a secret to print, never a phone number
     from council.votes.pages import local_time
 
     data["closes_at"] = local_time(data["closes_at"])

@@ -155,6 +155,7 @@ async def render_vote(request: Request, vote_id: int, *, status_code: int = 200,
                 values=values or {}, done=request.query_params.get("done", "") if status_code == 200 else "",
                 reissued=_int(request.query_params.get("voter", "")) if status_code == 200 else None,
                 open_row=_open_row(request), closing_early=conduct.is_early(d["closes_at"], now()),
+                notice_url=f"/notices/{queries.notice_key(vote_id)}" if d["state"] == "closed" else "",
                 can_manage=policy.can_manage(principal, d["station"]), can_enter=policy.can_enter(principal, d["station"]),
                 **words())
 
@@ -224,22 +225,29 @@ async def letters_pdf(request: Request, vote_id: FromPath[int]) -> Response:
     if request.user.role not in policy.SECRETARIAT:
         raise Forbidden()
     voter = request.query_params.get("voter", "")
-    content = await documents.letters_pdf(request.user, vote_id, str(request.base_url), locale_of(request),
+    from council.links import public_base
+
+    content = await documents.letters_pdf(request.user, vote_id, public_base(request), locale_of(request),
                                           voter_id=int(voter) if voter.isdigit() else None, ip=client_ip(request))
     return _pdf(content, f"vote-{vote_id}-letters.pdf")
 
 
 # ---------------------------------------------------------------- public notice (no sign-in)
 
-@get("/votes/{vote_id:int}/notice")
-async def notice_page(request: Request, vote_id: FromPath[int]) -> Any:
-    n = await queries.notice_data(vote_id)
+# The address is /notices/<vote id>-<HMAC> (council.votes.tokens.notice_key): not guessable from
+# the vote's number. Closed votes only, and only during the notice period (410 after).
+
+@get("/notices/{key:str}")
+async def notice_page(request: Request, key: FromPath[str]) -> Any:
+    n = await queries.notice_data(queries.notice_vote_id(key))
     progress = queries.progress_of({"secret": n["secret"], "state": "closed"}, n["result"])
-    return page(request, "votes/notice.html", n=n, progress=progress, reasons=reasons(request, n["result"]), **words())
+    return page(request, "votes/notice.html", n=n, progress=progress, reasons=reasons(request, n["result"]),
+                pdf_url=f"/notices/{key}/notice.pdf", **words())
 
 
-@get("/votes/{vote_id:int}/notice.pdf")
-async def notice_pdf(request: Request, vote_id: FromPath[int]) -> Response:
+@get("/notices/{key:str}/notice.pdf")
+async def notice_pdf(request: Request, key: FromPath[str]) -> Response:
+    vote_id = queries.notice_vote_id(key)
     content = await documents.notice_pdf(vote_id, locale_of(request))
     return _pdf(content, f"vote-{vote_id}-notice.pdf")
 

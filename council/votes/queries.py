@@ -144,13 +144,35 @@ async def open_votes_for_resident(principal: Principal) -> list[dict]:
             for r in rows if r["community"] in principal.community_ids]
 
 
+def notice_key(vote_id: int) -> str:
+    from council.votes import tokens
+
+    return tokens.notice_key(secret_key(), vote_id)
+
+
+def notice_vote_id(key: str) -> int:
+    """The vote behind a public notice address; 404 for any key we did not make."""
+    from council.votes import tokens
+
+    vote_id = tokens.notice_vote_id(secret_key(), key)
+    if vote_id is None:
+        raise NotFound()
+    return vote_id
+
+
 async def notice_data(vote_id: int) -> dict:
     """The public notice (公示) of a closed vote: plain data (picklable for the PDF), de-identified —
     unit numbers at most, never names or phones. Open ballots list each unit's choice; secret
     ballots only the totals."""
     row = await get_vote(vote_id)
     if row["state"] != "closed":
-        raise NotFound()
+        raise NotFound()  # no notice, and so no per-unit choice, while the vote is open
+    from council.cases.calendar_store import today
+
+    if row["notice_until"] is not None and today() > row["notice_until"]:
+        from council.core.errors import Gone
+
+        raise Gone("The notice period of this vote has ended.")
     station = await Station.select(Station.name, Station.address).where(Station.id == row["station"]).first()
     estate = await Estate.select(Estate.name).where(Estate.id == row["scope_estate"]).first() if row["scope_estate"] else None
     result = as_json(row["result"])

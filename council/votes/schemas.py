@@ -242,6 +242,7 @@ class VoteOut(msgspec.Struct, kw_only=True):
     progress: ProgressOut | None
     result: ResultOut | None  # the running tally (open ballots) or the frozen result
     reasons: list[str]  # the result in words, in the reader's language
+    notice_url: str | None = None  # the public notice's unguessable address, once the vote is closed
 
 
 class BallotInfo(msgspec.Struct, kw_only=True):
