@@ -289,11 +289,13 @@ async def test_closing_early_needs_a_reason_audited_and_printed(as_user):
     assert row["state"] == "closed" and row["early_close_reason"] == "全体业主已表决完毕"
     entry = await AuditEntry.select().where((AuditEntry.action == "vote.close") & (AuditEntry.entity_id == vote_id)).first()
     assert as_json(entry["after"])["reason"] == "全体业主已表决完毕" and as_json(entry["after"])["early"]
-    notice = c.get(f"/votes/{vote_id}/notice", headers=ZH).text
+    from council.votes.queries import notice_key
+
+    notice = c.get(f"/notices/{notice_key(vote_id)}", headers=ZH).text
     assert "全体业主已表决完毕" in notice and "之前结束" in notice
     from tests.test_votes_http import pdf_text
 
-    text, _ = pdf_text(c.get(f"/votes/{vote_id}/notice.pdf", headers=ZH).content)
+    text, _ = pdf_text(c.get(f"/notices/{notice_key(vote_id)}/notice.pdf", headers=ZH).content)
     assert "全体业主已表决完毕" in text and "其他社区事项" in text
 
 
@@ -322,7 +324,9 @@ async def test_staff_never_change_a_ballot_the_owner_cast_and_corrections_are_co
     assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
     assert "业主本人" in r.json()["detail"]
     await manage.close_vote(sec, vote_id)
-    notice = c.get(f"/votes/{vote_id}/notice", headers=ZH).text
+    from council.votes.queries import notice_key
+
+    notice = c.get(f"/notices/{notice_key(vote_id)}", headers=ZH).text
     assert "结束前经工作人员更正的选票：1 张" in notice
 
 
