@@ -51,28 +51,46 @@ def reads_only(sql: str) -> bool:
     return bool(_WITH.match(sql)) and not _WRITES.search(sql)
 
 
+# A statement whose recent runs took longer than this runs on its connection's thread, so a heavy
+# read (a dashboard over 100,000 cases) does not hold the loop; the rest run inline.
+SLOW_SECONDS = 0.003
+_durations: dict[str, float] = {}  # SQL text -> moving average of its execution time, seconds
+
+
+def _learn(sql: str, seconds: float) -> None:
+    old = _durations.get(sql)
+    if old is None:
+        if len(_durations) >= 4096:
+            _durations.clear()
+        _durations[sql] = seconds
+    else:
+        _durations[sql] = old * 0.7 + seconds * 0.3
+
+
 class Connection:
-    """A sqlite3 connection, kept open.
+    """A sqlite3 connection, kept open, with a thread of its own.
 
     Where its statements run is the point of this class. A hop to another thread costs more
     than a page's small query itself (the GIL changes hands twice, up to its 5 ms switch
-    interval each way under load), so statements that cannot wait run right here, on the event
-    loop's thread: every statement of a reader (WAL readers take no locks), and the statements
-    inside a write transaction (its lock is already held). What can wait runs on the connection's
-    own thread, so the loop serves other requests meanwhile: the writer's BEGIN IMMEDIATE (another
-    process may hold the lock: up to the busy timeout), its COMMIT (an fsync: synchronous=FULL),
-    ROLLBACK, and a write outside a transaction. One worker thread runs its calls in submission
-    order, and the loop always waits for them before running anything inline."""
+    interval each way under load), so statements that cannot wait and are quick run right here,
+    on the event loop's thread: a reader's (WAL readers take no locks), and those inside a write
+    transaction (its lock is already held). The rest run on the connection's own thread, so the
+    loop serves other requests meanwhile: the writer's BEGIN IMMEDIATE (another process may hold
+    the lock: up to the busy timeout), its COMMIT (an fsync: synchronous=FULL), ROLLBACK, a write
+    outside a transaction, and any statement that has been slow (SLOW_SECONDS; sqlite3 lets go
+    of the GIL while it works). The thread runs its calls in submission order, and the loop
+    waits for each before running anything else on the connection."""
 
     def __init__(self, connect_kwargs: dict, pragmas: list[str], on_statement: Callable | None = None,
-                 threaded: bool = False):
+                 reader: bool = True):
         self._kwargs = connect_kwargs
         self._pragmas = pragmas
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="council-sqlite") if threaded else None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="council-sqlite")
         self._conn: sqlite3.Connection | None = None
         self.on_statement = on_statement
+        self.reader = reader
         # Readers: always. The writer: while its transaction is open (PooledTransaction sets it).
-        self.inline = not threaded
+        self.inline = reader
 
     async def open(self) -> "Connection":
         await self._in_thread(self._open)
@@ -85,8 +103,6 @@ class Connection:
         self._conn = conn
 
     async def _in_thread(self, fn, *args):
-        if self._thread is None:
-            return fn(*args)
         return await asyncio.wrap_future(self._thread.submit(fn, *args))
 
     def _execute(self, sql: str, args) -> list[dict]:
@@ -100,17 +116,26 @@ class Connection:
         finally:
             cursor.close()
 
+    def _execute_timed(self, sql: str, args) -> tuple[list[dict], float]:
+        started = time.perf_counter()
+        rows = self._execute(sql, args)
+        return rows, time.perf_counter() - started
+
     async def execute(self, sql: str, args=()) -> list[dict]:
         """Piccolo's queries, and its Savepoint (transaction.connection.execute)."""
         started = time.perf_counter()
         try:
-            if self.inline:
+            if self.inline and _durations.get(sql, 0.0) <= SLOW_SECONDS:
                 rows = self._execute(sql, args or ())
+                _learn(sql, time.perf_counter() - started)
                 # Still an await point that lets others run, as a statement was before: a
                 # request's reads do not hold the loop from one end of the page to the other.
                 await asyncio.sleep(0)
                 return rows
-            return await self._in_thread(self._execute, sql, args or ())
+            rows, took = await self._in_thread(self._execute_timed, sql, args or ())
+            if self.inline:
+                _learn(sql, took)
+            return rows
         finally:
             if self.on_statement is not None:
                 self.on_statement(sql, time.perf_counter() - started)
@@ -131,12 +156,10 @@ class Connection:
     async def rollback_if_open(self) -> None:
         await self._in_thread(self._rollback_if_open)
 
-    def schedule_rollback_if_open(self) -> None:
-        """Roll back without waiting: on the thread it runs before anything submitted after it."""
-        if self._thread is None:
-            self._rollback_if_open()
-        else:
-            self._thread.submit(self._rollback_if_open)
+    def schedule_rollback_if_open(self):
+        """Roll back without waiting: on the thread, after whatever it is still running (a
+        statement of a cancelled task) and before anything submitted later."""
+        return self._thread.submit(self._rollback_if_open)
 
     def close(self) -> None:
         def _close():
@@ -144,9 +167,6 @@ class Connection:
                 self._conn.close()
                 self._conn = None
 
-        if self._thread is None:
-            _close()
-            return
         try:
             self._thread.submit(_close)
             self._thread.shutdown(wait=False)
@@ -174,7 +194,7 @@ class LoopConnections:
             self._writer_opening = asyncio.get_running_loop().create_future()
             try:
                 # WAL lets readers run while one writer writes; the mode is stored in the file.
-                conn = await self.engine.new_connection(["PRAGMA journal_mode=WAL"], threaded=True)
+                conn = await self.engine.new_connection(["PRAGMA journal_mode=WAL"], reader=False)
             except BaseException as e:
                 self._writer_opening.set_exception(e)
                 self._writer_opening.exception()  # retrieved: no "never retrieved" warning
@@ -210,7 +230,18 @@ class LoopConnections:
 
     def give_back(self, conn: Connection, clean: bool = True) -> None:
         if not clean:
-            conn.schedule_rollback_if_open()
+            # Its thread may still be running the statement of a cancelled task: the connection
+            # comes back once the rollback queued behind that statement has run.
+            loop = asyncio.get_running_loop()
+
+            def back(_future) -> None:
+                try:
+                    loop.call_soon_threadsafe(self.give_back, conn, True)
+                except RuntimeError:  # the loop is closed: its connections are going anyway
+                    pass
+
+            conn.schedule_rollback_if_open().add_done_callback(back)
+            return
         while self.waiters:  # the longest waiting reader gets it
             waiter = self.waiters.popleft()
             if not waiter.done():
@@ -331,8 +362,8 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     # ------------------------------------------------------------ connections
 
-    async def new_connection(self, first: list[str], threaded: bool = False) -> Connection:
-        return await Connection(self.connection_kwargs, [*first, *self.pragmas], self._note, threaded).open()
+    async def new_connection(self, first: list[str], reader: bool = True) -> Connection:
+        return await Connection(self.connection_kwargs, [*first, *self.pragmas], self._note, reader).open()
 
     def _note(self, sql: str, seconds: float) -> None:
         if self.on_statement is not None:

@@ -60,7 +60,7 @@ async def test_reception_desk_does_not_grow_with_its_queue(as_user, caplog):
         r = post_form(c, "/reception/visits", {"station": station, "new_name": f"计数访客{i}", "topic": "路灯不亮",
                                                "category": "facilities", "outcome": "answered", "answer": "已登记"})
         assert r.status_code == 303, r.text[:300]
-    assert statements(caplog, c, "/reception") == before
+    assert statements(caplog, c, "/reception") <= before
 
 
 async def test_vote_page_does_not_grow_with_its_ballots(as_user, caplog):
@@ -79,4 +79,5 @@ async def test_vote_page_does_not_grow_with_its_ballots(as_user, caplog):
     before = statements(caplog, c, f"/votes/{vote_id}")
     for v in voters[1:6]:
         await ballots.enter_ballot(sec, vote_id, voter_id=v["id"], choice="agree", channel="meeting")
-    assert statements(caplog, c, f"/votes/{vote_id}") == before
+    # At most as many: some look-ups run only while a list is not empty (e.g. voters' names).
+    assert statements(caplog, c, f"/votes/{vote_id}") <= before
