@@ -1,4 +1,4 @@
-"""The audit log: append-only (a database trigger refuses UPDATE and DELETE)."""
+"""The audit log: append-only (a database trigger refuses UPDATE and DELETE, bar a scrub)."""
 
 from piccolo.columns import JSON, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
@@ -19,3 +19,6 @@ class AuditEntry(Table, tablename="audit_entry"):
     before = JSON(null=True, default=None)
     after = JSON(null=True, default=None)
     ip = Varchar(length=45, default="")
+    # Set when personal data was erased from before/after (anonymising a resident); the only
+    # change the database lets through (migration 0013a).
+    scrubbed_at = Timestamptz(null=True, default=None)

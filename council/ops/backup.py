@@ -161,6 +161,10 @@ def _sqlite_snapshot(src: Path, dst: Path) -> tuple[list[str], dict[str, int]]:
             raise BackupError(f"the database copy failed its integrity check: {ok}")
         # The copy is a self-contained file: no -wal beside it in the archive.
         target.execute("PRAGMA journal_mode=DELETE")
+        # Rebuilt page by page: the backup API copies free pages too, and a freed page may still
+        # hold bytes of a row since changed (an anonymised resident's name in a scrubbed audit
+        # entry). After VACUUM the archive holds only what the database holds now.
+        target.execute("VACUUM")
         tables = _sqlite_tables(target)
         migrations = ([r[0] for r in target.execute('SELECT "id" FROM "council_migration" ORDER BY "id"')]
                       if "council_migration" in tables else [])
