@@ -23,7 +23,7 @@ ONLINE_TARGET_PER_S = 200
 CONCURRENCY = 16
 
 
-def tally_bench() -> bool:
+def tally_bench(label: str = "5,000 units / 4,000 ballots") -> bool:
     """The pure engine, as close_vote runs it: electorate from units and owners, then the tally."""
     from council.votes import electorate, rules
     from council.votes.tally import DEFAULT_OPTIONS, tally_ballots
@@ -55,8 +55,8 @@ def tally_bench() -> bool:
     assert result["voted"]["heads"] == len(ballots)
     print(f"electorate: {len(units)} units → {len(voters)} heads; {len(ballots)} ballots; "
           f"passed={result['passed']}")
-    report("electorate of 5,000 units (at open)", build_ms)
-    return report("tally 5,000 units / 4,000 ballots (pure)", samples, TALLY_TARGET_MS)
+    report(f"electorate of {label.split(' / ')[0]} (at open)", build_ms)
+    return report(f"tally {label} (pure)", samples, TALLY_TARGET_MS)
 
 
 async def seed_estate(n_units: int) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from council import db
-from council.settings import Settings, load_settings
+from council.settings import Settings, env_bool, load_settings
 
 log = logging.getLogger("council")
 ROOT = Path(__file__).resolve().parent
@@ -43,6 +43,8 @@ async def _check_migrated(app: Litestar) -> None:
 
     await db.start()
     waiting = await pending()
+    # /healthz reports this (it runs nothing but SELECT 1): the server never runs with any pending.
+    app.state.pending_migrations = [m.ID for m in waiting]
     if waiting:
         await db.stop()
         raise NotMigrated(
@@ -60,6 +62,24 @@ async def _warn_fonts(app: Litestar) -> None:
 
     for warning in await asyncio.to_thread(pdf.font_report):
         log.warning("PDF: %s", warning)
+
+
+async def _start_pdf_workers(app: Litestar) -> None:
+    """Start the PDF workers now, each warming up (WeasyPrint, fonts) at low priority, so the
+    first PDF after a start is as fast as any. COUNCIL_PDF_WARM=0 leaves them to the first PDF
+    (the test suite, which starts an app per test client)."""
+    import os
+
+    from council import pdf
+
+    if env_bool("COUNCIL_PDF_WARM", True):
+        pdf.start()
+
+
+async def _compile_templates(app: Litestar) -> None:
+    from council.web.speed import compile_templates
+
+    compile_templates(app.template_engine.engine)
 
 
 async def _shutdown(app: Litestar) -> None:
@@ -80,6 +100,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.web.errors import EXCEPTION_HANDLERS
     from council.web.registers import all_api_routers, all_page_routers
     from council.web.extra import API_ROUTES, PAGE_ROUTES
+    from council.web import speed
+    from litestar.datastructures import CacheControlHeader
+    from council.web.security import add_security_headers, install_log_redaction
 
     settings = settings or load_settings()
     db.configure(settings.database_url)
@@ -99,9 +122,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *all_page_routers(),
             *PAGE_ROUTES,
             api,
-            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
+            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False,
+                                       cache_control=CacheControlHeader(max_age=speed.STATIC_MAX_AGE, public=True)),
         ],
-        middleware=[AuthMiddleware()],
+        middleware=[speed.RequestLog(), AuthMiddleware()],
+        before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
@@ -109,20 +134,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # The API takes bearer tokens only (never cookies), so it cannot be forged from a browser.
             exclude=["/api/", "/healthz", "/readyz", "/metrics"],
         ),
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine,
+            engine_callback=lambda e: speed.configure_jinja(
+                e.engine, debug=settings.debug, cache_dir=settings.data_dir / "cache" / "jinja")),
         openapi_config=OpenAPIConfig(
             title="Council API", version="1", path="/api/v1/schema",
             # JSON only: the interactive viewers load their scripts from a CDN.
             render_plugins=[JsonRenderPlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[_check_migrated, _warn_fonts],
+        on_startup=[_check_migrated, _warn_fonts, _start_pdf_workers, _compile_templates],
         on_shutdown=[_shutdown],
         request_max_body_size=MAX_BODY,
         include_in_schema=False,
         debug=settings.debug,
     )
     app.state.settings = settings
+    speed.inline_sync_guards(app)
+    install_log_redaction()  # the access log never holds a voting link, a feed token or a search
     from council.ops.observe import RequestContext
 
     # Outside routing and the exception handlers: every response, a 404 or a 500 too, gets its id.

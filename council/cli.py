@@ -214,14 +214,17 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 @click.option("--name", default="", help="What the token is for.")
-def token_create(username: str, name: str) -> None:
+@click.option("--scope", type=click.Choice(["read", "full"]), default="full", show_default=True,
+              help="read: GET only (writes get 403); full: whatever the user may do.")
+@click.option("--expires", default="", help="Last day, e.g. 2027-01-01 (the token stops when it begins, Beijing time).")
+def token_create(username: str, name: str, scope: str, expires: str) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
     from council.accounts.principal import SYSTEM
-    from council.accounts.services import create_token
+    from council.accounts.services import create_token, parse_expiry
     from council.core.errors import DomainError
 
     try:
-        value = _run(_with_db(create_token, SYSTEM, username, name))
+        value = _run(_with_db(create_token, SYSTEM, username, name, scope=scope, expires_at=parse_expiry(expires)))
     except DomainError as e:
         raise click.ClickException(e.message) from None
     click.echo(value)
@@ -240,6 +243,64 @@ def token_revoke(prefix: str) -> None:
     except DomainError as e:
         raise click.ClickException(e.message) from None
     click.echo("Revoked.")
+
+
+@main.group()
+def calendar() -> None:
+    """China's national holiday calendar, which every station inherits."""
+
+
+def _cli_locale() -> str:
+    """The reader's language at a terminal: English when the shell says so, else Chinese."""
+    import os
+
+    lang = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "en" if lang.lower().startswith("en") else "zh_CN"
+
+
+@calendar.command("load")
+@click.argument("year", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def calendar_load(year: int, file: str) -> None:
+    """Load YEAR's holiday arrangement from FILE (the State Council's notice, one day or range a
+    line: see council/cases/holidays_cn.py). Open working-day deadlines are recounted."""
+    from council.accounts.principal import SYSTEM
+    from council.cases.holidays_cn import ArrangementError, parse_arrangement
+    from council.cases.national_calendar import load_year
+    from council.core.i18n import gettext
+
+    locale = _cli_locale()
+    try:
+        with open(file, encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise click.ClickException(gettext(locale, "The file is not UTF-8 text.")) from None
+    try:
+        arrangement = parse_arrangement(text, year)
+    except ArrangementError as e:
+        raise click.ClickException(gettext(locale, e.message, **e.params)) from None
+    result = _run(_with_db(load_year, SYSTEM, arrangement))
+    click.echo(gettext(locale, "Loaded %(year)s: %(holidays)s weekday holidays, %(makeup)s make-up working days; "
+                               "%(moved)s open deadlines moved.", **result))
+
+
+@calendar.command("list")
+def calendar_list() -> None:
+    """The years known, and where each year's arrangement comes from."""
+    from council.cases.national_calendar import coming_year_missing, years_summary
+
+    async def go():
+        return await years_summary(), await coming_year_missing()
+
+    years, missing = _run(_with_db(go))
+    for y in years:
+        flag = " provisional" if y["provisional"] else ""
+        click.echo(f"{y['year']}  {y['origin']:<8} {y['holidays']:>3} holidays {y['makeup']:>2} makeup{flag}  {y['source']}")
+    if missing:
+        from council.core.i18n import gettext
+
+        click.echo(gettext(_cli_locale(), "The State Council's holiday arrangement for %(year)s is not loaded yet.",
+                           year=missing), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

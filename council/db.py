@@ -9,11 +9,16 @@ half-way through a read-then-write.
 from __future__ import annotations
 
 import sqlite3
-import weakref
+import time
+from contextvars import ContextVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from council import piccolo_speed
+
+piccolo_speed.install()  # ForeignKey attribute reads without a dir() each (see the module)
 
 _engine: Engine | None = None
 _url: str | None = None
@@ -49,16 +54,36 @@ class LoopBoundPostgresEngine(PostgresEngine):
         else:
             self._pools[key] = value
 
+    async def run_querystring(self, querystring, in_pool: bool = True):
+        started = time.perf_counter()
+        try:
+            return await super().run_querystring(querystring, in_pool=in_pool)
+        finally:
+            note_statement(querystring.template, time.perf_counter() - started)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = True):
+        started = time.perf_counter()
+        try:
+            return await super().run_ddl(ddl, in_pool=in_pool)
+        finally:
+            note_statement(ddl, time.perf_counter() - started)
+
 # Seconds a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT = 30
+# Reader connections per event loop (sqlite_pool): a page's reads are small, two cores serve them.
+SQLITE_READERS = 4
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
+        from council.sqlite_pool import PooledSQLiteEngine
+
         path = url.removeprefix("sqlite:///")
         if path.startswith(":memory:"):
-            raise ValueError("Council needs a SQLite file; Piccolo opens a connection per query")
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT)
+            raise ValueError("Council needs a SQLite file: each connection would get its own :memory: database")
+        e = PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT, readers=SQLITE_READERS)
+        e.on_statement = note_statement
+        return e
     if url.startswith(("postgres://", "postgresql://")):
         return LoopBoundPostgresEngine(config={"dsn": url})
     raise ValueError(f"unsupported COUNCIL_DATABASE_URL: {url!r}")
@@ -90,30 +115,33 @@ def is_sqlite() -> bool:
 
 
 async def start() -> None:
+    """Open this event loop's connections: the SQLite writer (which sets WAL), or the asyncpg pool."""
     e = engine()
     if isinstance(e, SQLiteEngine):
-        # WAL lets readers run while one writer writes; the mode is stored in the file.
-        await e._run_in_new_connection("PRAGMA journal_mode=WAL")
+        await e.start()
     elif getattr(e, "pool", None) is None:
         await e.start_connection_pool(min_size=1, max_size=10)
 
 
 async def stop() -> None:
+    """Close this event loop's connections."""
     e = _engine
-    if isinstance(e, PostgresEngine) and getattr(e, "pool", None) is not None:
+    if isinstance(e, SQLiteEngine):
+        e.close_loop()
+    elif isinstance(e, PostgresEngine) and getattr(e, "pool", None) is not None:
         await e.close_connection_pool()
 
 
 def read():
-    """Several reads on one connection and one snapshot: a DEFERRED transaction on SQLite, where
-    Piccolo otherwise opens a connection (and a thread) per query — which costs more than a page's
-    small queries themselves. Nothing on PostgreSQL, whose pooled connections are cheap.
+    """Several reads on one connection and one snapshot: a DEFERRED transaction on one of SQLite's
+    reader connections (council.sqlite_pool). Nothing on PostgreSQL, whose pooled connections
+    each see what was committed when their statement started.
     Only for reads: a write inside would have to upgrade the read lock (use write() for that)."""
     import contextlib
 
     e = engine()
     if isinstance(e, SQLiteEngine) and e.current_transaction.get() is None:
-        return e.transaction(transaction_type=TransactionType.deferred)
+        return e.read_transaction()
     return contextlib.nullcontext()
 
 
@@ -122,62 +150,55 @@ def write():
 
     Nested use joins the outer transaction, so a service can call another service.
 
-    On SQLite, writers of this process also queue on a first-come, first-served lock before BEGIN
-    IMMEDIATE. SQLite's own busy handler polls with growing sleeps and favours whoever asks at the
-    right moment, so under a crowd of writers (a busy Friday: 50 users) one writer could wait past
-    the busy timeout and fail with "database is locked" while later ones went through. The lock
-    gives each writer its turn in arrival order; the busy timeout still covers other processes
-    (a backup, the CLI).
+    On SQLite, writers of this process queue on a first-come, first-served lock before BEGIN
+    IMMEDIATE (held by the engine, council.sqlite_pool, around every use of its one writer
+    connection). SQLite's own busy handler polls with growing sleeps and favours whoever asks at
+    the right moment, so under a crowd of writers (a busy Friday: 50 users) one writer could wait
+    past the busy timeout and fail with "database is locked" while later ones went through. The
+    lock gives each writer its turn in arrival order; the busy timeout still covers other
+    processes (a backup, the CLI).
     """
     e = engine()
     if isinstance(e, SQLiteEngine):
-        return _SQLiteWrite(e)
+        return e.transaction(transaction_type=TransactionType.immediate)
     return e.transaction()
 
 
-class _SQLiteWrite:
-    __slots__ = ("engine", "transaction", "lock")
+# ---------------------------------------------------------------- statements counted per request
 
-    def __init__(self, e: SQLiteEngine) -> None:
-        self.engine = e
-        self.transaction = None
-        self.lock = None
+class QueryStats:
+    """The statements one request ran: how many, their time, the slowest few (the debug log)."""
 
-    async def __aenter__(self):
-        self.transaction = self.engine.transaction(transaction_type=TransactionType.immediate)
-        if self.engine.current_transaction.get() is None:  # not nested: take our turn first
-            self.lock = _writer_lock()
-            await self.lock.acquire()
-        try:
-            return await self.transaction.__aenter__()
-        except BaseException:
-            self._release()
-            raise
+    __slots__ = ("count", "seconds", "slowest")
 
-    async def __aexit__(self, *exc):
-        try:
-            return await self.transaction.__aexit__(*exc)
-        finally:
-            self._release()
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.slowest: list[tuple[float, str]] = []
 
-    def _release(self) -> None:
-        if self.lock is not None:
-            self.lock.release()
-            self.lock = None
+    def add(self, sql: str, seconds: float) -> None:
+        self.count += 1
+        self.seconds += seconds
+        if len(self.slowest) < 3 or seconds > self.slowest[-1][0]:
+            self.slowest.append((seconds, sql))
+            self.slowest.sort(key=lambda s: -s[0])
+            del self.slowest[3:]
 
 
-_writer_locks: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_stats: ContextVar[QueryStats | None] = ContextVar("council_query_stats", default=None)
 
 
-def _writer_lock():
-    """One FIFO lock per event loop (asyncio locks belong to a loop; the tests run several)."""
-    import asyncio
+def count_statements() -> QueryStats:
+    """Count the statements run from here on in this context (a request: council.web.querylog)."""
+    stats = QueryStats()
+    _stats.set(stats)
+    return stats
 
-    loop = asyncio.get_running_loop()
-    lock = _writer_locks.get(loop)
-    if lock is None:
-        lock = _writer_locks[loop] = asyncio.Lock()
-    return lock
+
+def note_statement(sql: str, seconds: float) -> None:
+    stats = _stats.get()
+    if stats is not None:
+        stats.add(sql, seconds)
 
 
 async def raw(sql: str, *args) -> list[dict]:
@@ -203,22 +224,60 @@ def is_unique_violation(exc: BaseException) -> bool:
         return False
 
 
+def escape_like(term: str) -> str:
+    """A user's text as a LIKE pattern that matches only itself: `%`, `_` and the escape character
+    are literal (every LIKE here says ESCAPE '\\', on both engines)."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_operators():
+    from piccolo.columns.operators.comparison import ComparisonOperator
+
+    class LikeLiteral(ComparisonOperator):
+        template = "{name} LIKE {value} ESCAPE '\\'"
+
+    class ILikeLiteral(ComparisonOperator):
+        template = "{name} ILIKE {value} ESCAPE '\\'"
+
+    return LikeLiteral, ILikeLiteral
+
+
+_LIKE, _ILIKE = _like_operators()
+
+
+def _like(column, pattern: str, insensitive: bool = False):
+    from piccolo.columns.combination import Where
+
+    return Where(column=column, value=pattern, operator=_ILIKE if insensitive and not is_sqlite() else _LIKE)
+
+
+def starts_with(column, term: str, insensitive: bool = False):
+    """The column begins with the user's text, taken literally."""
+    return _like(column, escape_like(term) + "%", insensitive)
+
+
+def ends_with(column, term: str):
+    """The column ends with the user's text, taken literally (the last four digits of a phone)."""
+    return _like(column, "%" + escape_like(term))
+
+
 def contains(column, term: str):
-    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and has no ILIKE).
+    """Case-insensitive substring match of the user's text, taken literally (`%`, `_` and `\\` are
+    not wildcards). SQLite's LIKE already ignores ASCII case (and has no ILIKE).
 
     On PostgreSQL, ILIKE costs about five times LIKE on a scan, and most searches here are
     Chinese words, which have no case: those use LIKE. Terms with letters use ILIKE, which the
     trigram indexes (migration 0008) answer without a scan."""
-    pattern = f"%{term}%"
+    pattern = f"%{escape_like(term)}%"
     if is_sqlite():
-        return column.like(pattern)
+        return _like(column, pattern)
     if term.lower() == term.upper():
         if len(term) < 3:
             # Too short for a trigram: the planner would walk the whole trigram index, slower
-            # than reading the table. strpos is never answered from that index.
+            # than reading the table. strpos is never answered from that index (and is literal).
             from piccolo.columns.combination import WhereRaw
 
             meta = column._meta
             return WhereRaw(f'strpos("{meta.table._meta.tablename}"."{meta.db_column_name}", {{}}) > 0', term)
-        return column.like(pattern)
-    return column.ilike(pattern)
+        return _like(column, pattern)
+    return _like(column, pattern, insensitive=True)

@@ -1,10 +1,10 @@
 """Every Piccolo table, in dependency order (migrations create them in this order)."""
 
-from council.accounts.tables import ApiToken, Session, User, UserStation
+from council.accounts.tables import ApiToken, LoginThrottleEntry, Session, User, UserStation
 from council.audit.tables import AuditEntry
 from council.cases.tables import (
     Attachment, BudgetLine, Case, CaseCounter, CaseEvent, Extension, FundingSource, Opinion, Option, Pledge,
-    Rating, StationCategory, StationHoliday, Task,
+    Rating, StationCategory, StationHoliday, Task, HolidayYear, NationalHoliday,
 )
 from council.mediation.tables import TABLES as MEDIATION_TABLES
 from council.meetings.tables import (
@@ -25,11 +25,12 @@ ALL_TABLES = [
     Station, StationEstate, Room,
     User, UserStation, Session, ApiToken,
     AuditEntry,
-    StationCategory, StationHoliday, CaseCounter, Case, CaseEvent, Attachment,
+    StationCategory, StationHoliday, HolidayYear, NationalHoliday, CaseCounter, Case, CaseEvent, Attachment,
     Opinion, Option, Task, BudgetLine, FundingSource, Pledge, Rating, Extension,
     Vote, VoteVoter, VoteBallot, VoteSecretCount,
     *MEDIATION_TABLES,
     Meeting, MeetingParty, AgendaItem, BusyBlock, Minutes, MinutesVersion, CalendarFeed,
     *RECEPTION_TABLES,
+    LoginThrottleEntry,
     StoredBlob,
 ]

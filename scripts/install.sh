@@ -71,3 +71,17 @@ if [ -d council/locale ]; then
         .venv/bin/pybabel -q compile -i "$po" -o "${po%.po}.mo"
     done
 fi
+
+# --- Accessibility checker (tests only) -----------------------------------------
+# axe-core from the npm registry, injected into the Playwright pages by tests/a11y.py.
+# Debian's npm is installed only where no npm is on the machine already.
+AXE_VERSION=4.14.1
+if [ ! -f ".cache/node/node_modules/axe-core/axe.min.js" ] \
+   || ! grep -q "\"version\": \"$AXE_VERSION\"" .cache/node/node_modules/axe-core/package.json 2>/dev/null; then
+    if ! command -v npm >/dev/null 2>&1; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+    fi
+    mkdir -p .cache/node
+    npm install --prefix .cache/node --no-save --no-audit --no-fund --silent "axe-core@$AXE_VERSION"
+fi

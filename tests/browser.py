@@ -62,6 +62,12 @@ def phone(browser, live_server):
 
 
 def shot(page, name: str) -> None:
+    """Every step a browser test records is also checked with axe-core: no serious or critical
+    accessibility violation on any page the browser tests visit (issue 17)."""
+    from tests.a11y import describe, violations
+
+    found = violations(page)
+    assert not found, f"accessibility at {name} ({page.url}):\n{describe(found)}"
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)

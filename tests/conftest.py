@@ -19,6 +19,8 @@ _tmp = Path(tempfile.mkdtemp(prefix="council-test-"))
 os.environ["COUNCIL_DATA_DIR"] = str(_tmp / "data")
 os.environ["COUNCIL_SECRET_KEY"] = "test-secret-key-with-enough-length-0123456789"
 BACKEND = os.environ.get("COUNCIL_TEST_DB", "sqlite")
+# An app per test client: its PDF workers start on the first PDF, not with every client (app.py).
+os.environ.setdefault("COUNCIL_PDF_WARM", "0")
 _pg_name = None
 
 if BACKEND == "postgres":

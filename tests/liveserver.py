@@ -100,8 +100,10 @@ class Server:
     """uvicorn in its own session. With a Site, on that site's data; without one (the Playwright
     tests, tests/browser.py), on whatever COUNCIL_* the test session set in os.environ."""
 
-    def __init__(self, site: Site | None = None, port: int | None = None, workers: int = 1):
+    def __init__(self, site: Site | None = None, port: int | None = None, workers: int = 1,
+                 app: str = "council.app:create_app"):
         self.site = site
+        self.app = app
         self.env = site.env if site else os.environ.copy()
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -110,7 +112,7 @@ class Server:
         self.log = (site.data_dir if site else Path(tempfile.mkdtemp(prefix="council-server-"))) / "server.log"
 
     def start(self, timeout: float = 60) -> "Server":
-        args = [sys.executable, "-m", "uvicorn", "council.app:create_app", "--factory", "--host", "127.0.0.1",
+        args = [sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1",
                 "--port", str(self.port), "--log-level", "warning"]
         if self.workers > 1:
             args += ["--workers", str(self.workers)]

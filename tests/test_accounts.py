@@ -35,12 +35,23 @@ async def fresh_user():
     return username
 
 
+class Waits(list):
+    """Records the throttle's waits instead of sleeping through them."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 @pytest.fixture
-def fresh_throttle(monkeypatch):
-    """Failures counted here do not block the sign-ins of the rest of the run."""
-    t = LoginThrottle()
+async def fresh_throttle(monkeypatch):
+    """Attempts counted here do not slow the sign-ins of the rest of the run."""
+    from council.accounts.tables import LoginThrottleEntry
+
+    await LoginThrottleEntry.delete(force=True)
+    t = LoginThrottle(sleep=Waits())
     monkeypatch.setattr(account_pages, "throttle", t)
-    return t
+    yield t
+    await LoginThrottleEntry.delete(force=True)
 
 
 def try_login(client: TestClient, username: str, password: str, next_url: str = "/"):
@@ -72,30 +83,46 @@ def test_unknown_user_reads_the_same_as_a_wrong_password(client, fresh_throttle)
     assert "用户名或密码错误" in r.text
 
 
-def test_sixth_failure_is_throttled_even_with_the_right_password(client, fresh_throttle):
+async def test_failures_slow_down_but_never_lock_out(client, fresh_throttle):
     for _ in range(5):
         assert try_login(client, "secretary", "wrong-password").status_code == 401
-    r = try_login(client, "secretary", "wrong-password")
-    assert r.status_code == 429
-    assert "尝试次数过多" in r.text
-    # Blocked means blocked: the right password does not get through either, and no session starts.
+    assert fresh_throttle.sleep == []  # a few mistakes cost nothing
+    assert try_login(client, "secretary", "wrong-password").status_code == 401
+    assert try_login(client, "secretary", "wrong-password").status_code == 401
+    assert fresh_throttle.sleep == [0.5, 1.0]  # then each attempt waits longer
+    # Slowed, never refused: the right password still gets in (after its wait).
     r = try_login(client, "secretary", DEMO_PASSWORD)
-    assert r.status_code == 429
-    assert SESSION_COOKIE not in r.cookies
+    assert r.status_code == 303 and SESSION_COOKIE in r.cookies
+    assert fresh_throttle.sleep[-1] == 2.0
 
 
-def test_throttle_counts_per_username_too(client, fresh_throttle):
-    for _ in range(5):
-        fresh_throttle.failed("ip:elsewhere", "user:mediator")
-    assert try_login(client, "mediator", DEMO_PASSWORD).status_code == 429
+async def test_an_attacker_cannot_lock_an_account_out(client, fresh_throttle):
+    """Thousands of failures against an account from elsewhere: its owner waits at most the cap."""
+    from council.accounts import ratelimit
+
+    for _ in range(40):
+        await fresh_throttle.attempt("ip:198.51.100.7", "user:mediator")
+    assert try_login(client, "mediator", DEMO_PASSWORD).status_code == 303
+    assert fresh_throttle.sleep == [ratelimit.CAPS["user"]]
+    # Another account from this address is not slowed at all.
     assert try_login(client, "gridworker", DEMO_PASSWORD).status_code == 303
+    assert fresh_throttle.sleep == [ratelimit.CAPS["user"]]
 
 
-def test_successful_login_clears_the_failures(client, fresh_throttle):
+async def test_the_counts_are_shared_through_the_database(client, fresh_throttle):
+    """A second server process (a second throttle object) sees the same counts."""
+    for _ in range(7):
+        try_login(client, "secretary", "wrong-password")
+    other = LoginThrottle(sleep=Waits())
+    assert await other.attempt("ip:testclient", "user:secretary") > 0
+
+
+async def test_successful_login_clears_the_failures(client, fresh_throttle):
     for _ in range(4):
         try_login(client, "secretary", "wrong-password")
     assert try_login(client, "secretary", DEMO_PASSWORD).status_code == 303
-    assert not fresh_throttle.blocked("ip:testclient", "user:secretary")
+    assert await fresh_throttle.attempts("user:secretary") == 0
+    assert await fresh_throttle.attempts("ip:testclient") == 4  # the address keeps its failures
 
 
 def test_session_cookie_flags(client):

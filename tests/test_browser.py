@@ -53,6 +53,9 @@ def test_secretary_signs_in_and_sees_the_station_in_chinese(browser, live_server
         # The menu is a visible bar on a desktop, in Chinese, with the registers this role may read.
         nav = page.get_by_role("navigation", name=zh("Main menu"))
         assert nav.is_visible()
+        # The registers sit under one 台账 menu, folded until opened.
+        assert not nav.get_by_role("link", name=zh("Units"), exact=True).is_visible()
+        nav.locator("summary", has_text=zh("Registers")).click()
         assert nav.get_by_role("link", name=zh("Units"), exact=True).is_visible()
         assert not re.search(r"\b(Units|Residents|Sign out)\b", nav.inner_text())
         shot(page, "desktop-home")
@@ -73,6 +76,7 @@ def test_secretary_finds_and_edits_a_resident_on_a_phone(browser, live_server):
         people_link = page.locator("#nav a[href='/people']")
         assert not people_link.is_visible()
         page.get_by_role("button", name=zh("Menu")).tap()
+        page.locator("#nav summary", has_text=zh("Registers")).tap()
         assert people_link.is_visible()
         assert people_link.inner_text().strip() == zh("Residents")
         shot(page, "phone-menu")

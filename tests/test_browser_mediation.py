@@ -44,6 +44,8 @@ def test_water_leak_through_two_sessions_to_an_effective_agreement(phone, live_s
         party.locator(".party-edit-form button").click()
     assert "3 栋 1102" in page.locator(".party").nth(1).inner_text()
     assert "139****1102" in page.locator(".party").nth(1).inner_text()
+    # The signed-in mediator takes the file: only a mediator of the file signs its agreement.
+    page.select_option("#m-user", page.locator("#m-user option", has_text="陈淑芬").first.get_attribute("value"))
     submit(page, "#mediator-form")
     submit(page, "#move-seek_consent")
     assert state.get_attribute("data-state") == "consent"
@@ -59,9 +61,10 @@ def test_water_leak_through_two_sessions_to_an_effective_agreement(phone, live_s
     shot(page, "mediation-1-mediating")
 
     # Two sessions: the first continues, the second reaches an agreement.
-    for n, (days, result, record) in enumerate(((2, "continue", "双方各执一词，约定请物业检测。"),
-                                                (9, "agreement", "检测确认 1102 防水层破损，吴强同意维修并赔偿。"))):
-        day = (dt.date.today() + dt.timedelta(days=days + 30)).isoformat()
+    # Both have taken place (a session is recorded only once it has begun): 9 and 2 days ago.
+    for n, (days, result, record) in enumerate(((9, "continue", "双方各执一词，约定请物业检测。"),
+                                                (2, "agreement", "检测确认 1102 防水层破损，吴强同意维修并赔偿。"))):
+        day = (dt.date.today() - dt.timedelta(days=days)).isoformat()
         if page.locator("#session summary").is_visible() and not page.locator("#s-date").is_visible():
             page.locator("#session summary").click()
         page.fill("#s-date", day)

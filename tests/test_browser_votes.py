@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from council.cases.calendar_store import today
 from council.votes import tokens
 from council.votes.common import secret_key
 from council.votes.tables import VoteVoter
@@ -56,10 +57,12 @@ def test_secretary_enters_a_paper_ballot_and_closes(vote, browser, live_server):
         page.fill("#b-unit", vote["paper_unit"])
         page.select_option("#b-choice", "disagree")
         page.fill("#b-form", f"V{vote['id']}-P1")
+        page.fill("#b-received", today().isoformat())  # the day the station received the form
         submit(page, "#enter form")
         assert page.get_by_text(f"V{vote['id']}-P1").first.is_visible()
         shot(page, "votes-3-paper")
         with page.expect_navigation():
+            page.check("#confirm-close-vote")
             page.locator("#close-vote").click()
         assert page.locator("#vote-state").inner_text() == zh("Voting closed") == "表决已结束"
         assert page.locator("#verdict").inner_text() == zh("Failed")  # 2 of the 12 units took part

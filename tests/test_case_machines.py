@@ -9,7 +9,7 @@ from council.cases import request_loop as R
 from council.cases.statemachine import MoveRefused
 
 READY = P.ProposalFacts(preferred_option=True, task_count=2, funding_decided=True, vote_result="passed",
-                        rating_result="satisfied")
+                        rating_result="satisfied", no_vote_needed=True)
 
 # (state, move) -> target, with every guard satisfied and a reason given. Everything else is refused.
 PROPOSAL_ALLOWED = {
@@ -24,7 +24,7 @@ PROPOSAL_ALLOWED = {
     ("discuss", "skip"): "act",
     ("act", "skip"): "fund",
     ("fund", "skip"): "decide",
-    ("decide", "skip"): "evaluate",
+    ("decide", "skip_vote"): "evaluate",
     ("evaluate", "skip"): "closed",
 }
 
@@ -68,6 +68,19 @@ def test_vote_and_evaluation_routes():
     assert P.move("evaluate", "record_evaluation", P.ProposalFacts(rating_result="unsatisfied")) == "discuss"
     with pytest.raises(MoveRefused):
         P.move("evaluate", "record_evaluation", P.ProposalFacts())
+
+
+def test_the_vote_is_skipped_only_for_a_matter_that_needs_none():
+    base = dict(preferred_option=True, task_count=1, funding_decided=True)
+    with pytest.raises(MoveRefused, match="needs no residents' vote"):
+        P.move("decide", "skip_vote", P.ProposalFacts(**base), reason="no time")
+    with pytest.raises(MoveRefused, match="under way"):
+        P.move("decide", "skip_vote", P.ProposalFacts(**base, no_vote_needed=True, vote_under_way=True), reason="x")
+    with pytest.raises(MoveRefused, match="reason"):
+        P.move("decide", "skip_vote", P.ProposalFacts(**base, no_vote_needed=True), reason=" ")
+    assert P.move("decide", "skip_vote", P.ProposalFacts(**base, no_vote_needed=True), reason="x") == "evaluate"
+    with pytest.raises(MoveRefused):  # the plain skip no longer leaves decide
+        P.move("decide", "skip", P.ProposalFacts(**base, no_vote_needed=True), reason="x")
 
 
 def test_allowed_lists_only_moves_that_succeed():

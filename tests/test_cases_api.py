@@ -88,6 +88,30 @@ def detail(client, headers, case_id) -> dict:
     return r.json()
 
 
+async def hold_vote(client, headers, case_id, *, passed: bool) -> int:
+    """The decide step's vote as the law has it: a vote linked to the proposal, one meeting
+    ballot, closed — the close copies its result onto the proposal."""
+    from council.stations.tables import StationEstate
+
+    station = detail(client, headers, case_id)["station"]
+    link = await StationEstate.select(StationEstate.estate).where(StationEstate.station == station).first()
+    r = client.post("/api/v1/votes", json={"station": station, "case": case_id, "title": "表决", "question": "是否同意？",
+                                           "matter": "community", "rule_set": "simple_majority",
+                                           "estate": link["estate"]}, headers=headers)
+    assert r.status_code == 201, r.text
+    vote = r.json()
+    assert client.post(f"/api/v1/votes/{vote['id']}/open", json={"version": vote["version"]},
+                       headers=headers).status_code == 200
+    voter = client.get(f"/api/v1/votes/{vote['id']}/voters", headers=headers).json()[0]
+    r = client.post(f"/api/v1/votes/{vote['id']}/ballots", json={
+        "voter": voter["id"], "choice": "agree" if passed else "disagree", "channel": "meeting"}, headers=headers)
+    assert r.status_code == 201, r.text
+    version = client.get(f"/api/v1/votes/{vote['id']}", headers=headers).json()["version"]
+    r = client.post(f"/api/v1/votes/{vote['id']}/close", json={"version": version}, headers=headers)
+    assert r.status_code == 200 and r.json()["passed"] is passed, r.text
+    return vote["id"]
+
+
 async def snapshot(case_id: int) -> tuple[dict, int, int]:
     row = await Case.select().where(Case.id == case_id).first()
     events = await CaseEvent.count().where(CaseEvent.case == case_id)
@@ -122,7 +146,8 @@ async def test_a_proposal_walks_the_six_steps_over_the_api(client, tokens, units
     assert "choose_option" in detail(client, sec, cid)["allowed_actions"]
     assert move(client, sec, cid, "choose_option").json()["state"] == "act"
 
-    task = client.post(f"/api/v1/cases/{cid}/tasks", json={"what": "物业拓宽自行车门", "due_date": "2026-12-31"},
+    task = client.post(f"/api/v1/cases/{cid}/tasks", json={"what": "物业拓宽自行车门",
+                       "due_date": str(dt.date.today() + dt.timedelta(days=30))},
                        headers=sec).json()["id"]
     r = client.patch(f"/api/v1/cases/{cid}/tasks/{task}", json={"status": "in_progress", "note": "已询价", "version": 1},
                      headers=sec)
@@ -151,8 +176,14 @@ async def test_a_proposal_walks_the_six_steps_over_the_api(client, tokens, units
     assert d["pledged_total"] == "200.30" and d["pledges"][0]["amount"] == "200.30"
     assert move(client, sec, cid, "decide_funding").json()["state"] == "decide"
 
-    r = client.post(f"/api/v1/cases/{cid}/vote", json={"vote_ref": "vote:7", "result": "passed"}, headers=sec)
-    assert r.status_code == 200 and r.json()["state"] == "evaluate"
+    # A result typed by hand, or a reference that is not a vote here, is refused; nothing moves.
+    assert_problem(client.post(f"/api/v1/cases/{cid}/vote", json={"vote_ref": "vote:7", "result": "passed"},
+                               headers=sec), 422)
+    assert_problem(client.post(f"/api/v1/cases/{cid}/vote", json={"vote_ref": "//other.host/x"}, headers=sec), 422)
+    assert detail(client, sec, cid)["state"] == "decide"
+    vote_id = await hold_vote(client, sec, cid, passed=True)
+    d = detail(client, sec, cid)
+    assert d["state"] == "evaluate" and d["vote_ref"] == f"/votes/{vote_id}" and d["vote_result"] == "passed"
     for unit, rating in zip(units[:3], ("satisfied", "basically_satisfied", "unsatisfied")):
         assert client.post(f"/api/v1/cases/{cid}/ratings", json={"unit": unit, "rating": rating},
                            headers=sec).status_code == 201
@@ -161,6 +192,10 @@ async def test_a_proposal_walks_the_six_steps_over_the_api(client, tokens, units
     d = detail(client, sec, cid)
     assert d["satisfaction"] == {"satisfied": 1, "basically_satisfied": 1, "unsatisfied": 1, "total": 3,
                                  "fraction": "2/3", "percent": "66.7"}
+    # The case closes only once each task is done or cancelled with a reason (issue 13).
+    assert_problem(move(client, sec, cid, "record_evaluation"), 409)
+    assert client.patch(f"/api/v1/cases/{cid}/tasks/{task}", headers=sec, json={
+        "status": "cancelled", "note": "物业已在保修期内完成", "version": 2}).status_code == 200
     assert move(client, sec, cid, "record_evaluation").json()["state"] == "closed"
 
     timeline = client.get(f"/api/v1/cases/{cid}/timeline", headers=sec).json()
@@ -185,8 +220,8 @@ async def test_a_failed_vote_returns_to_discuss_and_no_money_needed_is_recorded(
     assert r.status_code == 200
     assert detail(client, sec, cid)["coverage"]["funding_not_needed"] is True
     move(client, sec, cid, "decide_funding")
-    r = client.post(f"/api/v1/cases/{cid}/vote", json={"vote_ref": "vote:8", "result": "failed"}, headers=sec)
-    assert r.json()["state"] == "discuss"
+    await hold_vote(client, sec, cid, passed=False)
+    assert detail(client, sec, cid)["state"] == "discuss"
 
 
 # ---------------------------------------------------------------- requests: the closed loop

@@ -3,6 +3,7 @@ anything, CSRF, the wrong station, and a proposal and a request driven through t
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import secrets
@@ -262,7 +263,7 @@ async def test_proposal_walks_to_decide_through_the_forms(as_user):
     assert r.status_code == 422 and "Enter a date like 2026-11-30." in r.text
     assert await Task.count().where(Task.case == case_id) == 0
     assert act("task", {"what": "拓宽自行车门", "organisation": prop, "responsible": "张经理",
-                        "due_date": "2026-12-01"}).status_code == 303
+                        "due_date": str(dt.date.today() + dt.timedelta(days=30))}).status_code == 303
     assert act("move", {"move": "complete_plan", "version": version()}).status_code == 303
     assert (await case_row(case_id))["state"] == "fund"
 
@@ -285,10 +286,16 @@ async def test_proposal_walks_to_decide_through_the_forms(as_user):
     moves = [e["kind"] for e in await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == case_id)]
     assert {"proposal.accept", "proposal.choose_option", "proposal.complete_plan", "proposal.decide_funding"} <= set(moves)
 
-    # The vote: a missing result is refused; a failed vote returns to discuss.
-    r = act("vote", {"vote_ref": "V-1", "result": "", "version": version()})
-    assert r.status_code == 422 and (await case_row(case_id))["state"] == "decide"
-    assert act("vote", {"vote_ref": "V-1", "result": "passed", "version": version()}).status_code == 303
+    # The vote: a result typed by hand, or a reference that is not a vote here, is refused in the
+    # reader's language; the closed vote linked to the proposal decides.
+    r = act("vote", {"vote": "V-1", "result": "passed", "version": version()})
+    assert r.status_code == 422 and "不能手工录入" in r.text and (await case_row(case_id))["state"] == "decide"
+    r = act("vote", {"vote": "//other.host/x", "version": version()})
+    assert r.status_code == 422 and "本系统" in r.text and 'href="//other.host/x"' not in r.text
+    from tests.test_cases_services import principal
+    from tests.test_votes_law import decide_by_vote
+
+    await decide_by_vote(await principal("secretary"), case_id, passed=True)
     assert (await case_row(case_id))["state"] == "evaluate"
 
 
@@ -319,7 +326,9 @@ async def test_evaluation_shows_the_satisfaction_rate_with_its_definition(as_use
     await proposals.move_proposal(sec, case_id, "complete_plan")
     await proposals.set_funding_not_needed(sec, case_id, True, "无需资金")
     await proposals.move_proposal(sec, case_id, "decide_funding")
-    await proposals.record_vote(sec, case_id, vote_ref="V-2", result="passed")
+    from tests.test_votes_law import decide_by_vote
+
+    await decide_by_vote(sec, case_id, passed=True)
     page = c.get(f"/cases/{case_id}", headers=ZH).text
     units = re.findall(r'<option value="(\d+)">中南悦园', page)
     assert len(units) > 3

@@ -1,6 +1,7 @@
 """Case use cases against the real database: intake numbering, proposal steps, the request loop."""
 
 import asyncio
+import datetime as dt
 
 import pytest
 
@@ -95,7 +96,8 @@ async def test_proposal_reaches_decide_only_with_plan_and_funding():
     with pytest.raises(Conflict):
         await proposals.move_proposal(sec, cid, "complete_plan")
     org = (await Organisation.select(Organisation.id).where(Organisation.kind == "property_manager").first())["id"]
-    await proposals.add_task(sec, cid, what="拆除并拓宽自行车门", organisation=org, due="2026-12-01")
+    await proposals.add_task(sec, cid, what="拆除并拓宽自行车门", organisation=org,
+                              due=str(dt.date.today() + dt.timedelta(days=30)))
     await proposals.move_proposal(sec, cid, "complete_plan")
     await proposals.add_budget_line(sec, cid, item="门体改造", amount="3200.00")
     await proposals.add_funding_source(sec, cid, source="property_manager", amount="2000.00")
@@ -105,8 +107,12 @@ async def test_proposal_reaches_decide_only_with_plan_and_funding():
     await proposals.move_proposal(sec, cid, "decide_funding")
     row = await Case.select().where(Case.id == cid).first()
     assert row["state"] == "decide"
-    after = await proposals.record_vote(sec, cid, vote_ref="manual", result="failed")
-    assert after["state"] == "discuss"
+    with pytest.raises(Invalid):  # a result typed by hand: refused, the vote decides
+        await proposals.record_vote(sec, cid, vote_ref="manual", result="failed")
+    from tests.test_votes_law import decide_by_vote
+
+    await decide_by_vote(sec, cid, passed=False)
+    assert (await Case.select(Case.state).where(Case.id == cid).first())["state"] == "discuss"
 
 
 async def test_stale_version_is_refused():

@@ -73,6 +73,14 @@ def case_writer(acknowledged: list):
     return attempt
 
 
+def _local_today() -> str:
+    import datetime as dt
+
+    from council.core.localtime import LOCAL
+
+    return dt.datetime.now(LOCAL).date().isoformat()
+
+
 def ballot_writer(queue: list, acknowledged: list):
     async def attempt(c, headers):
         if not queue:
@@ -80,7 +88,8 @@ def ballot_writer(queue: list, acknowledged: list):
             return
         vote, voter = queue.pop()
         r = await c.post(f"/api/v1/votes/{vote}/ballots", headers=headers, json={
-            "choice": "agree", "channel": "paper", "voter": voter, "form_ref": f"crash-{vote}-{voter}"})
+            "choice": "agree", "channel": "paper", "voter": voter, "form_ref": f"crash-{vote}-{voter}",
+            "received_on": _local_today()})
         if r.status_code == 201:
             acknowledged.append((vote, voter, r.json()["id"]))
         else:
@@ -122,11 +131,12 @@ async def prepare_votes_and_minutes(base: str, token: str) -> tuple[list, int]:
         assert votes, "the demo has no open vote"
         public = (await c.get(f"/api/v1/votes/{votes[0]['id']}", headers=headers)).json()
         r = await c.post("/api/v1/votes", headers=headers, json={
-            "title": "断电测试：无记名表决", "question": "是否同意？", "rule_set": "simple_majority",
+            "title": "断电测试：无记名表决", "question": "是否同意？", "matter": "community", "rule_set": "simple_majority",
             "station": public["station"], "estate": public["scope_estate"], "secret": True})
         assert r.status_code == 201, r.text
         secret = r.json()
-        r = await c.post(f"/api/v1/votes/{secret['id']}/open", headers=headers, json={"version": secret["version"]})
+        r = await c.post(f"/api/v1/votes/{secret['id']}/open", headers=headers,
+                         json={"version": secret["version"], "confirm_small_electorate": True})
         assert r.status_code == 200, r.text
         queue = []
         for vote in (public["id"], secret["id"]):

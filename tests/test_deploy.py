@@ -102,7 +102,7 @@ def test_login_case_with_photo_vote_and_pdf_over_https(open_vote, https_site, br
 
         # Static files come from nginx (its Expires header), not from the app.
         css = page.request.get(f"{base}/static/app.css")
-        assert css.ok and "expires" in css.headers and css.headers.get("cache-control") == "max-age=604800, public"
+        assert css.ok and "expires" in css.headers and css.headers.get("cache-control") == "max-age=31536000, public"
         # Every answer carries nginx's request id, the one in the app's log lines.
         home = page.request.get(f"{base}/")
         home_id = home.headers.get("x-request-id", "")

@@ -310,9 +310,13 @@ def test_masked_numbers_from_an_export_are_warnings_and_not_imported():
 
 
 def test_export_writes_the_import_columns_and_reads_back():
+    # A full export (allowed, audited) marks its numbers Unmasked; anything else is masked by the writer.
+    from council.privacy import Unmasked
+
     records = [{"building": "1栋", "unit": "1-101", "area_m2": rf.Decimal("89.50"), "area_source": "surveyed",
-                "developer_unsold": False, "owner_name": "王建国", "phone": "13800001111", "id_number": "",
-                "co_owners": rf.co_owners_cell([("李秀兰", "13900002222"), ("周强", "")]), "representative": "王建国"}]
+                "developer_unsold": False, "owner_name": "王建国", "phone": Unmasked("13800001111"), "id_number": "",
+                "co_owners": Unmasked(rf.co_owners_cell([("李秀兰", "13900002222"), ("周强", "")])),
+                "representative": "王建国"}]
     for name, content in (("x.csv", rf.write_csv(records)), ("x.xlsx", rf.write_xlsx(records, "中南:悦园"))):
         report = parse(content, name)
         assert report.ok, errors_of(report)

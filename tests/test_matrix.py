@@ -129,8 +129,11 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/votes/{}": {"GET": STAFF},
     "/votes/{}/do/{}": {"POST": STAFF},
     "/votes/{}/letters.pdf": {"GET": SECRETARIAT},
-    "/votes/{}/notice": {"GET": PUBLIC},
-    "/votes/{}/notice.pdf": {"GET": PUBLIC},
+    "/notices/{}": {"GET": PUBLIC},  # the key in the address is the credential (unguessable)
+    "/notices/{}/notice.pdf": {"GET": PUBLIC},
+    # The station's public board (公示栏): de-identified figures and decisions, for everyone.
+    "/board": {"GET": PUBLIC},
+    "/board/{}": {"GET": PUBLIC},
     "/v/{}": {"GET": PUBLIC, "POST": PUBLIC},
     "/my/votes": {"GET": frozenset({"resident"})},
     "/my/votes/{}": {"GET": frozenset({"resident"}), "POST": frozenset({"resident"})},
@@ -142,7 +145,7 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/api/v1/votes/{}/voters/{}/reissue": {"POST": SECRETARIAT},
     "/api/v1/votes/{}/ballots": {"POST": SECRETARIAT | {"grid_worker"}},
     "/api/v1/votes/{}/ballots/{}": {"PATCH": SECRETARIAT},
-    "/api/v1/votes/{}/notice": {"GET": PUBLIC},
+    "/api/v1/notices/{}": {"GET": PUBLIC},
     "/api/v1/ballots/{}": {"GET": PUBLIC, "POST": PUBLIC},
     "/api/v1/my/votes": {"GET": frozenset({"resident"})},
     "/api/v1/my/votes/{}/ballot": {"POST": frozenset({"resident"})},

@@ -74,10 +74,26 @@ async def test_api_flow_to_effective_agreement_and_pdf(client, tokens, zxl):
     r = client.post(f"/api/v1/mediation/{fid}/sessions", json={"date": (today() + dt.timedelta(days=40)).isoformat(),
                     "start": "14:00", "end": "15:00", "room": room}, headers=h)
     assert r.status_code == 200, r.text
-    sid = r.json()["sessions"][0]["id"]
+    future = r.json()["sessions"][0]["id"]
+    # Forty days ahead, the session has not begun: its record is refused, in Chinese, as problem+json.
+    r = client.post(f"/api/v1/mediation/{fid}/sessions/{future}", json={"attendees": "王建国\n李明",
+                    "record": "双方同意由 701 负责维修。", "result": "agreement"},
+                    headers={**h, "Accept-Language": "zh-CN"})
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert "尚未开始" in r.text, r.text
+    # The session that really took place: yesterday afternoon, at the parties' building.
+    held_on = today() - dt.timedelta(days=1)
+    r = client.post(f"/api/v1/mediation/{fid}/sessions", json={"date": held_on.isoformat(), "start": "18:00",
+                    "end": "19:00", "place": "中南悦园 3 栋 601"}, headers=h)
+    assert r.status_code == 200, r.text
+    sid = next(x["id"] for x in r.json()["sessions"] if x["id"] != future)
     r = client.post(f"/api/v1/mediation/{fid}/sessions/{sid}", json={"attendees": "王建国\n李明",
                     "record": "双方同意由 701 负责维修。", "result": "agreement"}, headers=h)
     assert r.status_code == 200, r.text
+    # An agreement dated before the session that reached it: refused, the field named.
+    r = client.post(f"/api/v1/mediation/{fid}/agreement", json={"facts": "x", "matters": "x", "responsibilities": "x",
+                    "reached_on": (held_on - dt.timedelta(days=1)).isoformat()}, headers=h)
+    assert r.status_code == 422 and "reached_on" in r.json()["errors"], r.text
     client.post(f"/api/v1/mediation/{fid}/agreement", json={"facts": "701 卫生间防水层破损，渗水至 601。",
                 "matters": "维修责任与损失赔偿。", "responsibilities": "李明负责维修并赔偿。", "reached_on": t}, headers=h)
     due = (today() + dt.timedelta(days=15))
@@ -93,9 +109,16 @@ async def test_api_flow_to_effective_agreement_and_pdf(client, tokens, zxl):
     # A misspelt field is refused, not ignored.
     bad = client.post(f"/api/v1/mediation/{fid}/agreement/obligations", json={"party": pb, "what": "x", "amonut": "1"}, headers=h)
     assert bad.status_code == 400
-    for who in (f"party:{pa}", f"party:{pb}", "mediator", "seal"):
+    for who in (f"party:{pa}", f"party:{pb}", "seal"):
         r = client.post(f"/api/v1/mediation/{fid}/agreement/sign", json={"who": who, "signed_on": t}, headers=h)
         assert r.status_code == 200, r.text
+    # Everyone but the mediator has signed: the PDF shows the empty line and never 已生效.
+    partial = client.get(f"/api/v1/mediation/{fid}/agreement.pdf", headers=h)
+    ptext = "".join(p.extract_text() for p in PdfReader(io.BytesIO(partial.content)).pages).replace(" ", "")
+    assert "王建国" in ptext and "已于" not in ptext and "已生效" not in ptext
+    # The mediator of the file signs, recorded by themself.
+    r = client.post(f"/api/v1/mediation/{fid}/agreement/sign", json={"who": "mediator", "signed_on": t}, headers=h)
+    assert r.status_code == 200, r.text
     ag = r.json()["agreement"]
     assert ag["effective"] and ag["effective_on"] == t and ag["obligations"][0]["state"] == "pending"
     assert ag["confirmation_deadline"] >= (today() + dt.timedelta(days=30)).isoformat()
@@ -105,7 +128,9 @@ async def test_api_flow_to_effective_agreement_and_pdf(client, tokens, zxl):
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.content))
     text = "".join(p.extract_text() for p in reader.pages).replace(" ", "").replace("\n", "")
-    for expected in ("人民调解协议书", "申请人", "被申请人", "王建国", "李明", "赔偿601天花板修复费用", "2,800.00元",
+    mediator_name = (await User.select(User.display_name).where(User.id == uid).first())["display_name"].replace(" ", "")
+    for expected in ("人民调解协议书", "申请人", "被申请人", "王建国", "李明", "赔偿601天花板修复费用", "2,800.00元", f"本协议已于{today().year}年",
+                     mediator_name,
                      f"{due.year}年{due.month}月{due.day}日", "320102198001011234", "人民调解委员会"):
         assert expected in text, expected
     fonts = set()

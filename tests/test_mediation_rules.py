@@ -120,7 +120,7 @@ def test_obligation_states():
 
 # ---------------------------------------------------------------- the file's steps
 
-FULL = DisputeFacts(applicants=1, respondents=1)
+FULL = DisputeFacts(applicants=1, respondents=1, mediators=1)
 
 
 def test_steps():
@@ -132,6 +132,11 @@ def test_steps():
     with pytest.raises(MoveRefused):
         MACHINE.apply("consent", "start", DisputeFacts(applicants=1, respondents=1, notice_missing=1))
     assert MACHINE.apply("consent", "start", FULL) == "mediating"
+    # No mediator on the file: mediation cannot start, whatever else is ready.
+    with pytest.raises(MoveRefused) as e:
+        MACHINE.apply("consent", "start", DisputeFacts(applicants=1, respondents=1, mediators=0))
+    assert "mediator" in e.value.message
+    assert "start" not in MACHINE.allowed("consent", DisputeFacts(applicants=1, respondents=1))
     with pytest.raises(MoveRefused):
         MACHINE.apply("consent", "refuse", FULL, reason="x")  # nobody refused
     assert MACHINE.apply("consent", "refuse", DisputeFacts(1, 1, 1, 1), reason="不愿调解") == "refused"
@@ -166,3 +171,76 @@ def test_file_number_format():
     assert rules.format_file_number("振兴路", 2026, 15) == "（2026）振兴路人调字第 15 号"
     with pytest.raises(ValueError):
         rules.format_file_number("振兴路", 2026, 0)
+
+
+# ---------------------------------------------------------------- issue 13: who, and time running one way
+
+def test_start_needs_one_mediator():
+    assert rules.start_refusal(0) is not None
+    assert rules.start_refusal(1) is None and rules.start_refusal(3) is None
+
+
+def test_mediator_signature_counts_only_from_the_files_mediator_or_the_secretary_on_their_behalf():
+    sig = rules.mediator_signature_refusal
+    # the file's mediator records their own signature
+    assert sig(signer=7, recorder=7, recorder_role="mediator", file_mediators=[7, 8], on_behalf=False) is None
+    # a mediator who is not on the file cannot sign for it, nor can anyone sign "as" them
+    assert "Only a mediator of this file" in sig(signer=9, recorder=9, recorder_role="mediator", file_mediators=[7],
+                                                 on_behalf=False)
+    assert "Only a mediator of this file" in sig(signer=9, recorder=1, recorder_role="secretary", file_mediators=[7],
+                                                 on_behalf=True)
+    # another mediator of the file cannot type in a colleague's signature
+    assert sig(signer=7, recorder=8, recorder_role="mediator", file_mediators=[7, 8], on_behalf=True) is not None
+    # the secretary may, saying so; without saying so it is refused
+    assert sig(signer=7, recorder=1, recorder_role="secretary", file_mediators=[7], on_behalf=True) is None
+    assert "behalf" in sig(signer=7, recorder=1, recorder_role="secretary", file_mediators=[7], on_behalf=False)
+    # a file with no mediator, or no signer named
+    assert sig(signer=7, recorder=7, recorder_role="mediator", file_mediators=[], on_behalf=False) is not None
+    assert sig(signer=None, recorder=1, recorder_role="secretary", file_mediators=[7], on_behalf=True) is not None
+
+
+def test_effect_requires_the_mediator_line():
+    eff = written([PS(1, "甲", D(2026, 3, 2)), PS(2, "乙", D(2026, 3, 2))], mediator=None)
+    assert not eff.effective and ("mediator",) in eff.missing
+
+
+def test_closing_as_refused_is_the_files_mediators_confirmed_move():
+    close = rules.refusal_close_refusal
+    assert close(actor=7, file_mediators=[7], confirmed=True) is None
+    assert "Confirm" in close(actor=7, file_mediators=[7], confirmed=False)
+    assert "Only a mediator" in close(actor=1, file_mediators=[7], confirmed=True)
+    assert "Only a mediator" in close(actor=None, file_mediators=[7], confirmed=True)
+    withdraw = rules.refusal_withdrawal_refusal
+    assert withdraw(state="consent", consent="refused") is None
+    assert withdraw(state="registered", consent="refused") is None
+    assert withdraw(state="refused", consent="refused") is not None  # closed: the refusal stays
+    assert withdraw(state="consent", consent="given") is not None
+
+
+def test_time_runs_one_way():
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+    assert rules.session_record_refusal(start, start - dt.timedelta(seconds=1)) is not None
+    assert rules.session_record_refusal(start, start) is None  # at its start, it has begun
+    assert rules.future_refusal(D(2026, 3, 3), D(2026, 3, 2)) is not None
+    assert rules.future_refusal(D(2026, 3, 2), D(2026, 3, 2)) is None
+    assert rules.first_agreement_session([D(2026, 3, 5), D(2026, 3, 2)]) == D(2026, 3, 2)
+    assert rules.first_agreement_session([]) is None
+    refuse = rules.agreement_date_refusal
+    assert "session" in refuse(D(2026, 3, 1), opened_on=D(2026, 2, 1), session_day=D(2026, 3, 2))
+    assert refuse(D(2026, 3, 2), opened_on=D(2026, 2, 1), session_day=D(2026, 3, 2)) is None
+    assert "registered" in refuse(D(2026, 1, 31), opened_on=D(2026, 2, 1), session_day=None)
+    assert refuse(D(2026, 2, 1), opened_on=D(2026, 2, 1), session_day=None) is None
+    assert refuse(None, opened_on=D(2026, 2, 1), session_day=D(2026, 3, 2)) is None
+
+
+def test_court_decision_period_15_days_plus_10_if_extended():
+    accepted = D(2026, 12, 20)
+    assert rules.decision_deadline(accepted, extended=False) == D(2027, 1, 4)  # the acceptance day not counted
+    assert rules.decision_deadline(accepted, extended=True) == D(2027, 1, 14)
+    due = D(2027, 1, 4)
+    assert rules.decision_state(due, D(2026, 12, 31), ruled=False) == "waiting"  # 4 days left
+    assert rules.decision_state(due, D(2027, 1, 1), ruled=False) == "due_soon"  # 3 days left
+    assert rules.decision_state(due, D(2027, 1, 4), ruled=False) == "due_soon"  # the last day
+    assert rules.decision_state(due, D(2027, 1, 5), ruled=False) == "overdue"  # ran out
+    assert rules.decision_state(due, D(2027, 1, 5), ruled=True) == "ruled"
+    assert rules.application_refusal(joint=False) is not None and rules.application_refusal(joint=True) is None

@@ -52,6 +52,25 @@ async def ready_to_mediate(d: dict) -> tuple[int, int]:
     return a, b
 
 
+async def held_session(med, d: dict, result: str = "continue", *, days_ago: int | None = None) -> int:
+    """A session that has already taken place (one is recorded only once it has begun), on a
+    random past day away from other tests' sessions of the same mediator, then recorded."""
+    import random
+
+    for _ in range(5):
+        day = today() - dt.timedelta(days=days_ago if days_ago is not None else random.randint(2, 3000))
+        try:
+            sid = await sessions.schedule_session(med, d["id"], {"date": day.isoformat(), "start": "15:00",
+                                                                 "end": "16:00", "place": "3 栋 601 现场"})
+            break
+        except Invalid:
+            if days_ago is not None:
+                raise
+    await sessions.record_session(med, d["id"], sid, {"attendees": "王建国\n李明", "record": "双方陈述。",
+                                                      "result": result})
+    return sid
+
+
 async def test_file_numbers_per_committee_and_year_are_sequential_under_concurrency():
     made = await asyncio.gather(*[new_dispute() for _ in range(6)])
     seqs = sorted(int(m["number"].split("第 ")[1].split(" ")[0]) for m in made)
@@ -72,8 +91,13 @@ async def test_water_leak_to_effective_agreement_and_confirmation():
     with pytest.raises(Invalid) as e:
         await sessions.schedule_session(med, d["id"], {"date": day, "start": "09:30", "end": "10:30", "room": room})
     assert "room" in e.value.errors or "mediators" in e.value.errors
-    await sessions.record_session(med, d["id"], sid, {"attendees": "王建国\n李明", "record": "双方陈述。",
-                                                      "result": "continue"})
+    # Three days ahead, it has not begun: no record yet, and nothing is written.
+    with pytest.raises(Conflict) as e:
+        await sessions.record_session(med, d["id"], sid, {"attendees": "王建国\n李明", "record": "双方陈述。",
+                                                          "result": "continue"})
+    assert "not started" in e.value.message
+    assert (await sessions.sessions_of(d["id"]))[0]["record"] == ""
+    await held_session(med, d, "agreement")
     await agreements.save_agreement(med, d["id"], {
         "form": "written", "facts": "701 卫生间防水层破损，渗水至 601 天花板。", "matters": "维修与赔偿。",
         "responsibilities": "李明承担维修责任。", "reached_on": today().isoformat()})
@@ -112,7 +136,10 @@ async def test_water_leak_to_effective_agreement_and_confirmation():
     await performance.add_followup(med, d["id"], {"visited_on": t, "who": "王建国", "note": "已修好，不再漏水。"})
     windows = await queries.closing_windows(med)
     assert d["id"] in [w["dispute"] for w in windows]
-    await judicial.apply(med, d["id"], {"applied_on": t, "court": "南京市江北新区人民法院"})
+    with pytest.raises(Invalid) as e:  # one party's application is not the joint one Art. 33 asks for
+        await judicial.apply(med, d["id"], {"applied_on": t, "court": "南京市江北新区人民法院"})
+    assert "joint" in e.value.errors
+    await judicial.apply(med, d["id"], {"applied_on": t, "court": "南京市江北新区人民法院", "joint": True})
     await judicial.record_ruling(med, d["id"], {"ruling": "confirmed", "ruling_on": t, "court_case_number": "（2026）苏0192民特100号"})
     assert d["id"] not in [w["dispute"] for w in await queries.closing_windows(med)]
     kinds = [e["kind"] for e in await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == d["case"])]
@@ -127,17 +154,53 @@ async def test_water_leak_to_effective_agreement_and_confirmation():
     assert neighbours.received >= 1 and neighbours.obligations_performed >= 1
 
 
-async def test_refusal_stops_the_file_with_the_reason():
+async def test_a_refusal_is_the_partys_and_closing_is_the_mediators_confirmed_move():
     med = await principal("mediator")
+    uid = (await User.select(User.id).where(User.username == "mediator").first())["id"]
     d = await new_dispute("宠物狗夜间吠叫", "neighbours")
     p = await files.add_party(med, d["id"], {"role": "applicant", "name": "赵敏"})
     await files.add_party(med, d["id"], {"role": "respondent", "name": "孙丽"})
+    await files.move(med, d["id"], {"move": "seek_consent"})
     with pytest.raises(Invalid) as e:
         await files.record_consent(med, d["id"], p, {"consent": "refused"})
     assert "consent_note" in e.value.errors
     await files.record_consent(med, d["id"], p, {"consent": "refused", "consent_note": "不愿调解，要去法院。"})
+    # Recorded against the party; the file stays open, and cannot start while the refusal stands.
     f = await queries.file_detail(med, d["id"])
-    assert f["state"] == "refused" and "不愿调解" in f["outcome_reason"]
+    assert f["state"] == "consent" and [x["consent"] for x in f["parties"]] == ["refused", ""]
+    assert "refuse" in f["moves"] and "start" not in f["moves"]
+    # The refusal is not overwritten by a later "given": it is withdrawn explicitly.
+    with pytest.raises(Conflict):
+        await files.record_consent(med, d["id"], p, {"consent": "given"})
+    # Withdrawn (entered by mistake), with the reason, audited; then recorded again.
+    with pytest.raises(Invalid) as e:
+        await files.withdraw_refusal(med, d["id"], p, {})
+    assert "reason" in e.value.errors
+    await files.withdraw_refusal(med, d["id"], p, {"reason": "误录：拒绝的是孙丽的家属，不是赵敏。"})
+    row = await DisputeParty.select().where(DisputeParty.id == p).first()
+    assert row["consent"] == "" and row["consent_on"] is None
+    assert await AuditEntry.exists().where((AuditEntry.action == "mediation.refusal_withdrawn")
+                                           & (AuditEntry.entity_id == p))
+    with pytest.raises(Conflict):  # nothing left to withdraw
+        await files.withdraw_refusal(med, d["id"], p, {"reason": "x"})
+    await files.record_consent(med, d["id"], p, {"consent": "refused", "consent_note": "坚持不调解。"})
+    # Closing as refused: only a mediator of this file, and only confirmed. Nothing changes before.
+    sec = await principal("secretary")
+    with pytest.raises(Conflict) as e:
+        await files.move(sec, d["id"], {"move": "refuse", "reason": "当事人拒绝调解", "confirm": "1"})
+    assert "mediator of this file" in e.value.message
+    with pytest.raises(Conflict):  # the mediator of the station, but not (yet) of this file
+        await files.move(med, d["id"], {"move": "refuse", "reason": "当事人拒绝调解", "confirm": "1"})
+    await files.assign_mediator(med, d["id"], {"user": uid})
+    with pytest.raises(Invalid) as e:
+        await files.move(med, d["id"], {"move": "refuse", "reason": "当事人拒绝调解"})
+    assert "confirm" in e.value.errors
+    assert (await queries.file_detail(med, d["id"]))["state"] == "consent"
+    assert await files.move(med, d["id"], {"move": "refuse", "reason": "赵敏坚持不调解", "confirm": "1"}) == "refused"
+    f = await queries.file_detail(med, d["id"])
+    assert f["state"] == "refused" and "坚持不调解" in f["outcome_reason"]
+    with pytest.raises(Conflict):  # closed: the refusal stays on record
+        await files.withdraw_refusal(med, d["id"], p, {"reason": "x"})
 
 
 async def test_wrong_role_and_station_are_refused_and_nothing_changes():
@@ -185,7 +248,7 @@ async def test_marriage_matter_is_not_eligible_for_confirmation():
     for who in (f"party:{a}", f"party:{b}", "mediator", "seal"):
         await agreements.sign(med, d["id"], {"who": who, "signed_on": t})
     with pytest.raises(Conflict) as e:
-        await judicial.apply(med, d["id"], {"applied_on": t, "court": "某法院"})
+        await judicial.apply(med, d["id"], {"applied_on": t, "court": "某法院", "joint": True})
     assert "personal-status" in e.value.message
     assert (await MediationAgreement.select().where(MediationAgreement.dispute == d["id"]).first())["effective_on"] == today()
 
@@ -223,4 +286,4 @@ async def test_oral_agreement_takes_effect_when_reached_and_needs_no_signatures(
     assert f["state"] == "settled" and f["effect"].effective_on == today()
     assert f["eligibility"] is not None  # an oral agreement is not for the court
     with pytest.raises(Conflict):
-        await judicial.apply(med, d["id"], {"applied_on": today().isoformat(), "court": "某法院"})
+        await judicial.apply(med, d["id"], {"applied_on": today().isoformat(), "court": "某法院", "joint": True})

@@ -45,6 +45,13 @@ def next_weekday(days: int) -> dt.date:
     return d
 
 
+async def has_begun(mid: int) -> None:
+    """The clock reaches the meeting: its time is moved to the hour just past (a meeting is
+    marked held only once it has started). The version stays: nobody edited it."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    await Meeting.update({Meeting.starts_at: now - dt.timedelta(hours=1), Meeting.ends_at: now}).where(Meeting.id == mid)
+
+
 def meeting_id_from(r) -> int:
     assert r.status_code == 303, r.text[:3000]
     return int(re.match(r"^/meetings/(\d+)", r.headers["location"]).group(1))
@@ -131,6 +138,11 @@ async def test_slot_finder_schedule_agenda_attendance_minutes_pdf(as_user, app):
     assert post_form(c, f"/meetings/{mid}/attendance", data).status_code == 303
 
     m = await Meeting.select().where(Meeting.id == mid).first()
+    # Three weeks early it cannot be marked held: refused in Chinese, nothing changed.
+    r = post_form(c, f"/meetings/{mid}/do/move", {"move": "hold", "version": str(m["version"])}, headers=ZH)
+    assert r.status_code == 409 and "会议尚未开始" in r.text
+    assert await Meeting.select().where(Meeting.id == mid).first() == m
+    await has_begun(mid)
     assert post_form(c, f"/meetings/{mid}/do/move", {"move": "hold", "version": str(m["version"])}).status_code == 303
 
     # Minutes: two editors start from the same version; the second save is refused and keeps the text.
@@ -255,6 +267,9 @@ async def test_api_create_slots_conflict_and_minutes(client):
     assert r.status_code == 409
     r = client.post(f"/api/v1/meetings/{mid}/moves", headers=sec, json={"move": "schedule"})
     assert r.status_code in (200, 201) and r.json()["state"] == "scheduled"
+    r = client.post(f"/api/v1/meetings/{mid}/moves", headers=sec, json={"move": "hold"})
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+    await has_begun(mid)
     r = client.post(f"/api/v1/meetings/{mid}/moves", headers=sec, json={"move": "hold"})
     assert r.json()["state"] == "held"
     r = client.put(f"/api/v1/meetings/{mid}/minutes", headers=sec, json={"version": 0, "notes": "无其他事项"})
@@ -396,6 +411,7 @@ async def test_minutes_page_links_the_vote_result_and_a_rescheduled_meeting_says
     assert r.status_code == 303, r.text[:2000]
     page = sec.get(f"/meetings/{mid}", headers=ZH).text
     assert 'id="rescheduled"' in page and "已改期" in page and "主任出差" in page
+    await has_begun(mid)
     assert post_form(sec, f"/meetings/{mid}/do/move", {"move": "hold", "version": await version()}).status_code == 303
     page = sec.get(f"/meetings/{mid}/minutes", headers=ZH).text
     result = re.search(r'<p class="vote-result"[^>]*>(.*?)</p>', page, re.S).group(1)

@@ -63,6 +63,17 @@ async def new_meeting(start: dt.datetime, *, room_name="调解室", parties=None
 
 # ------------------------------------------------------------------ pure bits
 
+def test_time_runs_one_way_for_meetings():
+    start = dt.datetime(2026, 12, 1, 6, 30, tzinfo=dt.timezone.utc)  # 14:30 in the station's time
+    before, at = start - dt.timedelta(seconds=1), start
+    assert sm.time_refusal("hold", start, before) is not None
+    assert sm.time_refusal("hold", start, at) is None
+    assert sm.time_refusal("approve_minutes", start, before) is not None
+    assert sm.time_refusal("approve_minutes", start, at + dt.timedelta(hours=2)) is None
+    assert sm.time_refusal("hold", None, at) is not None  # no time set: it cannot have started
+    assert sm.time_refusal("schedule", start, before) is None  # planning ahead is what scheduling is
+
+
 def test_state_machine_paths():
     assert sm.next_state("planned", "schedule") == "scheduled"
     assert sm.next_state("scheduled", "reschedule", "城管改期") == "scheduled"
@@ -204,9 +215,17 @@ async def test_agenda_attendance_minutes_approval_and_correction():
     ])
     with pytest.raises(Invalid):
         await attendance.take_attendance(sec, mid, [{"party": parties[jw]["id"], "attendance": "represented"}])
+    # Forty days early: not held yet, and nothing changes.
+    with pytest.raises(Conflict) as e:
+        await scheduling.move(sec, mid, "hold", version=m["version"])
+    assert "not started" in e.value.message
+    assert (await Meeting.select(Meeting.state).where(Meeting.id == mid).first())["state"] == "scheduled"
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # the day comes: it has begun
+    await Meeting.update({Meeting.starts_at: now - dt.timedelta(hours=1), Meeting.ends_at: now}).where(Meeting.id == mid)
     m = await scheduling.move(sec, mid, "hold", version=m["version"])
     content = {"items": {str(item): {"discussion": "物业同意拓宽，联系人13812345678", "decisions": "大门拓宽 1 米",
-                                     "actions": [{"what": "拓宽自行车门", "organisation": wy, "due": "2026-12-31"}]}}}
+                                     "actions": [{"what": "拓宽自行车门", "organisation": wy,
+                                                  "due": str(dt.date.today() + dt.timedelta(days=30))}]}}}
     v1 = await minutes.save_draft(sec, mid, content, version=0)
     assert v1 == 1
     # A second editor who opened version 0 loses the race, with a conflict.
@@ -216,6 +235,12 @@ async def test_agenda_attendance_minutes_approval_and_correction():
         await minutes.save_draft(sec, mid, {"items": {str(item): {"actions": [{"what": "x", "due": "soon"}]}}},
                                  version=1)
     assert any(k.endswith(".due") for k in e.value.errors)
+    # A row marked held ahead of its time (before this rule): its minutes wait for the meeting.
+    await Meeting.update({Meeting.starts_at: now + dt.timedelta(days=1)}).where(Meeting.id == mid)
+    with pytest.raises(Conflict) as e:
+        await minutes.approve(sec, mid, version=1)
+    assert "not been held" in e.value.message and not await MinutesVersion.exists().where(MinutesVersion.meeting == mid)
+    await Meeting.update({Meeting.starts_at: now - dt.timedelta(hours=1)}).where(Meeting.id == mid)
     number = await minutes.approve(sec, mid, version=1)
     assert number == 1
     v = await MinutesVersion.select().where(MinutesVersion.meeting == mid).first()

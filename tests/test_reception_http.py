@@ -509,3 +509,37 @@ async def test_a_new_proposal_from_the_desk(as_user):
     r = post_form(c, "/reception/visits", {"station": sid, "new_name": "乙", "topic": "x", "category": "facilities",
                                            "outcome": "case", "case_kind": "proposal", "organisation": 1})
     assert r.status_code == 422 and (await _count()) == before
+
+
+async def test_handing_a_dispute_over_carries_the_visitor_as_the_applicant(as_user):
+    """Issue 13: the visitor who brought the dispute is the file's applicant party — name, unit
+    and contact carried over from the desk — so the mediator types nothing twice."""
+    from council.accounts.tables import User
+    from council.mediation.tables import DisputeParty
+    from council.people.tables import Person
+    from council.places.tables import Estate, Unit
+    from council.stations.tables import StationEstate
+
+    c, med = as_user("secretary"), as_user("mediator")
+    sid = _station_id(c)
+    estates = [r["estate"] for r in await StationEstate.select(StationEstate.estate).where(StationEstate.station == sid)]
+    unit = await Unit.select(Unit.id, Unit.number, Unit.estate).where(Unit.estate.is_in(estates)).first()
+    estate = (await Estate.select(Estate.name).where(Estate.id == unit["estate"]).first())["name"]
+    mediator = await User.select().where(User.username == "mediator").first()
+    r = post_form(c, "/reception/visits", {"station": sid, "new_name": "孔令辉", "new_phone": "13655550101",
+                                           "contact_consent": "1", "unit": unit["id"], "topic": "楼上装修噪音",
+                                           "category": "neighbours", "outcome": "case", "case_kind": "dispute",
+                                           "mediator": mediator["id"]})
+    assert r.status_code == 303, r.text
+    v = await _last_visit()
+    dispute = await _file_of(v["case"])
+    parties = await DisputeParty.select().where(DisputeParty.dispute == dispute["id"])
+    assert len(parties) == 1
+    p = parties[0]
+    person = await Person.select().where(Person.id == v["person"]).first()
+    assert (p["role"], p["kind"], p["name"], p["phone"], p["person"]) == (
+        "applicant", "person", "孔令辉", "13655550101", person["id"])
+    assert p["address"] == f'{estate} {unit["number"]}'
+    # On the mediator's page: the applicant is there, the phone masked.
+    page = med.get(f"/mediation/{dispute['id']}").text
+    assert "孔令辉" in page and "136****0101" in page and "13655550101" not in page

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from council.cases.calendar_store import today
 from council.accounts import services as account_services
 from council.accounts.principal import SYSTEM
 from council.audit.tables import AuditEntry
@@ -70,7 +71,7 @@ async def test_start_a_vote_from_the_decide_step_prefilled_and_linked_back(as_us
     assert "Do you agree to carry out “4栋门禁更换的方案” for the proposal “4栋门禁更换”?" in en
 
     r = post_form(sec, "/votes/new", {"station": s["station"], "case": case_id, "title": "4栋门禁更换",
-                                      "question": "是否同意？", "rule_set": "art278_ordinary", "estate": s["estate"],
+                                      "question": "是否同意？", "matter": "art278_4", "rule_set": "art278_ordinary", "estate": s["estate"],
                                       "buildings": s["buildings"], "notice_days": "7"})
     vote_id = vote_id_from(r)
     assert (await Vote.select(Vote.case).where(Vote.id == vote_id).first())["case"] == case_id
@@ -82,7 +83,7 @@ async def test_start_a_vote_from_the_decide_step_prefilled_and_linked_back(as_us
     # A second vote on the proposal while one is under way: refused, nothing written.
     before = await Vote.count()
     r = post_form(sec, "/votes/new", {"station": s["station"], "case": case_id, "title": "再来一次",
-                                      "question": "?", "rule_set": "art278_ordinary", "estate": s["estate"]})
+                                      "question": "?", "matter": "art278_4", "rule_set": "art278_ordinary", "estate": s["estate"]})
     assert r.status_code == 409 and "进行中的表决" in r.text
     assert await Vote.count() == before
 
@@ -99,13 +100,13 @@ async def test_vote_lines_on_the_case_timeline_follow_the_reader_language(as_use
     sec = as_user("secretary")
     vote_id = vote_id_from(post_form(sec, "/votes/new", {
         "station": s["station"], "case": case_id, "title": "4栋雨棚维修表决", "question": "是否同意？",
-        "rule_set": "art278_ordinary", "estate": s["estate"], "buildings": s["buildings"]}))
+        "matter": "art278_4", "rule_set": "art278_ordinary", "estate": s["estate"], "buildings": s["buildings"]}))
     vote = await Vote.select().where(Vote.id == vote_id).first()
     assert post_form(sec, f"/votes/{vote_id}/do/open", {"version": vote["version"]}).status_code == 303
     voters = await VoteVoter.select().where(VoteVoter.vote == vote_id).order_by(VoteVoter.id)
     unit = voters[0]["unit_numbers"].split()[0]
     assert post_form(sec, f"/votes/{vote_id}/do/ballot", {"unit_number": unit, "choice": "agree",
-                                                          "channel": "paper", "form_ref": "T-1"}).status_code == 303
+                                                          "channel": "paper", "form_ref": "T-1", "received_on": today().isoformat()}).status_code == 303
     vote = await Vote.select().where(Vote.id == vote_id).first()
     assert post_form(sec, f"/votes/{vote_id}/do/close", {"version": vote["version"]}).status_code == 303
     # One ballot of many: turnout is not met, the vote fails, the proposal goes back to discuss.
@@ -228,14 +229,14 @@ async def test_vote_api_refuses_unknown_fields_and_answers_typed(client):
     auth = {"Authorization": f"Bearer {sec}"}
     s = await scope("7栋")
     before = await Vote.count()
-    r = client.post("/api/v1/votes", json={**s, "title": "T", "question": "Q", "rule_set": "art278_ordinary",
+    r = client.post("/api/v1/votes", json={**s, "title": "T", "question": "Q", "matter": "art278_4", "rule_set": "art278_ordinary",
                                            "bogus": 1}, headers=auth)
     assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
-    r = client.post("/api/v1/votes", json={**s, "title": "T", "question": "Q", "rule_set": "custom",
+    r = client.post("/api/v1/votes", json={**s, "title": "T", "question": "Q", "matter": "community", "rule_set": "custom",
                                            "approval_heads": "2/3"}, headers=auth)
     assert r.status_code == 400  # a threshold is ["2/3", true]
     assert await Vote.count() == before
-    r = client.post("/api/v1/votes", json={**s, "title": "7栋表决", "question": "Q", "rule_set": "custom",
+    r = client.post("/api/v1/votes", json={**s, "title": "7栋表决", "question": "Q", "matter": "community", "rule_set": "custom",
                                            "counting": "households", "approval_heads": ["2/3", True],
                                            "closes_at": "2030-01-01T18:00:00"}, headers=auth)
     assert r.status_code == 201, r.text

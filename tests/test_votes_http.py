@@ -9,6 +9,7 @@ import re
 
 from pypdf import PdfReader
 
+from council.cases.calendar_store import today
 from council.accounts import services as account_services
 from council.accounts.principal import SYSTEM
 from council.audit.tables import AuditEntry
@@ -44,12 +45,12 @@ async def test_secretary_creates_opens_enters_and_closes_through_the_pages(as_us
     assert r.status_code == 200 and "新建表决" in r.text
     # A bad form is drawn again with the fields marked, in Chinese, and nothing is written.
     before = await Vote.count()
-    r = post_form(c, "/votes/new", {"station": s["station"], "title": "", "question": "", "rule_set": "art278_major",
+    r = post_form(c, "/votes/new", {"station": s["station"], "title": "", "question": "", "matter": "art278_7", "rule_set": "art278_major",
                                     "estate": s["estate"], "notice_days": "500"})
     assert r.status_code == 422 and "请输入 1 到 90 之间的整数" in r.text
     assert await Vote.count() == before
     r = post_form(c, "/votes/new", {"station": s["station"], "title": "2栋外墙维修", "question": "是否同意使用维修资金维修外墙？",
-                                    "rule_set": "art278_ordinary", "estate": s["estate"], "buildings": s["buildings"],
+                                    "matter": "art278_4", "rule_set": "art278_ordinary", "estate": s["estate"], "buildings": s["buildings"],
                                     "notice_days": "5"})
     assert r.status_code == 303, r.text
     vote_id = int(re.search(r"/votes/(\d+)", r.headers["location"]).group(1))
@@ -60,14 +61,14 @@ async def test_secretary_creates_opens_enters_and_closes_through_the_pages(as_us
     unit = voters[0]["unit_numbers"].split()[0]
     # A proxy without the written authorisation: refused, marked, nothing changed.
     r = post_form(c, f"/votes/{vote_id}/do/ballot", {"unit_number": unit, "choice": "agree", "channel": "paper",
-                                                     "form_ref": "F-9", "proxy_name": "李四"})
+                                                     "form_ref": "F-9", "received_on": today().isoformat(), "proxy_name": "李四"})
     assert r.status_code == 422 and "书面委托" in r.text
     assert await VoteBallot.count().where(VoteBallot.vote == vote_id) == 0
     r = post_form(c, f"/votes/{vote_id}/do/ballot", {"unit_number": unit, "choice": "agree", "channel": "paper",
-                                                     "form_ref": "F-9"})
+                                                     "form_ref": "F-9", "received_on": today().isoformat()})
     assert r.status_code == 303
     r = post_form(c, f"/votes/{vote_id}/do/ballot", {"unit_number": unit, "choice": "agree", "channel": "paper",
-                                                     "form_ref": "F-10"})
+                                                     "form_ref": "F-10", "received_on": today().isoformat()})
     assert r.status_code == 409 and "已投票" in r.text
     page = c.get(f"/votes/{vote_id}")
     assert page.status_code == 200 and "实时进度" in page.text and unit in page.text
@@ -111,7 +112,7 @@ async def test_wrong_role_or_station_gets_403_and_nothing_changes(as_user):
     from council.votes import manage
 
     foreign = await manage.create_vote(SYSTEM, {**s, "station": other, "title": "别站表决", "question": "?",
-                                                "rule_set": "simple_majority"})
+                                                "matter": "community", "rule_set": "simple_majority"})
     secretary = as_user("secretary")
     assert secretary.get(f"/votes/{foreign}").status_code == 403
     assert post_form(secretary, f"/votes/{foreign}/do/open", {}).status_code == 403
@@ -160,7 +161,7 @@ async def test_api_ballot_link_and_staff_routes(client):
     r = client.post(f"/api/v1/votes/{vote_id}/close", json={}, headers={"Authorization": f"Bearer {sec}"})
     assert r.status_code == 200 and r.json()["state"] == "closed"
     assert r.json()["reasons"][-1] in ("→ 通过", "→ 未通过")
-    r = client.get(f"/api/v1/votes/{vote_id}/notice")
+    r = client.get(r.json()["notice_url"].replace("/notices/", "/api/v1/notices/"))
     assert r.status_code == 200 and r.json()["result"]["spoiled"]["heads"] == 1
 
 
@@ -181,9 +182,12 @@ async def test_resident_sees_and_votes_on_open_votes_for_their_units(as_user):
 
 async def test_public_notice_is_de_identified_page_and_pdf(client):
     vote = await Vote.select().where(Vote.title == "3栋加装电梯表决").first()
-    r = client.get(f"/votes/{vote['id']}/notice")
+    from council.votes.queries import notice_key
+
+    key = notice_key(vote["id"])
+    r = client.get(f"/notices/{key}")
     assert r.status_code == 200 and "表决结果公示" in r.text and "→ 通过" in r.text and "公示期" in r.text
-    pdf = client.get(f"/votes/{vote['id']}/notice.pdf")
+    pdf = client.get(f"/notices/{key}/notice.pdf")
     assert pdf.status_code == 200
     text, fonts = pdf_text(pdf.content)
     assert "表决结果公示" in text and "3栋加装电梯表决" in text and "10 天" in text
@@ -198,4 +202,4 @@ async def test_public_notice_is_de_identified_page_and_pdf(client):
             assert p["name"] not in shown or len(p["name"]) < 2
     # An open vote has no notice yet.
     open_vote = await Vote.select().where(Vote.state == "open").first()
-    assert client.get(f"/votes/{open_vote['id']}/notice").status_code == 404
+    assert client.get(f"/notices/{notice_key(open_vote['id'])}").status_code == 404

@@ -11,6 +11,7 @@ import pytest
 from council.accounts import services as account_services
 from council.accounts.tables import User
 from council.audit.tables import AuditEntry
+from council.cases.calendar_store import today
 from council.cases.tables import Case
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
 from council.places.tables import Building, Estate
@@ -34,10 +35,12 @@ async def scope(building: str = "1栋", estate: str = "华佳梅苑") -> dict:
 
 async def new_open_vote(**extra) -> int:
     sec = await principal("secretary")
+    rule_set = extra.get("rule_set", "art278_ordinary")
+    extra.setdefault("matter", "art278_4" if rule_set.startswith("art278") else "community")
     data = {**await scope(extra.pop("building", "1栋"), extra.pop("estate", "华佳梅苑")), "title": "测试表决", "question": "是否同意？",
             "rule_set": "art278_ordinary", **extra}
     vote_id = await manage.create_vote(sec, data)
-    await manage.open_vote(sec, vote_id)
+    await manage.open_vote(sec, vote_id, confirm_small=True)
     return vote_id
 
 
@@ -59,7 +62,7 @@ async def test_create_validates_and_changes_nothing():
                                        "notice_days": "0"})
     assert {"title", "question", "rule_set", "notice_days"} <= set(e.value.errors)
     with pytest.raises(Invalid) as e:
-        await manage.create_vote(sec, {**await scope(), "title": "x", "question": "y", "rule_set": "custom",
+        await manage.create_vote(sec, {**await scope(), "title": "x", "question": "y", "matter": "community", "rule_set": "custom",
                                        "approval_heads": ["3/2", True]})
     assert "approval_heads" in e.value.errors
     assert await AuditEntry.count() == before
@@ -68,7 +71,7 @@ async def test_create_validates_and_changes_nothing():
 async def test_wrong_role_or_station_is_refused():
     grid = await principal("gridworker")
     with pytest.raises(Forbidden):
-        await manage.create_vote(grid, {**await scope(), "title": "x", "question": "y", "rule_set": "art278_ordinary"})
+        await manage.create_vote(grid, {**await scope(), "title": "x", "question": "y", "matter": "art278_4", "rule_set": "art278_ordinary"})
     vote_id = await new_open_vote()
     resident = await principal("resident")
     for p in (grid, resident):
@@ -136,17 +139,17 @@ async def test_paper_ballot_proxy_needs_written_authorisation_and_correction_is_
     voter = (await voters(vote_id))[0]
     unit = voter["unit_numbers"].split()[0]
     with pytest.raises(Invalid) as e:
-        await ballots.enter_ballot(grid, vote_id, unit_number=unit, choice="agree", form_ref="F-1", proxy_name="张三")
+        await ballots.enter_ballot(grid, vote_id, unit_number=unit, choice="agree", form_ref="F-1", proxy_name="张三", received_on=today())
     assert "proxy_authorisation" in e.value.errors
     with pytest.raises(Invalid) as e:
-        await ballots.enter_ballot(grid, vote_id, unit_number="99-9999", choice="agree", form_ref="F-1")
+        await ballots.enter_ballot(grid, vote_id, unit_number="99-9999", choice="agree", form_ref="F-1", received_on=today())
     assert "unit_number" in e.value.errors
     ballot_id = await ballots.enter_ballot(grid, vote_id, unit_number=unit, choice="agree", form_ref="F-1",
-                                           proxy_name="张三", proxy_authorisation="委托书 2026-031")
+                                           proxy_name="张三", proxy_authorisation="委托书 2026-031", received_on=today())
     row = await VoteBallot.select().where(VoteBallot.id == ballot_id).first()
     assert row["entered_by"] == grid.user_id and row["form_ref"] == "F-1" and row["channel"] == "paper"
     with pytest.raises(Conflict):
-        await ballots.enter_ballot(sec, vote_id, voter_id=voter["id"], choice="disagree", form_ref="F-2")
+        await ballots.enter_ballot(sec, vote_id, voter_id=voter["id"], choice="disagree", form_ref="F-2", received_on=today())
     with pytest.raises(Conflict):  # the voter's link is used up too
         await ballots.cast_online(await link_of(vote_id, voter), "disagree")
     with pytest.raises(Forbidden):
@@ -219,7 +222,7 @@ async def test_a_vote_on_a_proposal_needs_its_decide_step():
     assert (await Case.select(Case.state).where(Case.id == case["id"]).first())["state"] == "propose"
     before = await AuditEntry.count()
     with pytest.raises((Conflict, Invalid)):
-        await manage.create_vote(sec, {**s, "title": "x", "question": "y", "rule_set": "art278_ordinary",
+        await manage.create_vote(sec, {**s, "title": "x", "question": "y", "matter": "art278_4", "rule_set": "art278_ordinary",
                                        "case": case["id"]})
     assert await AuditEntry.count() == before  # nothing written
 
@@ -231,7 +234,7 @@ async def test_representatives_and_households_electorates():
     sec = await principal("secretary")
     people = [p["id"] for p in await Person.select(Person.id).order_by(Person.id).limit(5)]
     vote_id = await manage.create_vote(sec, {"station": s["station"], "title": "代表会议", "question": "?",
-                                             "rule_set": "representatives", "quorum": ["1/2", False],
+                                             "matter": "community", "rule_set": "representatives", "quorum": ["1/2", False],
                                              "voter_people": ",".join(map(str, people))})
     await manage.open_vote(sec, vote_id)
     rows = await voters(vote_id)

@@ -195,13 +195,27 @@ def test_non_voters_follow_majority_off_by_default():
 
 def test_non_voters_follow_majority_when_set():
     rule = rules.build("art278_ordinary", non_voters_follow_majority=True)
-    r = tally_ballots(rule, DEFAULT_OPTIONS, equal_units(10), votes(agree=3, disagree=1))
-    assert r["followed_majority"]["applied"] and r["followed_majority"]["heads"] == 6
+    # 7 of 10 took part (≥ 2/3): the 3 who did not are counted with the majority.
+    r = tally_ballots(rule, DEFAULT_OPTIONS, equal_units(10), votes(agree=4, disagree=3))
+    assert r["followed_majority"]["applied"] and r["followed_majority"]["heads"] == 3
     assert r["participating"]["heads"] == 10 and r["passed"]
     # A tie: nobody is added, and the reasons say so.
-    r = tally_ballots(rule, DEFAULT_OPTIONS, equal_units(10), votes(agree=2, disagree=2))
+    r = tally_ballots(rule, DEFAULT_OPTIONS, equal_units(10), votes(agree=4, disagree=4))
     assert not r["followed_majority"]["applied"] and not r["passed"]
     assert "未计入" in explain(r, zh)[0]
+
+
+def test_non_voters_never_make_the_turnout():
+    """Art. 278 para. 2: owners with 2/3 of the area and heads must take part. 6 of 10 did (< 2/3):
+    the 4 non-voters are not counted, not even toward turnout, and the vote fails."""
+    rule = rules.build("art278_ordinary", non_voters_follow_majority=True)
+    r = tally_ballots(rule, DEFAULT_OPTIONS, equal_units(10), votes(agree=5, disagree=1))
+    assert not r["turnout_met"] and not r["followed_majority"]["applied"] and not r["passed"]
+    assert r["participating"]["heads"] == 6
+    assert "实际参与表决" in explain(r, zh)[0]
+    # Exactly at the bound by real participation (2/3 of 9 = 6): met, then the 3 follow.
+    r = tally_ballots(rule, DEFAULT_OPTIONS, equal_units(9), votes(agree=4, disagree=2))
+    assert r["turnout_met"] and r["followed_majority"]["applied"] and r["passed"]
 
 
 # ---------------------------------------------------------------- several options
@@ -258,14 +272,39 @@ def test_counting_rules():
         el.OwnerRecord(3, 20, True), el.OwnerRecord(3, 21, False),  # co-owners: the representative votes
     ]  # unit 6: nobody in the register
     voters = {v.key: v for v in el.build(units, owners)}
-    assert set(voters) == {"p:10", "p:20", "developer", "u:6"}
+    assert set(voters) == {"p:10", "j:20+21", "developer", "u:6"}
     assert voters["p:10"].area == Fraction("185.59") and voters["p:10"].units == (1, 2)
     assert voters["developer"].area == Fraction(241) and voters["developer"].kind == "developer"
-    assert voters["p:20"].person == 20 and voters["u:6"].kind == "unregistered"
+    assert voters["j:20+21"].person == 20 and voters["u:6"].kind == "unregistered"
     households = el.build(units, owners, rules.HOUSEHOLDS)
     assert len(households) == 6
     people = el.build([], [], rules.PERSONS, persons=[3, 1, 3])
     assert [v.key for v in people] == ["p:1", "p:3"]
+
+
+def test_a_jointly_owned_unit_is_its_own_head():
+    """Same buyer of several units = one head; a different set of owners = a different buyer."""
+    units = [el.UnitRecord(1, "1-101", 100), el.UnitRecord(2, "1-102", 80), el.UnitRecord(3, "1-103", 60),
+             el.UnitRecord(4, "1-104", 50)]
+    owners = [
+        el.OwnerRecord(1, 7),  # 7 alone
+        el.OwnerRecord(2, 7, False), el.OwnerRecord(2, 8, False),  # 7 and 8 jointly: none marked
+        el.OwnerRecord(3, 8, True), el.OwnerRecord(3, 7, False),  # the same pair again, 8 marked
+        el.OwnerRecord(4, 8),  # 8 alone
+    ]
+    voters = {v.key: v for v in el.build(units, owners)}
+    assert set(voters) == {"p:7", "p:8", "j:7+8"}
+    assert voters["j:7+8"].units == (2, 3) and voters["j:7+8"].area == 140
+    # The joint head's voice: the representative of its first unit (1-102), where none is marked,
+    # is the first co-owner recorded (7) — never the lowest id by chance.
+    assert voters["j:7+8"].person == 7
+    assert voters["p:7"].units == (1,) and voters["p:8"].units == (4,)
+    # Old data with two marks: the first recorded speaks.
+    two = el.build([el.UnitRecord(9, "2-101", 90)], [el.OwnerRecord(9, 31, True), el.OwnerRecord(9, 30, True)])
+    assert two[0].person == 31
+    # Many co-owners: the key stays within 40 characters and stable.
+    many = el.owner_key(range(100000, 100010))
+    assert len(many) <= 40 and many == el.owner_key(reversed(range(100000, 100010)))
 
 
 def test_aggregate_and_totals_are_exact():
@@ -283,6 +322,19 @@ def reference(rule, options, electorate, ballots) -> bool:
     total_heads = len(electorate)
     total_area = sum(electorate.values(), Fraction(0))
     voted = {k: c for k, c in ballots.items()}
+
+    def ok(threshold, part, whole):
+        if threshold is None:
+            return True
+        if whole == 0:
+            return False
+        ratio = Fraction(part) / Fraction(whole)
+        return ratio >= threshold.fraction if threshold.inclusive else ratio > threshold.fraction
+
+    # Turnout by real participation only, before anyone follows the majority.
+    real_area = sum((electorate[k] for k in voted), Fraction(0))
+    if not (ok(rule.turnout_area, real_area, total_area) and ok(rule.turnout_heads, len(voted), total_heads)):
+        return False
     if rule.non_voters_follow_majority:
         tallies = {}
         for o in options:
@@ -297,17 +349,6 @@ def reference(rule, options, electorate, ballots) -> bool:
                 voted.setdefault(k, leaders[0])
     part_heads = len(voted)
     part_area = sum((electorate[k] for k in voted), Fraction(0))
-
-    def ok(threshold, part, whole):
-        if threshold is None:
-            return True
-        if whole == 0:
-            return False
-        ratio = Fraction(part) / Fraction(whole)
-        return ratio >= threshold.fraction if threshold.inclusive else ratio > threshold.fraction
-
-    if not (ok(rule.turnout_area, part_area, total_area) and ok(rule.turnout_heads, part_heads, total_heads)):
-        return False
     winners = 0
     for o in options:
         if o.kind != "approve":
@@ -368,12 +409,12 @@ def test_counting_matches_brute_force(unit_specs, owner_specs):
     owned = {}
     for o in owners:
         owned.setdefault(o.unit, []).append(o)
-    reps = set()
+    # Heads are the distinct SETS of owners (a joint unit is not its co-owner's sole unit).
+    buyers = set()
     for u in units:
         if u.developer_unsold or u.id not in owned:
             continue
-        marked = [o.person for o in owned[u.id] if o.is_representative]
-        reps.add(min(marked) if marked else min(o.person for o in owned[u.id]))
-    expected = len(reps) + any(u.developer_unsold for u in units) + sum(
+        buyers.add(frozenset(o.person for o in owned[u.id]))
+    expected = len(buyers) + any(u.developer_unsold for u in units) + sum(
         1 for u in units if not u.developer_unsold and u.id not in owned)
     assert len(voters) == expected

@@ -7,6 +7,7 @@ another user's account.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -155,6 +156,7 @@ async def _detail(request: Request, user_id: int, *, status_code: int = 200, val
         selected=user["station_ids"] if selected is None else selected, errors=errors or {}, message=message,
         notice=notice, new_token=new_token, tokens=await services.list_tokens(request.user, user_id),
         roles=ROLES, is_self=user_id == request.user.user_id, local_time=_local_time, **await _choices(),
+        now=dt.datetime.now(dt.timezone.utc),
     )
     return _no_store(response) if new_token else response
 
@@ -220,7 +222,9 @@ async def users_password(request: Request, user_id: FromPath[int]) -> Any:
 async def users_token_create(request: Request, user_id: FromPath[int]) -> Any:
     form = await request.form()
     try:
-        token = await services.create_token_for(request.user, user_id, form.get("name") or "")
+        token = await services.create_token_for(request.user, user_id, form.get("name") or "",
+                                                scope=form.get("scope") or "full",
+                                                expires_at=services.parse_expiry(form.get("expires_at")))
     except (Invalid, Conflict) as e:
         message, errors = _translated(request, e)
         return await _detail(request, user_id, status_code=e.status, errors=errors, message=message)

@@ -8,13 +8,15 @@ against the API and the API needs no CSRF token.
 from __future__ import annotations
 
 from litestar.datastructures import Headers
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from council.accounts import services
+from council.accounts import csrf, services, whois
 from council.core import i18n
 
 SESSION_COOKIE = "council_session"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _cookies(headers: Headers) -> dict[str, str]:
@@ -37,19 +39,26 @@ class AuthMiddleware(ASGIMiddleware):
         principal = None
         session_hash = None
         path = scope["path"]
+        bound_csrf = None
         if path.startswith("/api/"):
             auth = headers.get("authorization", "")
             if auth.lower().startswith("bearer "):
-                user = await services.token_user(auth[7:].strip())
+                try:
+                    user = await services.token_user(auth[7:].strip())
+                except services.TokenExpired:
+                    raise NotAuthorizedException("This API token has expired.") from None
                 if user:
-                    principal = await services.principal_for_user(user, via="token")
+                    if user["token_scope"] == "read" and scope["method"] not in READ_METHODS:
+                        raise PermissionDeniedException("This API token may only read.")
+                    principal = await whois.principal_of(user, via="token")
         elif not path.startswith("/static/"):
             token = cookies.get(SESSION_COOKIE)
             if token:
                 found = await services.session_user(token)
                 if found:
                     user, session_hash = found
-                    principal = await services.principal_for_user(user, via="session")
+                    principal = await whois.principal_of(user, via="session")
+                    bound_csrf = csrf.bind(scope, session_hash, cookies.get(csrf.COOKIE))
         scope["user"] = principal
         scope["auth"] = session_hash
         state = scope.setdefault("state", {})
@@ -58,4 +67,6 @@ class AuthMiddleware(ASGIMiddleware):
             cookies.get(i18n.LOCALE_COOKIE),
             headers.get("accept-language"),
         )
+        if bound_csrf:
+            send = csrf.setting_cookie(send, bound_csrf, scope)
         await next_app(scope, receive, send)

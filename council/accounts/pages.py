@@ -10,7 +10,7 @@ from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
-from council.accounts import services
+from council.accounts import csrf, services
 from council.accounts.middleware import SESSION_COOKIE
 from council.accounts.ratelimit import LoginThrottle
 from council.core import i18n
@@ -49,20 +49,23 @@ async def login(request: Request) -> Any:
     target = _safe_next(form.get("next"))
     ip = client_ip(request)
     _ = translator(locale_of(request))
-    keys = (f"ip:{ip}", f"user:{username.lower()}")
-    if throttle.blocked(*keys):
-        return page(request, "accounts/login.html", status_code=429, next=target, username=username,
-                    error=_("Too many attempts. Please wait a few minutes and try again."))
+    keys = (f"ip:{ip}", f"user:{username.lower()[:100]}")
+    # Slowed down, never refused: past a few failures each attempt waits (per address and per
+    # account), then the password is checked as usual, so failing on purpose locks nobody out.
+    wait = await throttle.attempt(*keys)
+    if wait:
+        await throttle.sleep(wait)
     user = await services.authenticate(username, password)
     if user is None:
-        throttle.failed(*keys)
         return page(request, "accounts/login.html", status_code=401, next=target, username=username,
                     error=_("Wrong username or password."))
-    throttle.succeeded(*keys)
+    await throttle.succeeded(*keys)
     settings = request.app.state.settings
     token = await services.start_session(user, settings.session_days, ip=ip)
     response = Redirect(target, status_code=303)
     response.cookies.append(_session_cookie(request, token, settings.session_days * 86400))
+    # The CSRF token from now on is the session's own (council.accounts.csrf).
+    response.cookies.append(csrf.cookie(settings, csrf.token_for(settings.secret_key, services.session_hash(token))))
     return response
 
 

@@ -1,39 +1,89 @@
-"""Login throttling: after too many failures in a window, further attempts are refused.
+"""Login throttling that slows guessing down and never locks anyone out.
 
-Pure and in-process (one server process serves a station); keyed by client address and by
-username so neither guessing many passwords for one account nor spraying one password
-across accounts gets far.
-"""
+Every attempt is counted, per client address and per account, before the password is checked
+(so a burst of parallel guesses sees its own count rising); a successful sign-in forgives the
+account and the one attempt it took. Past a few free attempts each further one waits longer,
+doubling up to a cap: per address up to 10 s, per account up to 5 s. Nothing is refused: the
+right password always gets in, after at most the wait, so an attacker cannot lock a secretary
+out by failing on purpose, while guessing runs at one try per several seconds.
+
+The counts live in the database (table login_throttle), so several server processes share them.
+The policy (delay_for) is pure and unit-tested."""
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-from typing import Callable
+import asyncio
+import datetime as dt
+
+FREE_ATTEMPTS = 5
+BASE_DELAY = 0.5
+CAPS = {"ip": 10.0, "user": 5.0}
+WINDOW = dt.timedelta(minutes=15)  # counts older than this start again from zero
+
+
+def delay_for(attempts_before: int, kind: str = "ip") -> float:
+    """Seconds to wait before checking the attempt that follows `attempts_before` unforgiven ones."""
+    over = attempts_before - FREE_ATTEMPTS
+    if over < 0:
+        return 0.0
+    return min(CAPS.get(kind, CAPS["ip"]), BASE_DELAY * (2 ** min(over, 16)))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 class LoginThrottle:
-    def __init__(self, max_failures: int = 5, window_seconds: float = 300, clock: Callable[[], float] = time.monotonic):
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    """Keys are "ip:<address>" and "user:<name>"."""
 
-    def _recent(self, key: str) -> deque[float]:
-        q = self._failures[key]
-        cutoff = self.clock() - self.window
-        while q and q[0] <= cutoff:
-            q.popleft()
-        return q
+    def __init__(self, sleep=asyncio.sleep):
+        self.sleep = sleep  # tests record the waits instead of sleeping
 
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(k)) >= self.max_failures for k in keys)
+    async def attempt(self, *keys: str) -> float:
+        """Count one attempt on each key and return the wait that comes before checking it."""
+        from council import db
+        from council.accounts.tables import LoginThrottleEntry as T
 
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        for k in keys:
-            self._recent(k).append(now)
+        now = _now()
+        wait = 0.0
+        async with db.write():
+            rows = {r["key"]: r for r in await T.select().where(T.key.is_in(list(keys)))}
+            for key in keys:
+                row = rows.get(key)
+                before = 0 if row is None or row["updated_at"] < now - WINDOW else row["attempts"]
+                wait = max(wait, delay_for(before, key.split(":", 1)[0]))
+                if row is None:
+                    await T.insert(T(key=key, attempts=1, updated_at=now))
+                else:
+                    await T.update({T.attempts: before + 1, T.updated_at: now}).where(T.id == row["id"])
+        return wait
 
-    def succeeded(self, *keys: str) -> None:
-        for k in keys:
-            self._failures.pop(k, None)
+    async def succeeded(self, ip_key: str, user_key: str) -> None:
+        """The account is forgiven; the address only for this one attempt (else an attacker with one
+        account of their own could wipe their address's count by signing in to it now and then)."""
+        from council import db
+        from council.accounts.tables import LoginThrottleEntry as T
+
+        async with db.write():
+            await T.delete().where(T.key == user_key)
+            await T.update({T.attempts: T.attempts - 1}).where((T.key == ip_key) & (T.attempts > 0))
+
+    async def attempts(self, key: str) -> int:
+        from council.accounts.tables import LoginThrottleEntry as T
+
+        row = await T.select(T.attempts, T.updated_at).where(T.key == key).first()
+        return 0 if row is None or row["updated_at"] < _now() - WINDOW else row["attempts"]
+
+    async def forget(self, *keys: str) -> None:
+        from council import db
+        from council.accounts.tables import LoginThrottleEntry as T
+
+        async with db.write():
+            await T.delete().where(T.key.is_in(list(keys)))
+
+    @staticmethod
+    async def purge() -> None:
+        """Drop counts nobody has touched for a window (called at sign-in)."""
+        from council.accounts.tables import LoginThrottleEntry as T
+
+        await T.delete().where(T.updated_at < _now() - WINDOW)

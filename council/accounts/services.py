@@ -26,6 +26,11 @@ def _sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def session_hash(token: str) -> str:
+    """What a session is known by in the database (and what its CSRF token is derived from)."""
+    return _sha256(token)
+
+
 async def principal_for_user(user: dict, via: str) -> Principal:
     stations = await (
         UserStation.select(UserStation.station.id, UserStation.station.community)
@@ -71,7 +76,7 @@ async def create_user(
     if role not in Role.__members__:
         raise Invalid("Unknown role.", field="role")
     try:
-        passwords.check_strength(password)
+        passwords.check_strength(password, role)
     except ValueError as e:
         raise Invalid(str(e), field="password") from None
     if role == Role.department_liaison and not organisation_id:
@@ -112,6 +117,16 @@ async def authenticate(username: str, password: str) -> dict | None:
     user = await User.select().where((User.username == username.strip()) & (User.is_active == True)).first()  # noqa: E712
     if not await passwords.verify_password(user["password_hash"] if user else "", password):
         return None
+    if passwords.needs_rehash(user["password_hash"]):
+        # Made with weaker parameters than today's: re-hash now, while the password is at hand.
+        new_hash = await passwords.hash_password(password)
+        async with db.write():
+            await User.update({User.password_hash: new_hash}).where(
+                (User.id == user["id"]) & (User.password_hash == user["password_hash"]))
+            principal = Principal(user_id=user["id"], username=user["username"], display_name=user["display_name"],
+                                  role=user["role"])
+            await audit.record(principal, "user.password_rehash", entity_type="user", entity_id=user["id"])
+        user["password_hash"] = new_hash
     return user
 
 
@@ -120,7 +135,7 @@ async def change_password(actor: Principal, current: str, new: str, keep_session
     if not user or not await passwords.verify_password(user["password_hash"], current):
         raise Invalid("The current password is wrong.", field="current")
     try:
-        passwords.check_strength(new)
+        passwords.check_strength(new, user["role"])
     except ValueError as e:
         raise Invalid(str(e), field="new") from None
     new_hash = await passwords.hash_password(new)
@@ -146,6 +161,7 @@ async def set_locale(actor: Principal, locale: str) -> None:
 async def start_session(user: dict, days: int, ip: str = "") -> str:
     token = secrets.token_urlsafe(32)
     async with db.write():
+        await purge_expired_sessions()  # at every sign-in: the table never fills with dead sessions
         await Session.insert(
             Session(token_hash=_sha256(token), user=user["id"], created_at=_now(), expires_at=_now() + dt.timedelta(days=days))
         )
@@ -154,12 +170,33 @@ async def start_session(user: dict, days: int, ip: str = "") -> str:
     return token
 
 
+# Who is asking is looked up on every request: one statement each, written once (no query
+# building per request), reading only what a Principal needs. The user's columns come back
+# under their own names; council.accounts.whois caches the rest (stations) by the user's version.
+_USER_COLUMNS = ('u."id", u."username", u."display_name", u."role", u."organisation", u."person", '
+                 'u."locale", u."is_active", u."version"')
+SESSION_SQL = (f'SELECT s."expires_at", {_USER_COLUMNS} FROM "user_session" s '
+               'JOIN "app_user" u ON u."id" = s."user" WHERE s."token_hash" = {}')
+TOKEN_SQL = (f'SELECT t."id" AS "token_id", t."revoked_at", t."last_used_at", t."scope", t."expires_at", {_USER_COLUMNS} FROM "api_token" t '
+             'JOIN "app_user" u ON u."id" = t."user" WHERE t."token_hash" = {}')
+
+
+async def purge_expired_sessions() -> int:
+    """Delete every expired session (and stale sign-in counts); returns how many sessions went."""
+    from council.accounts.ratelimit import LoginThrottle
+
+    gone = await Session.delete().where(Session.expires_at < _now()).returning(Session.id)
+    await LoginThrottle.purge()
+    return len(gone)
+
+
 async def session_user(token: str) -> tuple[dict, str] | None:
     token_hash = _sha256(token)
-    row = await Session.select(Session.user.all_columns(), Session.expires_at).where(Session.token_hash == token_hash).first()
-    if not row or row["expires_at"] < _now() or not row["user.is_active"]:
+    rows = await db.raw(SESSION_SQL, token_hash)
+    row = rows[0] if rows else None
+    if not row or row["expires_at"] < _now() or not row["is_active"]:
         return None
-    return {k.removeprefix("user."): v for k, v in row.items()}, token_hash
+    return row, token_hash
 
 
 async def end_session(principal: Principal, token: str, ip: str = "") -> None:
@@ -170,38 +207,74 @@ async def end_session(principal: Principal, token: str, ip: str = "") -> None:
 
 # ---------------------------------------------------------------- API tokens
 
-async def create_token(actor: Principal, username: str, name: str = "") -> str:
-    """Returns the token once; only its hash is kept."""
+TOKEN_SCOPES = ("read", "full")
+
+
+def parse_expiry(text: str | None) -> dt.datetime | None:
+    """A token's last day as typed (2027-01-01): the token works until that day begins, local time.
+    Empty means it never expires."""
+    from council.core.localtime import LOCAL
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid("Enter a date like 2027-01-01.", field="expires_at") from None
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=LOCAL).astimezone(dt.timezone.utc)
+
+
+def _check_token_terms(scope: str, expires_at) -> None:
+    if scope not in TOKEN_SCOPES:
+        raise Invalid("Choose one of the listed options.", field="scope")
+    if expires_at is not None and expires_at <= _now():
+        raise Invalid("Choose a date in the future.", field="expires_at")
+
+
+async def create_token(actor: Principal, username: str, name: str = "", *, scope: str = "full",
+                       expires_at: dt.datetime | None = None) -> str:
+    """Returns the token once; only its hash is kept. `scope` "read" allows reads only;
+    `expires_at` (UTC) ends it without anyone revoking it."""
+    _check_token_terms(scope, expires_at)
     user = await User.select().where(User.username == username).first()
     if not user:
         raise NotFound("No such user.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with db.write():
         rows = await ApiToken.insert(
-            ApiToken(user=user["id"], name=name, prefix=token[:12], token_hash=_sha256(token), created_at=_now())
+            ApiToken(user=user["id"], name=name, prefix=token[:12], token_hash=_sha256(token), created_at=_now(),
+                     scope=scope, expires_at=expires_at)
         )
         await audit.record(actor, "token.create", entity_type="api_token", entity_id=rows[0]["id"],
-                           after={"user": username, "name": name, "prefix": token[:12]})
+                           after={"user": username, "name": name, "prefix": token[:12], "scope": scope,
+                                  "expires_at": expires_at.isoformat() if expires_at else None})
     return token
 
 
 TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
 
 
+class TokenExpired(Exception):
+    """A real token past its expiry: the API answers 401 saying so."""
+
+
 async def token_user(token: str) -> dict | None:
-    row = await (
-        ApiToken.select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, ApiToken.user.all_columns())
-        .where(ApiToken.token_hash == _sha256(token))
-        .first()
-    )
-    if not row or row["revoked_at"] is not None or not row["user.is_active"]:
+    """The token's user (with "token_scope"), None for an unknown or revoked token; raises
+    TokenExpired for an expired one."""
+    rows = await db.raw(TOKEN_SQL, _sha256(token))
+    row = rows[0] if rows else None
+    if not row or row["revoked_at"] is not None or not row["is_active"]:
         return None
+    now = _now()
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise TokenExpired()
     # "Last used" tells an admin which integrations are alive. Written at most every few minutes,
     # so a busy integration does not turn every read into a write (SQLite has one writer).
-    now = _now()
     if row["last_used_at"] is None or now - row["last_used_at"] > TOKEN_TOUCH_EVERY:
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
-    return {k.removeprefix("user."): v for k, v in row.items() if k.startswith("user.")}
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
+    row["token_scope"] = row["scope"] or "full"
+    return row
 
 
 async def revoke_token(actor: Principal, prefix: str) -> None:
@@ -229,11 +302,9 @@ async def list_users(actor: Principal, *, q: str = "", role: str = "", page: int
     `q` matches part of the username or name; `role` keeps one role."""
     _require_user_admin(actor)
     clauses = []
-    term = q.strip().replace("%", "")
+    term = q.strip()
     if term:
-        # SQLite's LIKE already ignores ASCII case (and Piccolo warns when asked for ILIKE there).
-        like = (lambda c: c.like(f"%{term}%")) if db.is_sqlite() else (lambda c: c.ilike(f"%{term}%"))
-        clauses.append(like(User.username) | like(User.display_name))
+        clauses.append(db.contains(User.username, term) | db.contains(User.display_name, term))
     if role:
         clauses.append(User.role == role)
     query = User.select(
@@ -368,8 +439,9 @@ async def update_user(
 async def set_user_password(actor: Principal, user_id: int, password: str) -> None:
     """An admin sets a new password (the user forgot theirs); every session of the user ends."""
     _require_user_admin(actor)
+    target = await User.select(User.role).where(User.id == user_id).first()
     try:
-        passwords.check_strength(password)
+        passwords.check_strength(password, target["role"] if target else None)
     except ValueError as e:
         raise Invalid(str(e), field="password") from None
     password_hash = await passwords.hash_password(password)
@@ -387,10 +459,12 @@ async def list_tokens(actor: Principal, user_id: int) -> list[dict]:
     _require_user_admin(actor)
     return await ApiToken.select(
         ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at, ApiToken.revoked_at,
+        ApiToken.scope, ApiToken.expires_at,
     ).where(ApiToken.user == user_id).order_by(ApiToken.id, ascending=False)
 
 
-async def create_token_for(actor: Principal, user_id: int, name: str) -> str:
+async def create_token_for(actor: Principal, user_id: int, name: str, *, scope: str = "full",
+                           expires_at: dt.datetime | None = None) -> str:
     """A new API token for the user, returned once."""
     _require_user_admin(actor)
     name = name.strip()
@@ -401,7 +475,7 @@ async def create_token_for(actor: Principal, user_id: int, name: str) -> str:
         raise NotFound("No such user.")
     if not user["is_active"]:
         raise Conflict("This account is deactivated; activate it before giving it a token.")
-    return await create_token(actor, user["username"], name)
+    return await create_token(actor, user["username"], name, scope=scope, expires_at=expires_at)
 
 
 async def revoke_token_by_id(actor: Principal, user_id: int, token_id: int) -> None:

@@ -42,3 +42,13 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    scope = Varchar(length=10, default="full")  # "read": GET/HEAD only; "full": everything the user may do
+    expires_at = Timestamptz(null=True, default=None)
+
+
+class LoginThrottleEntry(Table, tablename="login_throttle"):
+    """Sign-in attempts per key ("ip:…", "user:…"), shared by every server process."""
+
+    key = Varchar(length=200, required=True, unique=True)
+    attempts = Integer(default=0)
+    updated_at = Timestamptz()

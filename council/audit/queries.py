@@ -78,16 +78,9 @@ def _local_midnight_utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL).astimezone(dt.timezone.utc)
 
 
-def _like_term(term: str) -> str:
-    # "%" typed by a reader would widen the match; "_" is left (actions and usernames use it,
-    # and as a one-character wildcard it still matches itself).
-    return term.replace("%", "")
-
-
 def _contains(column, term: str):
-    # SQLite's LIKE already ignores ASCII case; Piccolo warns when asked for ILIKE there.
-    pattern = "%" + _like_term(term) + "%"
-    return column.like(pattern) if db.is_sqlite() else column.ilike(pattern)
+    # The reader's text is literal: "%" or "_" never widen the match (council.db).
+    return db.contains(column, term)
 
 
 def _clauses(principal: Principal, f: AuditFilter) -> list:
@@ -101,7 +94,7 @@ def _clauses(principal: Principal, f: AuditFilter) -> list:
         clauses.append(AuditEntry.station == f.station)
     if f.action:
         # A prefix match: "unit." finds every change to units.
-        clauses.append(AuditEntry.action.like(_like_term(f.action) + "%"))
+        clauses.append(db.starts_with(AuditEntry.action, f.action))
     if f.entity_type:
         clauses.append(AuditEntry.entity_type == f.entity_type)
     if f.entity_id is not None:

@@ -120,7 +120,7 @@ def task_out(t: dict) -> s.TaskOut:
     return s.TaskOut(id=t["id"], case=t["case"], what=t["what"], organisation=t["organisation"],
                      organisation_name=t.get("organisation_name"), responsible=t["responsible"],
                      due_date=t["due_date"], status=t["status"], evidence=t["evidence"], source=t["source"],
-                     version=t["version"])
+                     cancel_reason=t.get("cancel_reason") or "", version=t["version"])
 
 
 @get("/my/tasks", guards=G, tags=TAGS, summary="Unfinished tasks at my stations (a liaison: of my organisation)")
@@ -215,7 +215,8 @@ async def move_api(request: Request, case_id: FromPath[int], data: JSONBody[s.Mo
         if extra:
             raise Invalid("This field applies to requests only.",
                           errors={n: "This field applies to requests only." for n in extra})
-        after = await proposals.move_proposal(p, case_id, data.action, reason=data.reason, version=data.version, ip=ip)
+        after = await proposals.move_proposal(p, case_id, data.action, reason=data.reason, version=data.version,
+                                              no_vote_needed=data.no_vote_needed, ip=ip)
     else:
         after = await requests.move_request(p, case_id, data.action, reason=data.reason, organisation=data.organisation,
                                             report=data.report, rating=data.rating, comment=data.comment,
@@ -298,10 +299,10 @@ async def rating_api(request: Request, case_id: FromPath[int], data: JSONBody[s.
 
 
 @post(f"{CASE}/vote", guards=G, tags=TAGS, status_code=HTTP_200_OK,
-      summary="Link the residents' vote and its result (decide); the proposal moves on or back")
+      summary="Take the result of the closed vote linked to the proposal (decide); the proposal moves on or back")
 async def vote_api(request: Request, case_id: FromPath[int], data: JSONBody[s.VoteIn]) -> s.MoveOut:
-    return move_out(await proposals.record_vote(request.user, case_id, vote_ref=data.vote_ref, result=data.result,
-                                                version=data.version, ip=client_ip(request)))
+    return move_out(await proposals.record_vote(request.user, case_id, vote=data.vote, vote_ref=data.vote_ref,
+                                                result=data.result, version=data.version, ip=client_ip(request)))
 
 
 # ---------------------------------------------------------------- request follow-up
@@ -379,7 +380,14 @@ async def dashboard_api(request: Request, station_id: FromPath[int]) -> s.Dashbo
         avg_days_to_close=None if d.avg_days_to_close is None else round(d.avg_days_to_close, 1),
         closed_count=d.closed_count, satisfaction=satisfaction_out(detail.satisfaction_of(d.ratings)),
         months=[s.MonthCount(month=m, received=r, done=dn) for m, r, dn in d.months],
+        calendar_missing=await _calendar_missing(),
     )
+
+
+async def _calendar_missing() -> int | None:
+    from council.cases.national_calendar import coming_year_missing
+
+    return await coming_year_missing()
 
 
 PAGE_ROUTES: list = []

@@ -25,11 +25,33 @@ def month_key(moment: dt.datetime) -> int:
 
 
 async def calendar_for(station_id: int) -> WorkCalendar:
+    """The station's working calendar: China's national holidays and make-up working days
+    (council.cases.holidays_cn), with the station's own days laid over them."""
+    from council.cases.holidays_cn import station_calendar
+
     rows = await StationHoliday.select(StationHoliday.day, StationHoliday.kind).where(StationHoliday.station == station_id)
-    return WorkCalendar(
-        holidays=frozenset(r["day"] for r in rows if r["kind"] == "holiday"),
-        makeup_days=frozenset(r["day"] for r in rows if r["kind"] == "makeup"),
-    )
+    return station_calendar(await national_arrangements(), [(r["day"], r["kind"]) for r in rows])
+
+
+async def national_arrangements() -> dict:
+    """Per year, the national arrangement in force: loaded years (database) over built-in ones."""
+    from council.cases.holidays_cn import Arrangement, national
+    from council.cases.tables import HolidayYear, NationalHoliday
+
+    years = await HolidayYear.select()
+    if not years:
+        return national({})
+    days = await NationalHoliday.select(NationalHoliday.year, NationalHoliday.day, NationalHoliday.kind,
+                                        NationalHoliday.note)
+    loaded = {}
+    for y in years:
+        mine = [d for d in days if d["year"] == y["year"]]
+        loaded[y["year"]] = Arrangement(
+            year=y["year"], source=y["source"], provisional=y["provisional"],
+            holidays={d["day"]: d["note"] for d in mine if d["kind"] == "holiday"},
+            makeup={d["day"]: d["note"] for d in mine if d["kind"] == "makeup"},
+        )
+    return national(loaded)
 
 
 async def categories_for(station_id: int) -> list[dict]:

@@ -90,19 +90,33 @@ async def proposal_facts(case_id: int, row: dict):
 
     preferred = await Option.exists().where((Option.case == case_id) & (Option.preferred == True))  # noqa: E712
     tasks = await Task.count().where(Task.case == case_id)
+    unfinished = await unfinished_tasks(case_id)
     budget = [r["amount"] for r in await BudgetLine.select(BudgetLine.amount).where(BudgetLine.case == case_id)]
     funds = [r["amount"] for r in await FundingSource.select(FundingSource.amount).where(FundingSource.case == case_id)]
     cov = coverage(budget, funds)
     ratings = [r["rating"] for r in await Rating.select(Rating.rating).where(Rating.case == case_id)]
     from council.cases.satisfaction import verdict
 
+    from council.votes.tables import Vote
+
+    under_way = await Vote.exists().where((Vote.case == case_id) & Vote.state.is_in(["draft", "open"]))
     return ProposalFacts(
+        vote_under_way=under_way,
         preferred_option=preferred,
         task_count=tasks,
         funding_decided=row["funding_not_needed"] or (cov.budget > 0 and cov.covered),
         vote_result=row["vote_result"] or None,
         rating_result=verdict(ratings),
+        unfinished_tasks=unfinished,
     )
 
 
-__all__ = ["now", "load_case", "require", "check_version", "set_state", "add_event", "proposal_facts", "Decimal"]
+async def unfinished_tasks(case_id: int) -> int:
+    """Tasks that still hold the case open: neither done nor cancelled (with its reason)."""
+    from council.cases.vocabulary import TASK_FINISHED
+
+    return await Task.count().where((Task.case == case_id) & Task.status.not_in(list(TASK_FINISHED)))
+
+
+__all__ = ["now", "load_case", "require", "check_version", "set_state", "add_event", "proposal_facts",
+           "unfinished_tasks", "Decimal"]

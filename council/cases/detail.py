@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
+from council.cases.overdue import case_overdue, task_overdue
 from council.cases import policy, proposal_steps, request_loop, requests
 from council.cases.attachments import list_attachments
 from council.cases.calendar_store import today
@@ -99,8 +100,8 @@ async def case_detail(principal: Principal, case_id: int) -> dict:
         out["reporter_phone"] = mask_phone(names["reporter_phone"]) or None
     else:
         out["reporter_name"], out["reporter_phone"] = mask_name(names["reporter_name"]), None
-    out["overdue"] = (row["kind"] == "request" and row["state"] in request_loop.OPEN
-                      and row["due_date"] is not None and row["due_date"] < today())
+    day = today()
+    out["overdue"] = case_overdue(row["kind"], row["state"], row["due_date"], day)
 
     opinions = await Opinion.select(
         Opinion.id, Opinion.stance, Opinion.text, Opinion.person, Opinion.person.name.as_alias("person_name"),
@@ -113,6 +114,8 @@ async def case_detail(principal: Principal, case_id: int) -> dict:
     out["options"] = await Option.select().where(Option.case == case_id).order_by(Option.id)
     out["tasks"] = await Task.select(*Task.all_columns(), Task.organisation.name.as_alias("organisation_name")).where(
         Task.case == case_id).order_by(Task.id)
+    for t in out["tasks"]:
+        t["overdue"] = task_overdue(t["status"], t["due_date"], day)
     budget = await BudgetLine.select().where(BudgetLine.case == case_id).order_by(BudgetLine.id)
     funds = await FundingSource.select().where(FundingSource.case == case_id).order_by(FundingSource.id)
     out["budget_lines"], out["funding_sources"] = budget, funds

@@ -1,23 +1,21 @@
 """CSV and XLSX export of the filtered case list.
 
 Private by default: no reporter, no description, and a mobile number typed into a title is
-masked. Cells that a spreadsheet would run as a formula are prefixed with a quote.
+masked. Cells that a spreadsheet would run as a formula are neutralised (council.core.tabular).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from typing import Callable
 
 from council import db
 from council.accounts.principal import Principal
 from council.audit import service as audit
+from council.cases.decision import RESULTS
 from council.cases.queries import CaseFilter, export_rows
 from council.cases.vocabulary import CHANNELS, KINDS, PRIORITIES
 from council.core.errors import Invalid
-from council.privacy import mask_phone
+from council.core import tabular
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -33,10 +31,11 @@ COLUMNS = (
     ("channel", N_("Channel")), ("state", N_("State")), ("priority", N_("Priority")), ("estate_name", N_("Estate")),
     ("organisation_name", N_("Organisation")), ("due_date", N_("Due date")), ("escalation", N_("Escalation")),
     ("created_at", N_("Registered at")), ("closed_at", N_("Closed at")),
+    # A proposal's decision: passed / failed by its vote, or 未经表决 when the vote was skipped.
+    ("vote_result", N_("Residents' vote")),
 )
-LABELS = {"kind": dict(KINDS), "channel": dict(CHANNELS), "priority": dict(PRIORITIES)}
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LABELS = {"kind": dict(KINDS), "channel": dict(CHANNELS), "priority": dict(PRIORITIES),
+          "vote_result": dict(RESULTS)}
 
 
 def _cell(name: str, value, _: Callable[[str], str]) -> str:
@@ -48,12 +47,7 @@ def _cell(name: str, value, _: Callable[[str], str]) -> str:
         from council.cases.calendar_store import LOCAL
 
         return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    if name == "title":
-        text = MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
-    if text.startswith(FORMULA_START):
-        text = "'" + text
-    return text
+    return str(value)  # masked and made formula-safe by the writer (council.core.tabular)
 
 
 def table(rows: list[dict], _: Callable[[str], str]) -> list[list[str]]:
@@ -61,21 +55,11 @@ def table(rows: list[dict], _: Callable[[str], str]) -> list[list[str]]:
 
 
 def to_csv(cells: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(cells)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8 Chinese
+    return tabular.write_csv(cells)
 
 
 def to_xlsx(cells: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("cases")
-    for line in cells:
-        ws.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return tabular.write_xlsx(cells, "cases")
 
 
 async def export_cases(principal: Principal, f: CaseFilter, fmt: str, _: Callable[[str], str],

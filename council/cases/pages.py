@@ -21,10 +21,11 @@ from council.accounts import permissions
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.cases import (
-    attachments, detail, export, intake, policy, proposal_steps, proposals, queries, request_loop, requests, timeline,
+    attachments, decision, detail, export, intake, policy, proposal_steps, proposals, queries, request_loop, requests, timeline,
     worklists,
 )
 from council.cases.calendar_store import categories_for, today
+from council.cases.overdue import case_overdue, task_overdue
 from council.cases.chart import month_chart
 from council.cases.common import load_case, view_of
 from council.cases.queries import CaseFilter
@@ -76,6 +77,7 @@ PROPOSAL_MOVES = {
     "choose_option": N_("Go on with the preferred option"), "complete_plan": N_("Plan complete: go to funding"),
     "decide_funding": N_("Funding settled: go to the vote"), "record_vote": N_("Record the vote"),
     "record_evaluation": N_("Conclude the evaluation"), "skip": N_("Skip this step"),
+    "skip_vote": N_("Skip the vote: this matter needs no residents' vote"),
 }
 REQUEST_MOVES = {
     "dispatch": N_("Dispatch"), "accept": N_("Accept the case"), "send_back": N_("Send back"),
@@ -86,7 +88,10 @@ EVENT_LABELS = {
     "created": N_("Case registered"), "note": N_("Progress note"), "chased": N_("Chased (督单)"),
     "escalated": N_("Escalated (提级办)"), "opinion": N_("Opinion"), "option": N_("Option added"),
     "option_preferred": N_("Preferred option chosen"), "task": N_("Task added"), "task_progress": N_("Task progress"),
+    "task_cancelled": N_("Task cancelled"), "deadline_moved": N_("Deadline moved by the holiday calendar"),
     "budget_line": N_("Budget line added"), "funding_source": N_("Funding source added"),
+    "budget_line_changed": N_("Budget line corrected"), "budget_line_removed": N_("Budget line removed"),
+    "funding_source_changed": N_("Funding source corrected"), "funding_source_removed": N_("Funding source removed"),
     "funding_not_needed": N_("Funding decision"), "pledge": N_("Household pledge"), "rating": N_("Rating"),
     "vote_linked": N_("Vote recorded"), "extension_requested": N_("Extension requested"),
     # A vote on the proposal (council.votes): the vote and its result are in the event's data.
@@ -112,7 +117,7 @@ EVENT_LABELS.update({f"mediation.{k}": v for k, v in {
 }.items()})
 ESCALATION_LABELS = {"street": N_("Street level"), "district": N_("District level")}
 EXTENSION_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"), "refused": N_("Refused")}
-VOTE_RESULTS = (("passed", N_("Passed")), ("failed", N_("Failed")))
+VOTE_RESULTS = decision.RESULTS  # passed / failed / unvoted (未经表决)
 # Refusals that are about one field of the form: mark that field.
 REFUSAL_FIELD = {
     "Give a reason for this action.": "reason",
@@ -207,7 +212,7 @@ def case_filter(request: Request, **fixed: Any) -> CaseFilter:
         category=q.get("category", "").strip()[:40], channel=q.get("channel", "").strip()[:30],
         estate=_int(q.get("estate")), organisation=_int(q.get("organisation")), station=_int(q.get("station")),
         overdue=q.get("overdue") in ("1", "on", "true"), q=q.get("q", "").strip()[:100],
-        page=max(_int(q.get("page")) or 1, 1), **fixed,
+        mine=q.get("mine") in ("1", "on", "true"), page=max(_int(q.get("page")) or 1, 1), **fixed,
     )
 
 
@@ -215,7 +220,7 @@ def filter_query(f: CaseFilter, **override: Any) -> str:
     """The filter as a query string (without the page unless given), for pager and export links."""
     values = {"state": f.state, "kind": f.kind, "category": f.category, "channel": f.channel, "estate": f.estate,
               "organisation": f.organisation, "station": f.station, "overdue": "1" if f.overdue else "", "q": f.q,
-              **override}
+              "mine": "1" if f.mine else "", **override}
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
@@ -230,8 +235,7 @@ async def _list_context(request: Request, f: CaseFilter) -> dict:
         if communities is not None else Organisation.id > 0).order_by(Organisation.name)
     today_ = today()
     for r in rows:
-        r["overdue"] = (r["kind"] == "request" and r["state"] in request_loop.OPEN and r["due_date"] is not None
-                        and r["due_date"] < today_)
+        r["overdue"] = case_overdue(r["kind"], r["state"], r["due_date"], today_)
     return dict(
         rows=rows, total=total, f=f, pages=max(1, -(-total // queries.PER_PAGE)),
         qs=filter_query(f), categories=await category_labels(station_ids),
@@ -294,13 +298,15 @@ INTAKE_FIELDS = ("kind", "title", "description", "category", "channel", "estate"
                  "contact_consent", "priority")
 
 
-async def _people(community: int, q: str, chosen: int | None) -> list[tuple[int, str]]:
-    """Residents matching a name, or the last four digits of a phone; the phone stays masked."""
+async def _people(principal: Principal, community: int, q: str, chosen: int | None, ip: str = "") -> list[tuple[int, str]]:
+    """Residents matching a name, or a phone as council.core.search allows; the phone stays masked."""
+    from council.core import search
+
     q = q.strip()
     rows: list[dict] = []
     base = (Person.community == community) & Person.anonymised_at.is_null()
     if q:
-        match = Person.phone.like(f"%{q}") if q.isdigit() and len(q) == 4 else Person.name.like(f"%{q}%")
+        match = await search.person_clause(principal, Person.name, Person.phone, q, ip=ip)
         rows = await Person.select(Person.id, Person.name, Person.phone).where(base & match).order_by(
             Person.name).limit(50)
     if chosen and chosen not in {r["id"] for r in rows}:
@@ -327,7 +333,8 @@ async def _intake_context(request: Request, values: dict) -> dict:
     return dict(
         station=station, stations=stations if len(stations) > 1 and staff else [], kinds=kinds,
         categories=categories, channels=CHANNELS, priorities=PRIORITIES, estates=estates, buildings=buildings,
-        people=await _people(station["community"], q, _int(values.get("reporter"))) if staff else [],
+        people=await _people(principal, station["community"], q, _int(values.get("reporter")),
+                             ip=client_ip(request)) if staff else [],
         q=q, staff=staff,
     )
 
@@ -399,7 +406,8 @@ def _moves_now(d: dict, facts) -> tuple[list[str], dict[str, str]]:
     """Proposal moves from the current step: those possible, and why the others are not yet."""
     possible, blocked = [], {}
     for name, move in proposal_steps.MACHINE.moves.items():
-        if d["state"] not in move.sources or name == "record_vote":
+        # The vote's own moves have their own forms in the decide section.
+        if d["state"] not in move.sources or name in ("record_vote", "skip_vote"):
             continue
         try:
             proposal_steps.MACHINE.apply(d["state"], name, facts, reason="(check)")
@@ -532,6 +540,7 @@ async def _extension_decision(p, cid, f, ip):
 ACTIONS: dict[str, Action] = {
     # proposals
     "move": lambda p, cid, f, ip: proposals.move_proposal(p, cid, f.get("move", ""), reason=f.get("reason", ""),
+                                                          no_vote_needed=f.get("no_vote_needed") == "1",
                                                           version=f.get("version"), ip=ip),
     "opinion": _opinion,
     "option": lambda p, cid, f, ip: proposals.add_option(p, cid, title=f.get("title", ""),
@@ -548,8 +557,8 @@ ACTIONS: dict[str, Action] = {
                                                                          f.get("reason", ""), ip=ip),
     "pledge": lambda p, cid, f, ip: proposals.add_pledge(p, cid, unit=_choice_id(f, "unit", required=True),
                                                          amount=f.get("amount", ""), ip=ip),
-    "vote": lambda p, cid, f, ip: proposals.record_vote(p, cid, vote_ref=f.get("vote_ref", ""),
-                                                        result=f.get("result", ""), version=f.get("version"), ip=ip),
+    "vote": lambda p, cid, f, ip: proposals.record_vote(p, cid, vote=f.get("vote", ""), result=f.get("result"),
+                                                        version=f.get("version"), ip=ip),
     "rating": lambda p, cid, f, ip: proposals.add_rating(p, cid, rating=f.get("rating", ""),
                                                          unit=_choice_id(f, "unit", required=True),
                                                          comment=f.get("comment", ""), ip=ip),
@@ -562,7 +571,26 @@ ACTIONS: dict[str, Action] = {
     "extension_decision": _extension_decision,
     # any case
     "note": lambda p, cid, f, ip: requests.add_note(p, cid, f.get("text", ""), ip=ip),
+    # corrections while the fund step is open (council.cases.fund_edits)
+    "budget_edit": lambda p, cid, f, ip: _fund_edit(p, cid, f, ip, "budget"),
+    "funding_edit": lambda p, cid, f, ip: _fund_edit(p, cid, f, ip, "funding"),
 }
+
+
+async def _fund_edit(p, cid, f, ip, what: str):
+    from council.cases import fund_edits
+
+    record = _choice_id(f, "record", required=True)
+    remove = f.get("remove") == "1"
+    if what == "budget":
+        if remove:
+            return await fund_edits.remove_budget_line(p, cid, record, ip=ip)
+        return await fund_edits.change_budget_line(p, cid, record, item=f.get("item", ""), amount=f.get("amount", ""),
+                                                   ip=ip)
+    if remove:
+        return await fund_edits.remove_funding_source(p, cid, record, ip=ip)
+    return await fund_edits.change_funding_source(p, cid, record, source=f.get("source", ""),
+                                                  amount=f.get("amount", ""), note=f.get("note", ""), ip=ip)
 
 
 def _form_key(what: str, form: dict) -> str:
@@ -636,7 +664,7 @@ async def inbox_page(request: Request) -> Any:
         rows, total = await queries.list_cases(principal, CaseFilter(state="dispatched", page=current))
     today_ = today()
     for r in rows:
-        r["overdue"] = r["state"] in request_loop.OPEN and r["due_date"] is not None and r["due_date"] < today_
+        r["overdue"] = case_overdue(r["kind"], r["state"], r["due_date"], today_)
     return page(request, "cases/inbox.html", rows=rows, total=total, page_no=current,
                 pages=max(1, -(-total // queries.PER_PAGE)), state_labels=STATE_LABELS, kind_labels=dict(KINDS),
                 escalations=ESCALATION_LABELS)
@@ -646,7 +674,10 @@ async def inbox_page(request: Request) -> Any:
 async def my_tasks_page(request: Request) -> Any:
     need(request.user, "case_task")
     rows = await worklists.my_tasks(request.user)
-    return page(request, "cases/tasks.html", rows=rows, today=today(), state_labels=STATE_LABELS,
+    day = today()
+    for t in rows:
+        t["overdue"] = task_overdue(t["status"], t["due_date"], day)
+    return page(request, "cases/tasks.html", rows=rows, today=day, state_labels=STATE_LABELS,
                 task_labels=dict(TASK_STATUSES))
 
 
@@ -668,6 +699,9 @@ async def dashboard_page(request: Request) -> Any:
         raise Forbidden("This belongs to a station you do not serve.")
     station = next((s for s in stations if s["id"] == wanted), stations[0])
     d = await queries.dashboard(principal, station["id"])
+    from council.cases.national_calendar import coming_year_missing
+
+    calendar_missing = await coming_year_missing()  # from 1 November, while next year is not loaded
     _ = translator(locale_of(request))
     chart = month_chart(d.months, received_label=_("Received"), done_label=_("Closed"),
                         title=_("Cases received and done, month by month"))
@@ -682,7 +716,7 @@ async def dashboard_page(request: Request) -> Any:
                 chart=chart, by_kind=kinds, kinds=dict(KINDS), state_labels=STATE_LABELS,
                 rating_labels=RATINGS, rating_total=sum(d.ratings.values()),
                 satisfaction=percent(good, sum(d.ratings.values())), good=good,
-                satisfaction_definition=SATISFACTION_DEFINITION)
+                satisfaction_definition=SATISFACTION_DEFINITION, calendar_missing=calendar_missing)
 
 
 PAGE_ROUTES: list = [case_list, overdue_list, export_csv, export_xlsx, intake_form, intake_submit, case_page,

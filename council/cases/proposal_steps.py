@@ -1,7 +1,8 @@
 """The six-step consultation method (睦邻协商六步法) for proposals. No web or database imports.
 
 propose → discuss → act → fund → decide → evaluate → closed, with: reject or answer on the
-spot at propose (with a reason); skip a step only with a recorded reason; no `decide`
+spot at propose (with a reason); skip a step only with a recorded reason (the vote at `decide`
+only for a matter that needs no residents' vote: council.cases.decision); no `decide`
 without an action plan and a funding decision; a failed vote returns to `discuss`; an
 unsatisfied evaluation reopens the case at `discuss`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from council.cases.decision import skip_refusal
 from council.cases.statemachine import Machine, Move
 
 STEPS = ("propose", "discuss", "act", "fund", "decide", "evaluate")
@@ -25,6 +27,17 @@ class ProposalFacts:
     funding_decided: bool = False  # fund: funding covers the budget, or "no money needed" recorded
     vote_result: str | None = None  # decide: None (open or none), "passed", "failed"
     rating_result: str | None = None  # evaluate: None, "satisfied", "unsatisfied"
+    # decide, skipping the vote (council.cases.decision): declared "needs no residents' vote"
+    # at the move, and whether a vote on the proposal is open or drafted.
+    no_vote_needed: bool = False
+    vote_under_way: bool = False
+    unfinished_tasks: int = 0  # tasks neither done nor cancelled with a reason
+
+
+def _tasks_finished(f: ProposalFacts) -> str | None:
+    if f.unfinished_tasks:
+        return "The case cannot close while a task is neither done nor cancelled with a reason."
+    return None
 
 
 def _needs_plan_and_funding(f: ProposalFacts) -> str | None:
@@ -54,10 +67,14 @@ MACHINE: Machine[ProposalFacts] = Machine(
              guard=lambda f: None if f.rating_result in ("satisfied", "unsatisfied") else "No ratings yet.",
              route=lambda state, f: "closed" if f.rating_result == "satisfied" else "discuss"),
         # Skipping moves on one step; it never bypasses the entry guard of `decide`.
-        Move("skip", frozenset({"discuss", "act", "fund", "decide", "evaluate"}), None, needs_reason=True,
+        Move("skip", frozenset({"discuss", "act", "fund", "evaluate"}), None, needs_reason=True,
              route=lambda state, f: NEXT[state]),
+        # The vote is skipped only for a matter that needs none (Civil Code Art. 278 matters are
+        # the owners' to decide); the case then says 未经表决.
+        Move("skip_vote", frozenset({"decide"}), "evaluate", needs_reason=True,
+             guard=lambda f: skip_refusal(f.no_vote_needed, f.vote_under_way)),
     ),
-    entry_guards={"decide": _needs_plan_and_funding},
+    entry_guards={"decide": _needs_plan_and_funding, **{end: _tasks_finished for end in ENDS}},
 )
 
 

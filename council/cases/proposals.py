@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from council import db
 from council.accounts.principal import Principal
 from council.audit import service as audit
-from council.cases import policy, proposal_steps
+from council.cases import decision, policy, proposal_steps
+from council.cases.calendar_store import local_date
 from council.cases.common import add_event, check_version, load_case, now, proposal_facts, require, set_state, view_of
 from council.cases.statemachine import MoveRefused
 from council.cases.tables import BudgetLine, FundingSource, Opinion, Option, Pledge, Rating, Task
@@ -25,14 +27,15 @@ def _proposal(row: dict) -> None:
 
 
 async def move_proposal(principal: Principal, case_id: int, action: str, *, reason: str = "",
-                        version: Any = None, ip: str = "") -> dict:
-    """Move a proposal to another step; the state machine decides, the timeline records."""
+                        no_vote_needed: bool = False, version: Any = None, ip: str = "") -> dict:
+    """Move a proposal to another step; the state machine decides, the timeline records.
+    `no_vote_needed` is the declaration that skipping the vote (skip_vote) needs."""
     async with db.write():
         row = await load_case(principal, case_id)
         _proposal(row)
         require(policy.can_steer(principal, view_of(row)))
         check_version(row, version)
-        facts = await proposal_facts(case_id, row)
+        facts = dataclasses.replace(await proposal_facts(case_id, row), no_vote_needed=bool(no_vote_needed))
         try:
             target = proposal_steps.move(row["state"], action, facts, reason)
         except MoveRefused as e:
@@ -44,7 +47,11 @@ async def move_proposal(principal: Principal, case_id: int, action: str, *, reas
             values["closed_at"] = None
         if action == "record_vote" and target == "discuss":
             values["vote_result"] = ""  # back to discussion: the next vote starts fresh
-        return await set_state(principal, row, values, event=f"proposal.{action}", text=reason, ip=ip)
+        data = None
+        if action == "skip_vote":  # said wherever the decision shows: 未经表决
+            values.update({"vote_result": decision.UNVOTED, "vote_ref": ""})
+            data = {"no_vote_needed": True}
+        return await set_state(principal, row, values, event=f"proposal.{action}", text=reason, data=data, ip=ip)
 
 
 async def _step_record(principal: Principal, case_id: int, check, insert, kind: str, summary: dict, ip: str) -> int:
@@ -114,6 +121,11 @@ async def add_task(principal: Principal, case_id: int, *, what: str, organisatio
         raise Invalid("Please correct the marked fields.", errors=errors)
 
     async def insert(row):
+        # A task cannot fall due before its case existed: the date is a typo, or the task
+        # belongs to another case.
+        if due and due < local_date(row["created_at"]):
+            raise Invalid("Please correct the marked fields.",
+                          errors={"due_date": "A task cannot be due before the case was registered."})
         return (await Task.insert(Task(case=case_id, what=what.strip(), organisation=organisation,
                                        responsible=(responsible or "").strip(), due_date=due or None,
                                        source=source)))[0]["id"]
@@ -126,23 +138,34 @@ async def update_task(principal: Principal, case_id: int, task_id: int, *, statu
                       evidence: str = "", version: Any = None, ip: str = "") -> None:
     if status not in codes(TASK_STATUSES):
         raise Invalid("Please correct the marked fields.", errors={"status": "Choose one of the listed options."})
+    note = (note or "").strip()
+    if status == "cancelled" and not note:
+        # A dropped task lets its case close: the file must say why it was dropped.
+        raise Invalid("Please correct the marked fields.", errors={"note": "Give the reason for cancelling this task."})
     async with db.write():
         row = await load_case(principal, case_id)
         task = await Task.select().where((Task.id == task_id) & (Task.case == case_id)).first()
         require(policy.can_update_task(principal, view_of(row), task["organisation"] if task else None)
                 or policy.can_follow_up(principal, view_of(row)))
+        if status == "cancelled" and (task is None or task["status"] != "cancelled"):
+            # Dropping part of the plan is the case owner's decision, not the handler's.
+            require(policy.can_steer(principal, view_of(row)))
         if task is None:
             raise Invalid("Please correct the marked fields.", errors={"task": "Choose one of the listed options."})
         expected = task["version"] if version is None else int(version)
+        reason = note if status == "cancelled" else ""
         done = await Task.update({Task.status: status, Task.evidence: evidence or task["evidence"],
-                                  Task.version: expected + 1}).where(
+                                  Task.cancel_reason: reason, Task.version: expected + 1}).where(
             (Task.id == task_id) & (Task.version == expected)).returning(Task.id)
         if not done:
             raise Conflict("Someone else changed this task after you opened it. Reload to see their changes.")
-        await add_event(principal, case_id, "task_progress", text=note,
+        kind = "task_cancelled" if status == "cancelled" and task["status"] != "cancelled" else "task_progress"
+        await add_event(principal, case_id, kind, text=note,
                         data={"task": task_id, "from": task["status"], "to": status})
-        await audit.record(principal, "case.task_progress", entity_type="case", entity_id=case_id,
-                           before={"task": task_id, "status": task["status"]}, after={"task": task_id, "status": status},
+        await audit.record(principal, f"case.{kind}", entity_type="case", entity_id=case_id,
+                           before={"task": task_id, "status": task["status"],
+                                   **({"cancel_reason": task["cancel_reason"]} if task["cancel_reason"] else {})},
+                           after={"task": task_id, "status": status, **({"cancel_reason": reason} if reason else {})},
                            station_id=row["station"], ip=ip)
 
 
@@ -233,17 +256,38 @@ async def add_rating(principal: Principal, case_id: int, *, rating: str, unit: i
     return await _step_record(principal, case_id, policy.can_rate, insert, "rating", {"unit": unit, "rating": rating}, ip)
 
 
-async def record_vote(principal: Principal, case_id: int, *, vote_ref: str, result: str, version: Any = None,
-                      ip: str = "") -> dict:
-    """The decide step records which vote and its result; the voting module builds the vote itself."""
-    if result not in ("passed", "failed"):
-        raise Invalid("Please correct the marked fields.", errors={"result": "Choose one of the listed options."})
+async def record_vote(principal: Principal, case_id: int, *, vote: Any = None, vote_ref: Any = None,
+                      result: Any = None, version: Any = None, ip: str = "") -> dict:
+    """The decide step takes its result from a closed vote of this station linked to this
+    proposal, copying the vote's frozen result (council.cases.decision). `vote` is the vote's
+    number; `vote_ref` (the old free-text field) is read only as a vote number. A result typed
+    by hand is refused, and so is a reference that is not a vote of this system."""
+    from council.votes.tables import Vote
+
+    if result not in (None, ""):
+        raise Invalid(decision.BY_HAND, errors={"result": decision.BY_HAND})
+    try:
+        vote_id = decision.vote_id_of(vote if vote not in (None, "") else vote_ref)
+    except decision.DecisionRefused as e:
+        raise Invalid(e.message, errors={e.field: e.message}) from None
     async with db.write():
         row = await load_case(principal, case_id)
         _proposal(row)
         require(policy.can_steer(principal, view_of(row)))
         if row["state"] != "decide":
             raise Conflict("This action is not possible at the case's current step.")
-        row = await set_state(principal, row, {"vote_ref": vote_ref.strip(), "vote_result": result},
-                              event="vote_linked", data={"vote": vote_ref, "result": result}, ip=ip)
+        found = await Vote.select(Vote.id, Vote.station, Vote.case, Vote.state, Vote.passed).where(
+            Vote.id == vote_id).first()
+        # Votes on one proposal run one at a time, so the highest id is the newest closed vote.
+        newest = await Vote.select(Vote.id).where((Vote.case == case_id) & (Vote.state == "closed")).order_by(
+            Vote.id, ascending=False).first()
+        try:
+            outcome = decision.result_from_vote(
+                case_id, row["station"], decision.VoteFacts(**found) if found else None,
+                newest["id"] if newest else None)
+        except decision.DecisionRefused as e:
+            raise Conflict(e.message, errors={e.field: e.message}) from None
+        ref = f"/votes/{vote_id}"
+        row = await set_state(principal, row, {"vote_ref": ref, "vote_result": outcome},
+                              event="vote_linked", data={"vote": vote_id, "result": outcome}, ip=ip)
     return await move_proposal(principal, case_id, "record_vote", version=row["version"], ip=ip)

@@ -78,7 +78,11 @@ def _clauses(principal: Principal, f: CaseFilter) -> list:
     if f.station:
         clauses.append(Case.station == f.station)
     if f.mine:
-        clauses.append(Case.created_by == principal.user_id)
+        # A resident's own cases are those they reported; staff's those they registered.
+        if principal.role == Role.resident:
+            clauses.append(Case.reporter == (principal.person_id or -1))
+        else:
+            clauses.append(Case.created_by == principal.user_id)
     if f.overdue:
         clauses.append((Case.kind == "request") & Case.state.is_in(list(request_loop.OPEN)) & (Case.due_date < today()))
     if f.q.strip():
@@ -122,7 +126,7 @@ async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PA
 
 
 async def export_rows(principal: Principal, f: CaseFilter, limit: int = 100_000) -> list[dict]:
-    query = Case.select(*LIST_COLUMNS, Case.closed_at)
+    query = Case.select(*LIST_COLUMNS, Case.closed_at, Case.vote_result)
     for c in _clauses(principal, f):
         query = query.where(c)
     return await _with_names(await query.order_by(Case.id).limit(limit))
@@ -143,6 +147,7 @@ class Dashboard:
     closed_count: int = 0
     ratings: dict[str, int] = field(default_factory=dict)
     months: list[tuple[str, int, int]] = field(default_factory=list)  # (YYYY-MM, received, done)
+    unvoted: int = 0  # proposals whose decide step was skipped: 未经表决
 
     @property
     def satisfaction_rate(self) -> Fraction | None:
@@ -201,4 +206,7 @@ async def dashboard(principal: Principal, station_id: int, on: dt.date | None = 
             'SELECT r."rating" AS rating, COUNT(*) AS n FROM "case_rating" r JOIN "case_file" c ON c."id" = r."case" '
             'WHERE c."station" = {} GROUP BY r."rating"', station_id)):
         d.ratings[r["rating"]] = r["n"]
+    d.unvoted = (await run(QueryString(
+        'SELECT COUNT(*) AS n FROM "case_file" WHERE "station" = {} AND "kind" = {} AND "vote_result" = {}',
+        station_id, "proposal", "unvoted")))[0]["n"]
     return d

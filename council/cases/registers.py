@@ -28,6 +28,13 @@ def _holiday_check(values: dict) -> dict[str, str]:
     return {}
 
 
+async def _days_changed(principal, row_id: int, values: dict) -> None:
+    # Inside the register's write transaction: the day and the deadlines it moves commit together.
+    from council.cases.national_calendar import station_days_changed
+
+    await station_days_changed(principal, row_id, values)
+
+
 STATION_CATEGORIES = register(Register(
     name="station-categories", key="station_category", singular="Case category", plural="Case categories",
     table=StationCategory,
@@ -57,4 +64,5 @@ STATION_HOLIDAYS = register(Register(
     label_column="day", search=("note",), scope="station", order_by="day",
     unique_together=(("station", "day"),), filters=("station",), check=_holiday_check,
     unique_message="This day is already in the station's calendar.", nav_group="Stations",
+    after_write=_days_changed,
 ))

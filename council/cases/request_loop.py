@@ -21,6 +21,7 @@ class RequestFacts:
     has_organisation: bool = False  # dispatch needs a target organisation
     has_report: bool = False  # report back needs the handling result written
     rating: str | None = None  # satisfied / basically_satisfied / unsatisfied
+    unfinished_tasks: int = 0  # tasks (e.g. a meeting's action items) neither done nor cancelled
 
 
 def _rated(f: RequestFacts) -> str | None:
@@ -37,7 +38,9 @@ MACHINE: Machine[RequestFacts] = Machine(
         Move("report", frozenset({"handling"}), "reported",
              guard=lambda f: None if f.has_report else "Write what was done before reporting back."),
         Move("reject_report", frozenset({"reported"}), "handling", needs_reason=True),
-        Move("close", frozenset({"reported"}), "closed"),
+        Move("close", frozenset({"reported"}), "closed",
+             guard=lambda f: None if not f.unfinished_tasks
+             else "The case cannot close while a task is neither done nor cancelled with a reason."),
         Move("rate", frozenset({"closed"}), None, guard=_rated,
              route=lambda state, f: "registered" if f.rating == "unsatisfied" else "rated"),
         Move("convert", frozenset({"registered", "dispatched", "handling"}), "converted", needs_reason=True),

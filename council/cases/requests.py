@@ -10,7 +10,9 @@ from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases import policy, request_loop
 from council.cases.calendar_store import calendar_for, today
-from council.cases.common import add_event, check_version, load_case, now, require, set_state, view_of
+from council.cases.common import (
+    add_event, check_version, load_case, now, require, set_state, unfinished_tasks, view_of,
+)
 from council.cases.statemachine import MoveRefused
 from council.cases.tables import Case, Extension, Rating
 from council.cases.vocabulary import ESCALATION_LEVELS, RATINGS, codes
@@ -54,7 +56,8 @@ async def move_request(principal: Principal, case_id: int, action: str, *, reaso
         if rating is not None and rating not in codes(RATINGS):
             raise Invalid("Please correct the marked fields.", errors={"rating": "Choose one of the listed options."})
         facts = request_loop.RequestFacts(has_organisation=organisation is not None,
-                                          has_report=bool(report.strip()), rating=rating)
+                                          has_report=bool(report.strip()), rating=rating,
+                                          unfinished_tasks=await unfinished_tasks(case_id) if action == "close" else 0)
         try:
             target = request_loop.move(row["state"], action, facts, reason)
         except MoveRefused as e:

@@ -40,7 +40,8 @@ class MoveIn(_In):
     """A move through the six steps (proposal) or the closed loop (request).
 
     proposal actions: accept, reject, answer, choose_option, complete_plan, decide_funding,
-    record_vote, record_evaluation, skip. request actions: dispatch (organisation), accept,
+    record_vote, record_evaluation, skip, skip_vote (decide only, with `no_vote_needed` true: a
+    matter that needs no residents' vote; the case then says 未经表决). request actions: dispatch (organisation), accept,
     send_back, report (report), reject_report, close, rate (rating, comment), convert.
     `version` is the case's version you read: a move on a case changed since is refused (409).
     """
@@ -48,6 +49,7 @@ class MoveIn(_In):
     action: str
     reason: str = ""
     version: int | None = None
+    no_vote_needed: bool = False
     organisation: int | None = None
     report: str = ""
     rating: str | None = None
@@ -74,7 +76,7 @@ class TaskIn(_In):
 
 
 class TaskUpdate(_In):
-    status: str  # open / in_progress / done
+    status: str  # open / in_progress / done / cancelled (cancelling needs the reason in note)
     note: str = ""
     evidence: str = ""
     version: int | None = None
@@ -108,8 +110,13 @@ class RatingIn(_In):
 
 
 class VoteIn(_In):
-    vote_ref: str
-    result: str  # passed / failed
+    """The decide step takes its result from a closed vote linked to the proposal: give the vote's
+    number. `vote_ref` is read as a vote number only; `result` exists to be refused — a result is
+    copied from the vote, never entered by hand (422 naming the rule)."""
+
+    vote: int | None = None
+    vote_ref: str = ""
+    result: str = ""
     version: int | None = None
 
 
@@ -213,6 +220,7 @@ class TaskOut(msgspec.Struct, kw_only=True):
     status: str
     evidence: str
     source: str
+    cancel_reason: str = ""
     version: int
 
 
@@ -326,7 +334,7 @@ class CaseDetail(msgspec.Struct, kw_only=True):
     escalation: str
     funding_not_needed: bool
     vote_ref: str
-    vote_result: str
+    vote_result: str  # "" / passed / failed (copied from the closed vote) / unvoted (未经表决: the vote was skipped)
     converted_from: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -386,3 +394,6 @@ class DashboardOut(msgspec.Struct, kw_only=True):
     closed_count: int
     satisfaction: SatisfactionOut
     months: list[MonthCount]
+    # From 1 November: the coming year while its State Council holiday arrangement is not loaded
+    # (deadlines running into it count only the statutory days known in advance); else null.
+    calendar_missing: int | None = None

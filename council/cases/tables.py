@@ -42,6 +42,26 @@ class StationHoliday(Table, tablename="station_holiday"):
     version = Integer(default=1)
 
 
+class HolidayYear(Table, tablename="holiday_year"):
+    """A year's national holiday arrangement loaded with `council calendar load` (it replaces what
+    the chinese-calendar library or a shipped file says for that year)."""
+
+    year = Integer(required=True)  # unique
+    source = Varchar(length=300, default="")  # the State Council notice it comes from
+    provisional = Boolean(default=False)
+    loaded_at = Timestamptz()
+    loaded_by = Varchar(length=100, default="")
+
+
+class NationalHoliday(Table, tablename="national_holiday"):
+    """The days of a loaded year: weekdays off (holiday) and weekend days worked (makeup)."""
+
+    year = Integer(required=True)
+    day = Date()  # unique
+    kind = Varchar(length=10, default="holiday")  # holiday / makeup
+    note = Varchar(length=60, default="")
+
+
 class CaseCounter(Table, tablename="case_counter"):
     """The last number given per station and year; incremented inside the intake transaction."""
 
@@ -132,8 +152,9 @@ class Task(Table, tablename="case_task"):
     organisation = ForeignKey(Organisation, null=True, on_delete=R)
     responsible = Varchar(length=100, default="")  # a person's name when not an organisation
     due_date = Date(null=True, default=None)
-    status = Varchar(length=20, default="open")  # open / in_progress / done
+    status = Varchar(length=20, default="open")  # open / in_progress / done / cancelled
     evidence = Text(default="")
+    cancel_reason = Text(default="")  # why a cancelled task was dropped; required to cancel
     source = Varchar(length=60, default="")  # e.g. minutes:12 when a meeting's action item made it
     version = Integer(default=1)
 

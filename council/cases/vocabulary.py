@@ -24,7 +24,9 @@ FUNDING_SOURCES = (
     ("government_subsidy", "Government subsidy"), ("co_building_unit", "Co-building unit"),
 )
 RATINGS = (("satisfied", "Satisfied"), ("basically_satisfied", "Basically satisfied"), ("unsatisfied", "Unsatisfied"))
-TASK_STATUSES = (("open", "Not started"), ("in_progress", "In progress"), ("done", "Done"))
+TASK_STATUSES = (("open", "Not started"), ("in_progress", "In progress"), ("done", "Done"), ("cancelled", "Cancelled"))
+# A task in one of these states no longer holds its case open (cancelled ones carry a reason).
+TASK_FINISHED = frozenset({"done", "cancelled"})
 ESCALATION_LEVELS = ("", "street", "district")
 
 

@@ -33,7 +33,7 @@ async def my_tasks(principal: Principal, limit: int = 500) -> list[dict]:
         *Task.all_columns(), Task.organisation.name.as_alias("organisation_name"),
         Task.case.number.as_alias("case_number"), Task.case.title.as_alias("case_title"),
         Task.case.state.as_alias("case_state"),
-    ).where(where & (Task.status != "done")).order_by(Task.id, ascending=False).limit(limit)
+    ).where(where & Task.status.is_in(["open", "in_progress"])).order_by(Task.id, ascending=False).limit(limit)
     # Sorted here: SQLite and PostgreSQL disagree on where NULLs go.
     return sorted(rows, key=lambda r: (r["due_date"] is None, r["due_date"] or 0, r["id"]))
 

@@ -46,3 +46,8 @@ class Conflict(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
+
+
+class Gone(DomainError):
+    status = 410
+    code = "gone"

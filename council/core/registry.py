@@ -156,7 +156,7 @@ def _label_columns(reg: Register) -> list:
 
 async def list_rows(
     principal: Principal, reg: Register, *, q: str = "", filters: dict[str, int] | None = None,
-    page: int = 1, per_page: int = PER_PAGE,
+    page: int = 1, per_page: int = PER_PAGE, ip: str = "",
 ) -> tuple[list[dict], int]:
     require_read(principal, reg)
     t = reg.table
@@ -168,7 +168,16 @@ async def list_rows(
         term = q.strip()
         search = None
         for col in reg.search:
-            c = db.contains(getattr(t, col), term)
+            f = reg.field_map.get(col)
+            if f is not None and f.kind == "phone":
+                # Phones: the last four digits or the whole number (a reveal), never a fragment.
+                from council.core.search import phone_clause
+
+                c = await phone_clause(principal, getattr(t, col), term, entity_type=reg.key, ip=ip)
+                if c is None:
+                    continue
+            else:
+                c = db.contains(getattr(t, col), term)
             search = c if search is None else (search | c)
         if search is not None:
             clauses.append(search)

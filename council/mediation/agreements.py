@@ -3,18 +3,27 @@ signatures that make it take effect."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from council import db
 from council.accounts.principal import Principal
-from council.cases.calendar_store import today
+from council.accounts.tables import User
+from council.cases.calendar_store import local_date, today
 from council.core.errors import Conflict, Invalid, NotFound
 from council.mediation import rules, store
 from council.mediation.fields import FIX, Reader
 from council.mediation.tables import (
-    AgreementObligation, AgreementSignature, DisputeParty, MediationAgreement,
+    AgreementObligation, AgreementSignature, DisputeMediator, DisputeParty, MediationAgreement, MediationSession,
 )
+from council.meetings.common import utc
 from council.mediation.vocabulary import AGREEMENT_FORMS, SIGN_METHODS, STATUS_MATTERS, codes
+
+async def mediator_ids(dispute_id: int) -> list[int]:
+    from council.mediation.files import mediator_ids as ids
+
+    return await ids(dispute_id)
+
 
 FROZEN = "The agreement has been signed: its content can no longer change."
 
@@ -23,17 +32,30 @@ async def agreement_of(dispute_id: int) -> dict | None:
     return await MediationAgreement.select().where(MediationAgreement.dispute == dispute_id).first()
 
 
+async def agreement_session_day(dispute_id: int) -> dt.date | None:
+    """The local day of the first session recorded as having reached the agreement."""
+    rows = await MediationSession.select(MediationSession.starts_at).where(
+        (MediationSession.dispute == dispute_id) & (MediationSession.result == "agreement")
+        & MediationSession.cancelled_at.is_null())
+    return rules.first_agreement_session(local_date(utc(r["starts_at"])) for r in rows)
+
+
 async def agreement_effect(dispute_id: int, agreement: dict | None = None) -> rules.Effectiveness | None:
     a = agreement or await agreement_of(dispute_id)
     if a is None:
         return None
+    mediators = {m["user"] for m in await DisputeMediator.select(DisputeMediator.user).where(
+        DisputeMediator.dispute == dispute_id)}
+    # Only a mediator of this file signs for the committee's mediation (Art. 29): a signature
+    # recorded for anyone else (a row from before this rule) does not count.
+    mediator_signed_on = a["mediator_signed_on"] if a["mediator_signer"] in mediators else None
     parties = await DisputeParty.select(DisputeParty.id, DisputeParty.name).where(
         DisputeParty.dispute == dispute_id).order_by(DisputeParty.id)
     signed = {s["party"]: s["signed_on"] for s in await AgreementSignature.select().where(AgreementSignature.agreement == a["id"])}
     return rules.effectiveness(
         a["form"], reached_on=a["reached_on"],
         parties=[rules.PartySignature(p["id"], p["name"], signed.get(p["id"])) for p in parties],
-        mediator_signed_on=a["mediator_signed_on"], sealed_on=a["sealed_on"],
+        mediator_signed_on=mediator_signed_on, sealed_on=a["sealed_on"],
     )
 
 
@@ -75,6 +97,10 @@ async def save_agreement(principal: Principal, dispute_id: int, data: dict[str, 
         if reached_on is None:
             r.errors["reached_on"] = "This field is required."
     f = await store.load_file(principal, dispute_id)
+    why = rules.agreement_date_refusal(reached_on, opened_on=f["opened_on"],
+                                       session_day=await agreement_session_day(dispute_id))
+    if why:
+        r.errors["reached_on"] = why
     r.check()
     values = dict(form=form, facts=facts, matters=matters, responsibilities=responsibilities,
                   status_matter=status_matter, reached_on=reached_on)
@@ -153,11 +179,20 @@ async def remove_obligation(principal: Principal, dispute_id: int, obligation_id
 async def sign(principal: Principal, dispute_id: int, data: dict[str, Any], ip: str = "") -> rules.Effectiveness:
     """Record one signature with its date: a party's (signed, sealed or fingerprinted), the
     mediator's, or the committee's seal. Returns what is still missing."""
-    r = Reader(data, {"who", "method", "signed_on"})
+    r = Reader(data, {"who", "method", "signed_on", "mediator", "on_behalf"})
     who = r.text("who", required=True, limit=30)
     method = r.choice("method", codes(SIGN_METHODS), default="signature")
     on = r.date("signed_on", required=True, not_after=today())
+    signer = r.ident("mediator")
+    on_behalf = r.flag("on_behalf")
     f = await store.load_file(principal, dispute_id)
+    if who == "mediator" and signer is None:
+        signer = principal.user_id  # "I signed": the mediator records their own signature
+    if on is not None and not r.errors.get("signed_on"):
+        why = rules.agreement_date_refusal(on, opened_on=f["opened_on"],
+                                           session_day=await agreement_session_day(dispute_id))
+        if why:
+            r.errors["signed_on"] = why
     party_id = None
     if who.startswith("party:") and who[6:].isdigit():
         party_id = int(who[6:])
@@ -190,17 +225,31 @@ async def sign(principal: Principal, dispute_id: int, data: dict[str, Any], ip: 
         elif who == "mediator":
             if a["mediator_signed_on"] is not None:
                 raise Conflict("Already recorded.")
-            await MediationAgreement.update({MediationAgreement.mediator_signed_on: on,
-                                             MediationAgreement.mediator_signer: principal.user_id or None}).where(
-                MediationAgreement.id == a["id"])
-            label = principal.label
+            why = rules.mediator_signature_refusal(
+                signer=signer, recorder=principal.user_id, recorder_role=str(principal.role),
+                file_mediators=await mediator_ids(dispute_id), on_behalf=on_behalf)
+            if why:
+                field = "on_behalf" if "behalf" in why and "Only" not in why else "mediator"
+                raise Invalid(FIX, errors={field: why})
+            own = signer == principal.user_id
+            await MediationAgreement.update({
+                MediationAgreement.mediator_signed_on: on, MediationAgreement.mediator_signer: signer,
+                MediationAgreement.mediator_recorded_by: principal.user_id or None,
+                MediationAgreement.mediator_on_behalf: not own}).where(MediationAgreement.id == a["id"])
+            name = (await User.select(User.display_name, User.username).where(User.id == signer).first()) or {}
+            label = name.get("display_name") or name.get("username") or ""
+            if not own:  # the timeline says who typed it in, for whom
+                label = f"{label}（{principal.label}代为录入）"
         else:
             if a["sealed_on"] is not None:
                 raise Conflict("Already recorded.")
             await MediationAgreement.update({MediationAgreement.sealed_on: on}).where(MediationAgreement.id == a["id"])
             label = "调解委员会印章"  # the timeline names who signed; the committee signs by its seal
         await store.history(principal, f, "signed", text=f"{label} {on.isoformat()}", entity_type="mediation_agreement",
-                            entity_id=a["id"], after={"who": who, "method": method, "signed_on": on}, ip=ip)
+                            entity_id=a["id"], after={"who": who, "method": method, "signed_on": on,
+                                                      **({"mediator": signer, "recorded_by": principal.user_id,
+                                                          "on_behalf": signer != principal.user_id}
+                                                         if who == "mediator" else {})}, ip=ip)
         a = await agreement_of(dispute_id)
         await _refresh_effective(principal, f, a, ip)
         return await agreement_effect(dispute_id, a)

@@ -99,8 +99,10 @@ def file_out(f: dict) -> s.FileOut:
         mediators=[s.MediatorOut(user=m["user"], name=m["name"], lead=m["lead"]) for m in f["mediators"]],
         sessions=[_session(r) for r in f["sessions"]],
         agreement=agreement,
-        confirmation=s.ConfirmationOut(**{k: c[k] for k in ("applied_on", "court", "court_case_number", "ruling",
-                                                            "ruling_on", "version")}) if c else None,
+        confirmation=s.ConfirmationOut(
+            **{k: c[k] for k in ("applied_on", "court", "court_case_number", "ruling", "ruling_on", "version",
+                                 "joint", "accepted_on", "extended_on", "extension_reason")},
+            decision_deadline=f["decision"]["deadline"], decision_state=f["decision"]["state"]) if c else None,
         followups=[s.FollowupOut(**{k: v[k] for k in ("id", "visited_on", "visitor", "who", "note")})
                    for v in f["followups"]],
     )
@@ -183,7 +185,9 @@ ACTION_ROUTES = [
     _action("parties/{sub_id:int}", files.update_party, s.PartyUpdate,
             "Correct a party's details (fields left out keep their value)", sub=True),
     _action("parties/{sub_id:int}/consent", files.record_consent, s.ConsentIn,
-            "Record a party's consent or refusal (a refusal stops the file)", sub=True),
+            "Record a party's consent or refusal (a refusal is recorded against the party; it does not close the file)", sub=True),
+    _action("parties/{sub_id:int}/withdraw-refusal", files.withdraw_refusal, s.WithdrawRefusalIn,
+            "Withdraw a party's refusal entered by mistake, with the reason (until the file is closed)", sub=True),
     _action("parties/{sub_id:int}/notice", files.record_notice, s.NoticeIn,
             "Record the rights-and-duties notice given and acknowledged", sub=True),
     _action("mediators", files.assign_mediator, s.MediatorIn, "Assign a mediator (lead: true makes them the lead)"),
@@ -209,6 +213,8 @@ ACTION_ROUTES = [
     _action("followups", performance.add_followup, s.FollowupIn, "Record a follow-up visit (回访)"),
     _action("confirmation", judicial.apply, s.ConfirmationIn, "Record the joint application for judicial confirmation"),
     _action("confirmation/ruling", judicial.record_ruling, s.RulingIn, "Record the court's ruling"),
+    _action("confirmation/court", judicial.record_court_step, s.CourtStepIn,
+            "Record the day the court accepted the application, or extended its 15-day period by 10 days"),
 ]
 
 
@@ -271,6 +277,15 @@ async def confirmations_api(request: Request) -> list[s.WindowOut]:
     return [s.WindowOut(**{k: r[k] for k in keys}) for r in await queries.closing_windows(request.user)]
 
 
+@get("/mediation/court-decisions", guards=G, tags=TAGS,
+     summary="Applications for judicial confirmation whose court decision period (15 days, +10 if extended) "
+             "runs out within 3 days or has run out with no ruling recorded")
+async def court_decisions_api(request: Request) -> list[s.DecisionDueOut]:
+    keys = ("dispute", "number", "title", "station", "court", "applied_on", "accepted_on", "extended_on",
+            "decision_deadline", "decision_state", "days_left")
+    return [s.DecisionDueOut(**{k: r[k] for k in keys}) for r in await queries.court_decisions_due(request.user)]
+
+
 def _stats_part(sm: dict) -> s.StatsPart:
     c = sm["counts"]
     return s.StatsPart(
@@ -294,6 +309,6 @@ async def stats_api(request: Request, start: FromQuery[str | None] = None, end: 
 
 API_ROUTES = [list_api, create_api, waiting_api, open_from_case_api, detail_api, *ACTION_ROUTES, remove_obligation_api,
               reveal_party_api, agreement_pdf_api, record_pdf_api, committee_api, committee_update_api,
-              confirmations_api, stats_api]
+              confirmations_api, court_decisions_api, stats_api]
 PAGE_ROUTES: list = []
 __all__ = ["API_ROUTES", "PAGE_ROUTES", "NotFound"]

@@ -13,7 +13,7 @@ from council.accounts.principal import SYSTEM
 
 async def load(station_id: int) -> None:
     from council.accounts.tables import User
-    from council.cases.calendar_store import today
+    from council.cases.calendar_store import LOCAL, today
     from council.mediation import agreements, files, sessions
     from council.stations.tables import Room
 
@@ -59,7 +59,11 @@ async def load(station_id: int) -> None:
          {"role": "respondent", "name": "李明", "gender": "男", "phone": "13951700701", "id_number": "320111198203150731",
           "address": "中南悦园 3 栋 701"}])
     await to_mediation(fid, [a, b])
-    sid = await book(fid, t, "09:00", "10:00", "中南悦园 3 栋 601 现场")
+    # The session that reached the agreement has begun by now (a record is written only once a
+    # session has started): this morning, or yesterday morning when the demo loads before nine.
+    now = dt.datetime.now(LOCAL)
+    held_on = t if now.time() >= dt.time(10) else t - dt.timedelta(days=1)
+    sid = await book(fid, held_on, "09:00", "10:00", "中南悦园 3 栋 601 现场")
     await sessions.record_session(SYSTEM, fid, sid, {
         "attendees": "王建国\n李明\n悦园物业 维修主管", "result": "agreement",
         "record": "物业上门检测：701 卫生间防水层老化破损。李明同意负责维修并赔偿 601 天花板修复费用。"})
@@ -72,8 +76,10 @@ async def load(station_id: int) -> None:
                                                   "due_date": (t + dt.timedelta(days=14)).isoformat(), "manner": "委托专业防水公司施工"})
     await agreements.add_obligation(SYSTEM, fid, {"party": b, "what": "赔偿 601 天花板及墙面修复费用", "amount": "3200.00",
                                                   "due_date": (t + dt.timedelta(days=21)).isoformat(), "manner": "微信转账"})
-    for who in (f"party:{a}", f"party:{b}", "mediator", "seal"):
+    for who in (f"party:{a}", f"party:{b}", "seal"):
         await agreements.sign(SYSTEM, fid, {"who": who, "signed_on": d})
+    # The mediator signed the paper; the system enters it on their behalf, and says so.
+    await agreements.sign(SYSTEM, fid, {"who": "mediator", "mediator": mediator, "on_behalf": True, "signed_on": d})
     await files.move(SYSTEM, fid, {"move": "settle"})
 
     # 2. 车位: in mediation, a session booked for next week.

@@ -17,7 +17,7 @@ from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.core.errors import Conflict, NotFound
 from council.mediation import queries, vocabulary as v
-from council.privacy import mask_id_number, mask_phone
+from council.privacy import Unmasked, mask_id_number, mask_phone
 from council.stations.tables import Station
 
 
@@ -40,7 +40,7 @@ def _party(p: dict, *, full_identity: bool) -> dict:
     return {
         "id": p["id"], "role": _zh(dict(v.PARTY_ROLES)[p["role"]]), "role_code": p["role"], "name": p["name"],
         "kind": p["kind"], "gender": p["gender"], "address": p["address"],
-        "id_number": p["id_number"] if full_identity else mask_id_number(p["id_number"]),
+        "id_number": Unmasked(p["id_number"] or "") if full_identity else mask_id_number(p["id_number"]),
         "phone": mask_phone(p["phone"]), "agent_name": p["agent_name"], "agent_basis": p["agent_basis"],
     }
 
@@ -65,7 +65,16 @@ async def agreement_pdf(principal: Principal, dispute_id: int, *, ip: str = "") 
         d["signed_on"] = _cn_date(s["signed_on"]) if s else ""
         d["method"] = _zh(dict(v.SIGN_METHODS)[s["method"]]) if s else ""
         parties.append(d)
-    lead = next((m["name"] for m in f["mediators"] if m["lead"]), "")
+    # The mediator's line carries the file's mediator who signed — not whoever leads the file
+    # now — and stays empty until a mediator of the file has signed (agreements.agreement_effect).
+    effect = f["effect"]
+    mediator_signed = effect is not None and ("mediator",) not in effect.missing and a["mediator_signed_on"] is not None
+    signer = next((m["name"] for m in f["mediators"] if m["user"] == a["mediator_signer"]), "") if mediator_signed else ""
+    lines_filled = (all(p["signed_on"] for p in parties) and bool(parties) and bool(signer)
+                    and a["sealed_on"] is not None)
+    # 已生效 is printed only above signature lines that are all filled in: derived from the
+    # signatures as they are now, never from a stored date alone.
+    in_effect = bool(effect and effect.effective and lines_filled)
     context = {
         "station_name": await _station_name(f["station"]), "committee": f["committee_name"],
         "number": f["number"], "category": _zh(dict(v.CATEGORIES)[f["category"]]), "parties": parties,
@@ -73,10 +82,10 @@ async def agreement_pdf(principal: Principal, dispute_id: int, *, ip: str = "") 
         "obligations": [{"position": o["position"], "party": o["party_name"], "what": o["what"],
                          "amount": _money(o["amount"]), "due": _cn_date(o["due_date"]) if o["due_date"] else "",
                          "manner": o["manner"]} for o in f["obligations"]],
-        "copies": len(parties) + 1, "mediator": lead,
-        "mediator_signed_on": _cn_date(a["mediator_signed_on"]) if a["mediator_signed_on"] else "",
+        "copies": len(parties) + 1, "mediator": signer,
+        "mediator_signed_on": _cn_date(a["mediator_signed_on"]) if signer else "",
         "sealed_on": _cn_date(a["sealed_on"]) if a["sealed_on"] else "",
-        "effective_on": _cn_date(a["effective_on"]) if a["effective_on"] else "",
+        "effective_on": _cn_date(effect.effective_on) if in_effect else "",
     }
     content = await pdf.render("pdf/mediation_agreement.html", context, "zh_CN")
     # The agreement shows full ID numbers: who printed it is logged like any look at them.

@@ -256,8 +256,10 @@ async def _agreement_signed(dispute_id: int) -> bool:
 
 
 async def record_consent(principal: Principal, dispute_id: int, party_id: int, data: dict[str, Any], ip: str = "") -> None:
-    """Whether a party agrees to mediation (Art. 17: voluntary). A clear refusal stops the file
-    with that reason, in the same transaction."""
+    """Whether a party agrees to mediation (Art. 17: voluntary). A refusal is recorded against
+    that party, with their reason: mediation cannot start while it stands, but the file stays
+    open — closing it as refused is the mediator's own move (move "refuse", confirmed), and a
+    refusal entered by mistake is withdrawn with withdraw_refusal, not overwritten."""
     r = Reader(data, {"consent", "consent_on", "consent_note"})
     consent = r.choice("consent", codes(CONSENT) - {""})
     on = r.date("consent_on", not_after=today()) or today()
@@ -272,13 +274,38 @@ async def record_consent(principal: Principal, dispute_id: int, party_id: int, d
         party = await _party(f, party_id)
         if f["state"] not in ("registered", "consent"):
             raise Conflict("Consent is recorded before mediation starts.")
+        if party["consent"] == "refused":
+            raise Conflict("This party refused mediation: withdraw the refusal, with the reason, before recording "
+                           "their consent again.")
         after = dict(consent=consent, consent_on=on, consent_note=note)
         await store.update_versioned(DisputeParty, party_id, version, party["version"], after)
-        await store.history(principal, f, "consent", text=f'{party["name"]}: {note}' if note else party["name"],
+        await store.history(principal, f, "consent" if consent != "refused" else "party_refused",
+                            text=f'{party["name"]}: {note}' if note else party["name"],
                             entity_type="dispute_party", entity_id=party_id,
                             before={k: party[k] for k in after}, after=after, ip=ip)
-        if consent == "refused":
-            await _move(principal, f, "refuse", reason=f'{party["name"]}: {note}', ip=ip)
+
+
+async def withdraw_refusal(principal: Principal, dispute_id: int, party_id: int, data: dict[str, Any],
+                           ip: str = "") -> None:
+    """A refusal entered by mistake (the wrong party, a misheard answer) is withdrawn, with the
+    reason, while the file is open before mediation: the party is back to "not asked yet". The
+    refusal and its withdrawal both stay on the timeline and in the audit log."""
+    r = Reader(data, {"reason"})
+    reason = r.text("reason", required=True, limit=2000)
+    version = r.version()
+    f = await store.load_file(principal, dispute_id)
+    r.check()
+    async with db.write():
+        f = await store.load_file(principal, dispute_id)
+        party = await _party(f, party_id)
+        why = rules.refusal_withdrawal_refusal(state=f["state"], consent=party["consent"])
+        if why:
+            raise Conflict(why)
+        after = dict(consent="", consent_on=None, consent_note="")
+        await store.update_versioned(DisputeParty, party_id, version, party["version"], after)
+        await store.history(principal, f, "refusal_withdrawn", text=f'{party["name"]}: {reason}',
+                            entity_type="dispute_party", entity_id=party_id,
+                            before={k: party[k] for k in after}, after={**after, "reason": reason}, ip=ip)
 
 
 async def record_notice(principal: Principal, dispute_id: int, party_id: int, data: dict[str, Any], ip: str = "") -> None:
@@ -343,8 +370,24 @@ async def remove_mediator(principal: Principal, dispute_id: int, data: dict[str,
             (DisputeMediator.dispute == dispute_id) & (DisputeMediator.user == user_id)).first()
         if mine is None:
             raise NotFound()
+        others = await DisputeMediator.count().where(
+            (DisputeMediator.dispute == dispute_id) & (DisputeMediator.user != user_id))
+        if f["state"] == "mediating" and others == 0:
+            raise Conflict("Mediation has started: the file keeps at least one mediator. Assign another first.")
+        signed = await MediationAgreement.exists().where(
+            (MediationAgreement.dispute == dispute_id) & (MediationAgreement.mediator_signer == user_id)
+            & MediationAgreement.mediator_signed_on.is_not_null())
+        if signed:
+            raise Conflict("This mediator signed the agreement: they stay on the file.")
         await DisputeMediator.delete().where(DisputeMediator.id == mine["id"])
         await store.history(principal, f, "mediator_removed", before={"user": user_id, "lead": mine["lead"]}, after={}, ip=ip)
+
+
+async def mediator_ids(dispute_id: int) -> list[int]:
+    """The file's mediators, the lead first."""
+    rows = await DisputeMediator.select(DisputeMediator.user, DisputeMediator.lead).where(
+        DisputeMediator.dispute == dispute_id).order_by(DisputeMediator.lead, ascending=False).order_by(DisputeMediator.id)
+    return [m["user"] for m in rows]
 
 
 # ---------------------------------------------------------------- steps
@@ -354,7 +397,9 @@ async def facts_for(f: dict) -> DisputeFacts:
 
     parties = await DisputeParty.select().where(DisputeParty.dispute == f["id"])
     effect = await agreement_effect(f["id"])
+    mediators = await DisputeMediator.count().where(DisputeMediator.dispute == f["id"])
     return DisputeFacts(
+        mediators=mediators,
         applicants=sum(p["role"] == "applicant" for p in parties),
         respondents=sum(p["role"] == "respondent" for p in parties),
         consent_missing=sum(p["consent"] != "given" for p in parties),
@@ -391,16 +436,24 @@ async def _move(principal: Principal, f: dict, move: str, *, reason: str = "", v
 
 
 async def move(principal: Principal, dispute_id: int, data: dict[str, Any], ip: str = "") -> str:
-    r = Reader(data, {"move", "reason", "referral", "referral_detail"})
+    r = Reader(data, {"move", "reason", "referral", "referral_detail", "confirm"})
     name = r.choice("move", set(MACHINE.moves))
     reason = r.text("reason", limit=2000)
     referral = r.choice("referral", codes(REFERRALS), required=False)
     referral_detail = r.text("referral_detail")
+    confirmed = r.flag("confirm")
     version = r.version()
     f = await store.load_file(principal, dispute_id)
     r.check()
     async with db.write():
         f = await store.load_file(principal, dispute_id)
+        if name == "refuse":
+            # Closing as 当事人拒绝调解 is the file's mediator's own decision, confirmed: one
+            # party's refusal alone does not close it (Art. 17 is about that party's will).
+            why = rules.refusal_close_refusal(actor=principal.user_id, file_mediators=await mediator_ids(dispute_id),
+                                              confirmed=confirmed)
+            if why:
+                raise (Invalid(FIX, errors={"confirm": why}) if "Confirm" in why else Conflict(why))
         extra = {"referral": referral, "referral_detail": referral_detail} if name == "not_settle" else None
         return await _move(principal, f, name, reason=reason, version=version, extra=extra, ip=ip)
 

@@ -2,8 +2,9 @@
 
 registered → consent (the parties are told their rights and duties and asked whether they agree
 to mediate) → mediating (sessions) → settled / not settled (with a referral) / withdrawn /
-terminated. A party's clear refusal stops it (refused, with the reason: mediation is voluntary,
-Art. 17). Escalation to the street or district keeps the file, its number and its history: it is
+terminated. A party's clear refusal is recorded against that party and blocks the start (mediation is
+voluntary, Art. 17); closing the file as refused is the mediator's own move (refuse, with the
+reason), checked by council.mediation.rules.refusal_close_refusal. Escalation to the street or district keeps the file, its number and its history: it is
 a change of level, not of step.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from council.cases.statemachine import Machine, Move, MoveRefused
+from council.mediation.rules import start_refusal
 
 OPEN_STATES = frozenset({"registered", "consent", "mediating"})
 CLOSED_STATES = frozenset({"settled", "not_settled", "withdrawn", "terminated", "refused"})
@@ -26,6 +28,7 @@ class DisputeFacts:
     notice_missing: int = 0  # parties not yet told / not acknowledged their rights and duties
     agreement_effective: bool = False
     referral: str = ""  # not settled: where the parties were sent
+    mediators: int = 0  # mediators on the file (Art. 19/22: the committee names who mediates)
 
 
 def _parties(f: DisputeFacts) -> str | None:
@@ -35,6 +38,9 @@ def _parties(f: DisputeFacts) -> str | None:
 
 
 def _can_mediate(f: DisputeFacts) -> str | None:
+    no_mediator = start_refusal(f.mediators)
+    if no_mediator:
+        return no_mediator
     if f.consent_refused:
         return "A party refuses mediation: it cannot go ahead."
     if f.consent_missing:

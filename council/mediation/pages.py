@@ -50,6 +50,8 @@ MOVE_LABELS = {
 MISSING_LABELS = {"mediator": N_("the mediator's signature"), "seal": N_("the committee's seal"),
                   "parties": N_("the parties"), "reached": N_("the day it was reached")}
 WINDOW_LABELS = {"open": N_("Window open"), "closing": N_("Closing soon"), "closed": N_("Window closed"), "applied": N_("Applied")}
+DECISION_LABELS = {"waiting": N_("Waiting for the court"), "due_soon": N_("The court's period ends soon"),
+                   "overdue": N_("The court's period has run out"), "ruled": N_("Ruled")}
 
 
 def vocab() -> dict:
@@ -62,7 +64,7 @@ def vocab() -> dict:
         method_labels=dict(v.SIGN_METHODS), status_matters=v.STATUS_MATTERS, status_labels=dict(v.STATUS_MATTERS),
         rulings=v.RULINGS, ruling_labels=dict(v.RULINGS), obligation_labels=dict(v.OBLIGATION_STATES),
         state_labels=dict(v.STATES), move_labels=MOVE_LABELS, missing_labels=MISSING_LABELS,
-        window_labels=WINDOW_LABELS, mask_phone=mask_phone, mask_id=mask_id_number, today=today(),
+        window_labels=WINDOW_LABELS, decision_labels=DECISION_LABELS, mask_phone=mask_phone, mask_id=mask_id_number, today=today(),
     )
 
 
@@ -85,6 +87,7 @@ async def file_list(request: Request) -> Any:
     windows = await queries.closing_windows(request.user)
     return page(request, "mediation/list.html", rows=rows, total=total, state=state, q=q, page_no=page_no,
                 per_page=queries.PER_PAGE, closing=[w for w in windows if w["window"] == "closing"],
+                decisions=await queries.court_decisions_due(request.user),
                 waiting=await queries.disputes_without_file(request.user), stations=(await _stations(request.user))[:20], **vocab())
 
 
@@ -130,7 +133,8 @@ async def render_file(request: Request, dispute_id: int, *, status_code: int = 2
                 events=events, event_label=mediation_event_label(event_label), local_time=local_time,
                 form=form, errors=errors or {}, message=message, values=values or {},
                 done=request.query_params.get("done", "") if status_code == 200 else "",
-                is_open=f["state"] in OPEN_STATES, revealed=revealed or {}, **vocab())
+                is_open=f["state"] in OPEN_STATES, revealed=revealed or {},
+                on_file=request.user.user_id in f["mediator_ids"], **vocab())
 
 
 EVENT_LABELS = {
@@ -144,7 +148,8 @@ EVENT_LABELS = {
     "obligation_added": N_("Term added"), "obligation_removed": N_("Term removed"), "signed": N_("Signed"),
     "agreement_effective": N_("Agreement took effect"), "performance": N_("Performance recorded"),
     "followup": N_("Follow-up visit"), "confirmation_applied": N_("Judicial confirmation applied for"),
-    "confirmation_ruling": N_("Court ruling"),
+    "confirmation_ruling": N_("Court ruling"), "party_refused": N_("A party refuses mediation"),
+    "refusal_withdrawn": N_("Refusal withdrawn"), "confirmation_court": N_("Court accepted or extended"),
 }
 
 
@@ -182,6 +187,7 @@ ACTIONS: dict[str, Action] = {
     "party": files.add_party,
     "party_edit": lambda p, d, f, ip: files.update_party(p, d, _sub(f, "party"), _keep_contact(f), ip),
     "consent": lambda p, d, f, ip: files.record_consent(p, d, _sub(f, "party"), f, ip),
+    "withdraw_refusal": lambda p, d, f, ip: files.withdraw_refusal(p, d, _sub(f, "party"), f, ip),
     "notice": lambda p, d, f, ip: files.record_notice(p, d, _sub(f, "party"), f, ip),
     "mediator": files.assign_mediator,
     "mediator_remove": files.remove_mediator,
@@ -199,13 +205,14 @@ ACTIONS: dict[str, Action] = {
     "followup": performance.add_followup,
     "confirmation": judicial.apply,
     "ruling": judicial.record_ruling,
+    "court": judicial.record_court_step,
 }
 
 
 def _form_key(what: str, form: dict) -> str:
     for sub in ("party", "session", "obligation"):
-        if what in ("party_edit", "consent", "notice", "session_record", "session_move", "session_cancel",
-                    "performance") and form.get(sub):
+        if what in ("party_edit", "consent", "withdraw_refusal", "notice", "session_record", "session_move",
+                    "session_cancel", "performance") and form.get(sub):
             return f"{what}:{form.get(sub)}"
     return f"move:{form.get('move', '')}" if what == "move" else what
 
@@ -228,10 +235,10 @@ async def file_action(request: Request, dispute_id: FromPath[int], what: FromPat
         return await render_file(request, dispute_id, status_code=e.status, form=key,
                                  errors={k: _(m) for k, m in e.errors.items()},
                                  message=_(e.message, **e.params) if e.params else _(e.message), values=values)
-    anchor = {"party_edit": "parties", "consent": "parties", "notice": "parties", "session_record": "sessions",
+    anchor = {"party_edit": "parties", "consent": "parties", "notice": "parties", "withdraw_refusal": "parties", "session_record": "sessions",
               "session_move": "sessions", "session_cancel": "sessions",
               "obligation_remove": "agreement", "obligation": "agreement", "sign": "agreement",
-              "ruling": "confirmation", "mediator_remove": "mediator"}.get(what, what)
+              "ruling": "confirmation", "court": "confirmation", "mediator_remove": "mediator"}.get(what, what)
     return Redirect(f"/mediation/{dispute_id}?done={what}#{anchor}", status_code=303)
 
 
@@ -303,7 +310,8 @@ async def committee_submit(request: Request, station_id: FromPath[int]) -> Any:
 
 @get("/mediation/confirmations", guards=G)
 async def confirmations_page(request: Request) -> Any:
-    return page(request, "mediation/confirmations.html", rows=await queries.closing_windows(request.user), **vocab())
+    return page(request, "mediation/confirmations.html", rows=await queries.closing_windows(request.user),
+                decisions=await queries.court_decisions_due(request.user), **vocab())
 
 
 def period(request: Request) -> tuple[dt.date, dt.date, int | None]:

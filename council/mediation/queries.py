@@ -14,7 +14,7 @@ from council.core.errors import Invalid
 from council.mediation import policy, rules, stats, store, vocabulary
 from council.mediation.agreements import agreement_effect, agreement_of
 from council.mediation.files import facts_for
-from council.mediation.judicial import deadline_for
+from council.mediation.judicial import deadline_for, decision
 from council.mediation.machine import CLOSED_STATES, MACHINE, OPEN_STATES
 from council.mediation.performance import obligation_state
 from council.mediation.sessions import sessions_of
@@ -110,6 +110,8 @@ async def file_detail(principal: Principal, dispute_id: int) -> dict:
     f["effect"] = None
     f["obligations"] = []
     f["confirmation"] = await JudicialConfirmation.select().where(JudicialConfirmation.dispute == dispute_id).first()
+    f["decision"] = decision(f["confirmation"], day)
+    f["mediator_ids"] = [m["user"] for m in f["mediators"]]
     if a:
         f["effect"] = await agreement_effect(dispute_id, a)
         sigs = await AgreementSignature.select().where(AgreementSignature.agreement == a["id"])
@@ -166,6 +168,30 @@ async def closing_windows(principal: Principal, station: int | None = None) -> l
         if state in ("open", "closing"):
             out.append({**r, "deadline": deadline, "window": state, "days_left": (deadline - day).days})
     out.sort(key=lambda r: r["deadline"])
+    return out
+
+
+async def court_decisions_due(principal: Principal, station: int | None = None) -> list[dict]:
+    """Applications for judicial confirmation with no ruling recorded whose court decision
+    period (15 days from acceptance, 25 if extended) runs out within 3 days or has run out:
+    the mediator asks the court, or records the ruling. Soonest first."""
+    stations = _stations(principal, station)
+    where = JudicialConfirmation.ruling == ""
+    if stations is not None:
+        where &= JudicialConfirmation.dispute.station.is_in(stations or [-1])
+    rows = await JudicialConfirmation.select(
+        JudicialConfirmation.all_columns(), JudicialConfirmation.dispute.number.as_alias("number"),
+        JudicialConfirmation.dispute.station.as_alias("station"),
+        JudicialConfirmation.dispute.case.title.as_alias("title"),
+    ).where(where)
+    day = today()
+    out = []
+    for r in rows:
+        d = decision(r, day)
+        if d["state"] in ("overdue", "due_soon"):
+            out.append({**r, "decision_deadline": d["deadline"], "decision_state": d["state"],
+                        "days_left": d["days_left"]})
+    out.sort(key=lambda r: r["decision_deadline"])
     return out
 
 
@@ -230,4 +256,4 @@ async def statistics(principal: Principal, *, station: int | None, start: dt.dat
             "start": start, "end": end}
 
 
-__all__ = ["list_files", "file_detail", "closing_windows", "statistics", "Case"]
+__all__ = ["list_files", "file_detail", "closing_windows", "court_decisions_due", "statistics", "Case"]

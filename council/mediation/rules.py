@@ -190,3 +190,133 @@ def next_level(level: str) -> str | None:
     return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
 
 
+def N_(msgid: str) -> str:
+    """Marks a msgid for the catalogue (babel extracts N_); translated where it is shown."""
+    return msgid
+
+
+# ---------------------------------------------------------------- who mediates, who signs
+
+SECRETARIAT_ROLES = frozenset({"secretary", "admin"})
+
+
+def start_refusal(mediators: int) -> str | None:
+    """People's Mediation Law Art. 19 and 22: the committee names one or more mediators, who
+    conduct the mediation. Without one on the file, there is nobody to mediate."""
+    if mediators < 1:
+        return N_("Assign at least one mediator to the file before mediation starts.")
+    return None
+
+
+def mediator_signature_refusal(*, signer: int | None, recorder: int | None, recorder_role: str,
+                               file_mediators: Iterable[int], on_behalf: bool) -> str | None:
+    """Art. 29: the written agreement is signed by the mediator (人民调解员签名). The signature
+    counts only when it is a mediator of this file who signed, and it is entered by that
+    mediator themself, or by the secretariat saying it records it on the mediator's behalf (the
+    mediator signed the paper; the secretary types it in). None when allowed, else the msgid."""
+    mediators = set(file_mediators)
+    if not mediators:
+        return N_("Assign at least one mediator to the file before mediation starts.")
+    if signer is None:
+        return N_("Say which mediator of this file signed the agreement.")
+    if signer not in mediators:
+        return N_("Only a mediator of this file can sign the agreement (People's Mediation Law Art. 29).")
+    if recorder is not None and recorder == signer:
+        return None
+    if recorder_role in SECRETARIAT_ROLES:
+        if on_behalf:
+            return None
+        return N_("Say that you record the mediator's signature on their behalf.")
+    return N_("Only the mediator who signed, or the secretary on their behalf, can record the mediator's signature.")
+
+
+# ---------------------------------------------------------------- a party's refusal (Art. 17)
+
+
+def refusal_close_refusal(*, actor: int | None, file_mediators: Iterable[int], confirmed: bool) -> str | None:
+    """One party's refusal is recorded against that party; closing the whole file as refused
+    (当事人拒绝调解) is the file's mediator's own decision, and they confirm it."""
+    if actor is None or actor not in set(file_mediators):
+        return N_("Only a mediator of this file can close it as refused by a party.")
+    if not confirmed:
+        return N_("Confirm that the file is closed because a party refuses mediation.")
+    return None
+
+
+def refusal_withdrawal_refusal(*, state: str, consent: str) -> str | None:
+    """A refusal entered by mistake can be withdrawn while the file is still open before
+    mediation — until the mediator closes the file as refused."""
+    if consent != "refused":
+        return N_("This party has not refused mediation.")
+    if state not in ("registered", "consent"):
+        return N_("The file is closed: the refusal stays on record.")
+    return None
+
+
+# ---------------------------------------------------------------- time runs one way
+
+
+def future_refusal(day: dt.date | None, today: dt.date) -> str | None:
+    """Nothing is recorded as done on a day that has not come yet (station-local day)."""
+    if day is not None and day > today:
+        return N_("This date is in the future.")
+    return None
+
+
+def session_record_refusal(starts_at: dt.datetime, now: dt.datetime) -> str | None:
+    """A session's record (笔录) says what was said: it is written once the session has begun."""
+    if now < starts_at:
+        return N_("This session has not started yet: it can be recorded once it has begun.")
+    return None
+
+
+def first_agreement_session(days: Iterable[dt.date]) -> dt.date | None:
+    """The day of the first session whose result was an agreement: the session that reached it."""
+    days = sorted(days)
+    return days[0] if days else None
+
+
+def agreement_date_refusal(reached_on: dt.date | None, *, opened_on: dt.date | None,
+                           session_day: dt.date | None) -> str | None:
+    """An agreement cannot be dated before the session that reached it, nor before the dispute
+    was registered. `session_day`: the local day of the first session recorded with the result
+    "agreement reached" (None: the agreement was reached without a recorded session)."""
+    if reached_on is None:
+        return None
+    if session_day is not None and reached_on < session_day:
+        return N_("The agreement is dated before the session that reached it.")
+    if opened_on is not None and reached_on < opened_on:
+        return N_("The agreement is dated before the dispute was registered.")
+    return None
+
+
+# ---------------------------------------------------------------- the court's decision (司法确认)
+
+COURT_EXTENSION_DAYS = 10  # extendable once by 10 days, with the court president's approval
+
+
+def decision_deadline(accepted_on: dt.date, *, extended: bool) -> dt.date:
+    """The court decides within 15 days of accepting the application, 25 if it extended the
+    period (Supreme People's Court, Provisions on judicial confirmation of people's mediation
+    agreements, 2011, Art. 6; Civil Procedure Law interpretation). The day of acceptance is not
+    counted."""
+    return accepted_on + dt.timedelta(days=COURT_DECISION_DAYS + (COURT_EXTENSION_DAYS if extended else 0))
+
+
+def decision_state(deadline: dt.date, today: dt.date, *, ruled: bool) -> str:
+    """ruled / overdue (the period ran out with no ruling recorded) / due_soon (3 days or
+    fewer left) / waiting."""
+    if ruled:
+        return "ruled"
+    if today > deadline:
+        return "overdue"
+    if (deadline - today).days <= 3:
+        return "due_soon"
+    return "waiting"
+
+
+def application_refusal(*, joint: bool) -> str | None:
+    """Art. 33: the parties apply *jointly*; one party alone cannot ask for confirmation."""
+    if not joint:
+        return N_("Judicial confirmation is applied for by the parties jointly (People's Mediation Law Art. 33).")
+    return None

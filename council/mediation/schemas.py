@@ -84,9 +84,16 @@ class PartyUpdate(_In):
 
 
 class ConsentIn(_In):
-    consent: str  # given / refused (a refusal stops the file: mediation is voluntary)
+    consent: str  # given / refused (recorded against the party; the mediator closes the file, see MoveIn)
     consent_on: dt.date | None = None  # default: today
     consent_note: str | None = None
+    version: int | None = None
+
+
+class WithdrawRefusalIn(_In):
+    """Withdraw a refusal entered by mistake, saying why (until the file is closed as refused)."""
+
+    reason: str
     version: int | None = None
 
 
@@ -107,12 +114,14 @@ class MediatorRemoveIn(_In):
 
 class MoveIn(_In):
     """seek_consent, start, refuse, settle, not_settle (referral: court / arbitration / department),
-    withdraw, terminate. refuse, not_settle, withdraw and terminate need a reason."""
+    withdraw, terminate. refuse, not_settle, withdraw and terminate need a reason; refuse (close
+    the file as 当事人拒绝调解) is a mediator of the file's own move and needs confirm: true."""
 
     move: str
     reason: str | None = None
     referral: str | None = None
     referral_detail: str | None = None
+    confirm: bool = False
     version: int | None = None  # the case's version you read
 
 
@@ -179,6 +188,10 @@ class SignIn(_In):
     who: str  # party:<id> / mediator / seal
     signed_on: dt.date
     method: str | None = None  # signature (default) / seal / fingerprint
+    # who=mediator: which mediator of the file signed (default: you). Someone else's signature is
+    # recorded only by the secretariat, with on_behalf: true.
+    mediator: int | None = None
+    on_behalf: bool = False
 
 
 class PerformanceIn(_In):
@@ -197,7 +210,18 @@ class FollowupIn(_In):
 class ConfirmationIn(_In):
     applied_on: dt.date
     court: str
+    joint: bool = False  # must be true: the parties apply jointly (Art. 33)
+    accepted_on: dt.date | None = None  # the day the court accepted it, when known
     court_case_number: str | None = None
+
+
+class CourtStepIn(_In):
+    """The court accepted the application (its 15 days start), or extended its period by 10 days."""
+
+    accepted_on: dt.date | None = None
+    extended_on: dt.date | None = None
+    extension_reason: str | None = None
+    version: int | None = None
 
 
 class RulingIn(_In):
@@ -354,6 +378,26 @@ class ConfirmationOut(msgspec.Struct, kw_only=True):
     ruling: str
     ruling_on: dt.date | None
     version: int
+    joint: bool = False
+    accepted_on: dt.date | None = None
+    extended_on: dt.date | None = None
+    extension_reason: str = ""
+    decision_deadline: dt.date | None = None  # 15 days from acceptance (or the application), 25 if extended
+    decision_state: str | None = None  # waiting / due_soon / overdue / ruled
+
+
+class DecisionDueOut(msgspec.Struct, kw_only=True):
+    dispute: int
+    number: str
+    title: str
+    station: int
+    court: str
+    applied_on: dt.date
+    accepted_on: dt.date | None
+    extended_on: dt.date | None
+    decision_deadline: dt.date
+    decision_state: str  # due_soon / overdue
+    days_left: int
 
 
 class FollowupOut(msgspec.Struct, kw_only=True):

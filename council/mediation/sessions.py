@@ -10,10 +10,11 @@ from typing import Any
 from council import db
 from council.accounts.principal import Principal
 from council.accounts.tables import UserStation
-from council.cases.calendar_store import LOCAL
+from council.cases.calendar_store import LOCAL, local_date
 from council.core.errors import Conflict, Invalid, NotFound
-from council.mediation import store
+from council.mediation import rules, store
 from council.meetings import linked
+from council.meetings.common import utc
 from council.mediation.fields import Reader
 from council.mediation.tables import DisputeMediator, MediationSession
 from council.mediation.vocabulary import SESSION_RESULTS, codes
@@ -217,6 +218,21 @@ async def record_session(principal: Principal, dispute_id: int, session_id: int,
             raise Conflict("The file is closed.")  # the record of a closed file is part of the archive
         if s["cancelled_at"] is not None:
             raise Conflict("This session was cancelled.")
+        # Time runs one way: no record of a session that has not begun, and no session that
+        # "reached" an agreement already dated before it (rules.agreement_date_refusal).
+        too_early = rules.session_record_refusal(utc(s["starts_at"]), store.utcnow())
+        if too_early:
+            raise Conflict(too_early)
+        if result == "agreement":
+            from council.mediation.agreements import agreement_of, agreement_session_day
+
+            a = await agreement_of(dispute_id)
+            if a is not None:
+                first = rules.first_agreement_session(
+                    [d for d in (await agreement_session_day(dispute_id), local_date(utc(s["starts_at"]))) if d])
+                why = rules.agreement_date_refusal(a["reached_on"], opened_on=None, session_day=first)
+                if why:
+                    raise Conflict(why)
         values = dict(attendees=attendees, record=record, result=result)
         await store.update_versioned(MediationSession, session_id, version, s["version"], values)
         await store.history(principal, f, "session_recorded", text=record[:80], entity_type="mediation_session",

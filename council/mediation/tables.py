@@ -110,7 +110,10 @@ class MediationAgreement(Table, tablename="mediation_agreement"):
     status_matter = Varchar(length=20, default="none")  # vocabulary.STATUS_MATTERS
     reached_on = Date(null=True, default=None)
     mediator_signed_on = Date(null=True, default=None)
-    mediator_signer = ForeignKey(User, null=True, on_delete=R)
+    mediator_signer = ForeignKey(User, null=True, on_delete=R)  # the file's mediator who signed
+    # Who typed the signature in (migration 0011): the signer, or the secretariat on their behalf.
+    mediator_recorded_by = ForeignKey(User, null=True, on_delete=R)
+    mediator_on_behalf = Boolean(default=False)
     sealed_on = Date(null=True, default=None)
     effective_on = Date(null=True, default=None)  # derived (rules.effectiveness), kept for lists
     version = Integer(default=1)
@@ -160,6 +163,10 @@ class JudicialConfirmation(Table, tablename="judicial_confirmation"):
     dispute = ForeignKey(DisputeFile, null=False, on_delete=R)  # unique
     agreement = ForeignKey(MediationAgreement, null=False, on_delete=R)
     applied_on = Date()  # the joint application
+    joint = Boolean(default=False)  # Art. 33: the parties applied jointly (migration 0011)
+    accepted_on = Date(null=True, default=None)  # the court accepted (受理): its 15 days run from here
+    extended_on = Date(null=True, default=None)  # the court extended its decision period by 10 days
+    extension_reason = Text(default="")
     court = Varchar(length=120, required=True)
     court_case_number = Varchar(length=80, default="")
     ruling = Varchar(length=12, default="")  # "" / confirmed / rejected

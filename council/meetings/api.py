@@ -259,7 +259,7 @@ async def busy_delete_api(request: Request, block_id: FromPath[int]) -> None:
 async def busy_import_api(request: Request, data: JSONBody[s.IcsIn]) -> s.IcsImported:
     need(request.user, write=True)
     result = await scheduling.import_ics(request.user, data.station, data.who, data.ics.encode(), ip=client_ip(request))
-    return s.IcsImported(events=result["events"], recurring=result["recurring"])
+    return s.IcsImported(events=result["events"], recurring=result["recurring"], until=result["until"])
 
 
 @post("/meetings/feeds", guards=G, tags=TAGS, summary="A new secret calendar feed URL (shown once)")

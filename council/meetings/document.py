@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 from council.accounts.tables import User
 from council.cases.tables import Case
@@ -19,23 +18,13 @@ from council.core.localtime import local_time
 from council.meetings.statemachine import KINDS
 from council.meetings.tables import AgendaItem, MeetingParty
 from council.parties.tables import Organisation
-from council.privacy import mask_id_number, mask_phone
+from council.privacy import mask_free_text, mask_id_number, mask_phone
 from council.stations.tables import Room, Station
 from council.votes.tables import Vote
 
-# Mainland mobiles (1[3-9]x xxxx xxxx) and 18-character resident ID numbers, not inside longer digit runs.
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
-
-
 def scrub(text: str) -> str:
-    """Mask phone and ID numbers in free text (IDs first: an ID contains mobile-like runs)."""
-    if not text:
-        return ""
-    text = _ID.sub(lambda m: mask_id_number(m.group()), text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
-    return _LANDLINE.sub(lambda m: mask_phone(m.group()), text)
+    """Mask phone and ID numbers in free text (council.privacy.mask_free_text, used by every PDF)."""
+    return mask_free_text(text) if text else ""
 
 
 local = local_time

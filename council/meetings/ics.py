@@ -1,21 +1,28 @@
-"""iCalendar (.ics, RFC 5545) in the small: read busy times from VEVENTs, write meetings out.
+"""iCalendar (.ics, RFC 5545): read busy times from VEVENTs, write meetings out.
 
-Reading understands what calendar apps export: folded lines, DTSTART/DTEND as UTC (…Z), with a
-TZID parameter, floating (taken in the station's zone), or all-day (VALUE=DATE, DTEND exclusive);
-DURATION instead of DTEND; cancelled and transparent (free) events are skipped. Recurrence rules
-are not expanded — an RRULE event contributes its first occurrence only (said in the import
-result). Pure: no web or database imports.
+Reading goes through two maintained libraries instead of a hand-made parser: `icalendar` reads
+the file (folded lines, escaping, VTIMEZONE definitions — Outlook writes its own, named
+"China Standard Time" — TZID parameters, UTC and floating times, all-day dates, DURATION), and
+`recurring-ical-events` expands repeating events inside a window: RRULE, RDATE, EXDATE, and
+instances moved or cancelled by a RECURRENCE-ID override. Before this, a weekly meeting
+contributed its first occurrence only, so the slot finder offered times when a party was busy.
+
+Floating times and TZIDs nobody defines are taken in the station's zone (a calendar imported
+at a Chinese station). Cancelled and transparent (free) occurrences are skipped. Pure: no web or
+database imports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Shanghai"
 MAX_EVENTS = 5000
+# How far ahead repeating events are expanded when the caller gives no window: busy blocks are
+# stored as occurrences, so an import covers the coming year and is repeated after that.
+HORIZON = dt.timedelta(days=366)
 
 
 class IcsError(ValueError):
@@ -30,117 +37,94 @@ class Event:
     recurring: bool = False
 
 
-def _unfold(text: str) -> list[str]:
-    lines: list[str] = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if raw[:1] in (" ", "\t") and lines:
-            lines[-1] += raw[1:]
-        elif raw:
-            lines.append(raw)
-    return lines
+def _aware(value, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
+    """(aware datetime, is_all_day) from an icalendar date or datetime."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=zone), False
+        return value, False
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(0), tzinfo=zone), True
+    raise IcsError("This calendar file has a date we cannot read.")
 
 
-def _split(line: str) -> tuple[str, dict[str, str], str]:
-    head, _, value = line.partition(":")
-    parts = head.split(";")
-    params = {}
-    for p in parts[1:]:
-        k, _, v = p.partition("=")
-        params[k.upper()] = v.strip('"')
-    return parts[0].upper(), params, value
+def _text(component, name: str) -> str:
+    value = component.get(name)
+    return str(value).strip() if value is not None else ""
 
 
-def _when(value: str, params: dict[str, str], zone: ZoneInfo) -> tuple[dt.datetime, bool]:
-    """(aware datetime, is_all_day)."""
-    value = value.strip()
-    if params.get("VALUE", "").upper() == "DATE" or re.fullmatch(r"\d{8}", value):
-        d = dt.datetime.strptime(value[:8], "%Y%m%d")
-        return d.replace(tzinfo=zone), True
-    m = re.fullmatch(r"(\d{8})T(\d{4})(\d{2})?(Z?)", value)
-    if not m:
-        raise IcsError("This calendar file has a date we cannot read.")
-    naive = dt.datetime.strptime(m[1] + m[2] + (m[3] or "00"), "%Y%m%d%H%M%S")
-    if m[4]:
-        return naive.replace(tzinfo=dt.timezone.utc), False
-    tzid = params.get("TZID")
-    if tzid:
-        try:
-            return naive.replace(tzinfo=ZoneInfo(tzid)), False
-        except (ZoneInfoNotFoundError, ValueError):
-            # Outlook writes Windows names ("China Standard Time"): the station's zone is the
-            # right guess for a calendar imported at a Chinese station.
-            return naive.replace(tzinfo=zone), False
-    return naive.replace(tzinfo=zone), False
+def parse(text: str, tz: str = DEFAULT_TZ, *, start: dt.datetime | None = None,
+          end: dt.datetime | None = None) -> list[Event]:
+    """Every busy occurrence in [start, end), in time order. Without a window: from a week ago
+    to HORIZON ahead of now. Repeating events are expanded; a single event is kept whole."""
+    import icalendar
 
-
-_DURATION = re.compile(r"^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-
-
-def _duration(value: str) -> dt.timedelta:
-    m = _DURATION.match(value.strip())
-    if not m:
-        raise IcsError("This calendar file has a date we cannot read.")
-    w, d, h, mi, s = (int(x or 0) for x in m.groups()[1:])
-    return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
-
-
-def _unescape(value: str) -> str:
-    return value.replace("\\n", " ").replace("\\N", " ").replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")
-
-
-def parse(text: str, tz: str = DEFAULT_TZ) -> list[Event]:
-    """Every busy event in the file, in time order."""
     if "BEGIN:VCALENDAR" not in text.upper():
         raise IcsError("This is not an .ics calendar file.")
     zone = ZoneInfo(tz)
+    now = dt.datetime.now(zone)
+    start = start or now - dt.timedelta(days=7)
+    end = end or now + HORIZON
+    try:
+        cal = icalendar.Calendar.from_ical(text)
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise IcsError("This is not an .ics calendar file.") from None
+    try:
+        return _expand(cal, zone, start, end)
+    except IcsError:
+        raise
+    except Exception:  # the libraries raise their own types for a malformed rule or date
+        raise IcsError("This calendar file has a date we cannot read.") from None
+
+
+def _expand(cal, zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[Event]:
+    import recurring_ical_events
+
+    # Events without DTSTART are not busy time; recurring-ical-events would refuse the whole file.
+    for component in list(cal.subcomponents):
+        if component.name == "VEVENT" and "DTSTART" not in component:
+            cal.subcomponents.remove(component)
+    # A rule repeating every minute or second would expand to hundreds of thousands of
+    # occurrences before the MAX_EVENTS guard could count them: no busy calendar needs it.
+    for component in cal.walk("VEVENT"):
+        rules = component.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+            if str((rule.get("FREQ") or [""])[0]).upper() in ("SECONDLY", "MINUTELY"):
+                raise IcsError("This calendar file has too many events.")
+    # Which UIDs repeat, read before expansion: the library marks every occurrence it yields
+    # with a RECURRENCE-ID, so the occurrence alone no longer tells.
+    series = {_text(c, "UID") for c in cal.walk("VEVENT")
+              if "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c} - {""}
     events: list[Event] = []
-    current: dict | None = None
-    depth_alarm = 0
-    for line in _unfold(text):
-        name, params, value = _split(line)
-        if name == "BEGIN" and value.upper() == "VEVENT":
-            current = {}
+    occurrences = recurring_ical_events.of(cal, components=["VEVENT"]).between(start, end)
+    for occurrence in occurrences:
+        ev = _occurrence(occurrence, zone, series)
+        if ev is None:
             continue
-        if current is None:
-            continue
-        if name == "BEGIN":  # VALARM inside an event: its fields are not the event's
-            depth_alarm += 1
-            continue
-        if name == "END" and value.upper() != "VEVENT":
-            depth_alarm = max(0, depth_alarm - 1)
-            continue
-        if depth_alarm:
-            continue
-        if name == "END":
-            ev = _finish(current, zone)
-            if ev is not None:
-                events.append(ev)
-                if len(events) > MAX_EVENTS:
-                    raise IcsError("This calendar file has too many events.")
-            current = None
-            continue
-        current[name] = (params, value)
+        events.append(ev)
+        if len(events) > MAX_EVENTS:
+            raise IcsError("This calendar file has too many events.")
     events.sort(key=lambda e: e.start)
     return events
 
 
-def _finish(fields: dict, zone: ZoneInfo) -> Event | None:
-    if "DTSTART" not in fields:
+def _occurrence(component, zone: ZoneInfo, series: set[str]) -> Event | None:
+    if _text(component, "STATUS").upper() == "CANCELLED":
         return None
-    if fields.get("STATUS", ({}, ""))[1].strip().upper() == "CANCELLED":
+    if _text(component, "TRANSP").upper() == "TRANSPARENT":
         return None
-    if fields.get("TRANSP", ({}, ""))[1].strip().upper() == "TRANSPARENT":
-        return None
-    start, all_day = _when(fields["DTSTART"][1], fields["DTSTART"][0], zone)
-    if "DTEND" in fields:
-        end, _ = _when(fields["DTEND"][1], fields["DTEND"][0], zone)
-    elif "DURATION" in fields:
-        end = start + _duration(fields["DURATION"][1])
+    begin, all_day = _aware(component["DTSTART"].dt, zone)
+    if "DTEND" in component:
+        finish, _ = _aware(component["DTEND"].dt, zone)
+    elif "DURATION" in component:
+        finish = begin + component["DURATION"].dt
     else:
-        end = start + (dt.timedelta(days=1) if all_day else dt.timedelta(0))
-    if end <= start:
+        finish = begin + (dt.timedelta(days=1) if all_day else dt.timedelta(0))
+    if finish <= begin:
         return None
-    return Event(start, end, _unescape(fields.get("SUMMARY", ({}, ""))[1])[:200], "RRULE" in fields)
+    recurring = _text(component, "UID") in series
+    summary = " ".join(_text(component, "SUMMARY").split())[:200]
+    return Event(begin, finish, summary, recurring)
 
 
 # --- writing ---------------------------------------------------------------------------------

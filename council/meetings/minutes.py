@@ -168,6 +168,9 @@ async def approve(principal: Principal, meeting_id: int, *, version: Any, ip: st
     require(policy.can_manage(principal, view))
     if row["state"] != "minutes_drafted":
         raise Conflict("Only drafted minutes can be approved.")
+    too_early = sm.time_refusal("approve_minutes", row["starts_at"], now())
+    if too_early:
+        raise Conflict(too_early)
     current = await draft(meeting_id)
     if current["id"] is None:
         raise Conflict("Write the minutes before approving them.")
@@ -208,11 +211,20 @@ async def approve(principal: Principal, meeting_id: int, *, version: Any, ip: st
 
 
 async def _tasks_from_actions(principal: Principal, meeting_id: int, snap: dict) -> list[int]:
+    from council.cases.calendar_store import local_date
+    from council.cases.tables import Case
+
     created = []
     for item in snap["items"]:
         if not item.get("case_id"):
             continue
+        case = await Case.select(Case.number, Case.created_at).where(Case.id == item["case_id"]).first()
         for a in item["actions"]:
+            # Same rule as a task added on the case (issue 13). Raised inside the approval's
+            # transaction, so nothing of the approval is written.
+            if case and a.get("due") and dt.date.fromisoformat(a["due"]) < local_date(case["created_at"]):
+                raise Conflict("An action item of case %(number)s is due before the case was registered: "
+                               "correct its date in the minutes.", number=case["number"])
             source = f"minutes:{meeting_id}:{a['id']}"
             if await Task.exists().where((Task.case == item["case_id"]) & (Task.source == source)):
                 continue  # made by an earlier version of these minutes

@@ -277,6 +277,9 @@ async def move(principal: Principal, meeting_id: int, action: str, *, version: A
         target = sm.next_state(row["state"], action, reason)
     except sm.MoveRefused as e:
         raise Conflict(str(e), errors={"reason": str(e)} if "reason" in str(e) else {}) from None
+    too_early = sm.time_refusal(action, row["starts_at"], now())
+    if too_early:
+        raise Conflict(too_early)
     values: dict[str, Any] = {"state": target}
     if sm.MOVES[action].needs_reason:
         values["reason"] = reason.strip()[:1000]
@@ -421,8 +424,12 @@ async def import_ics(principal: Principal, station: int, who: str, content: byte
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid(FIX, errors={"file": "This is not an .ics calendar file."}) from None
+    # Repeating events are expanded into occurrences from a week ago to a year ahead (ics.HORIZON):
+    # the blocks are stored, so the import says until when it covers.
+    window_start = now() - dt.timedelta(days=7)
+    window_end = now() + ics.HORIZON
     try:
-        events = ics.parse(text)
+        events = ics.parse(text, start=window_start, end=window_end)
     except ics.IcsError as e:
         raise Invalid(FIX, errors={"file": str(e)}) from None
     async with db.write():
@@ -434,7 +441,8 @@ async def import_ics(principal: Principal, station: int, who: str, content: byte
                 for e in events]
         for i in range(0, len(rows), 500):
             await BusyBlock.insert(*rows[i:i + 500])
-        result = {"events": len(events), "recurring": sum(1 for e in events if e.recurring)}
+        result = {"events": len(events), "recurring": sum(1 for e in events if e.recurring),
+                  "until": window_end.astimezone(LOCAL).date().isoformat()}
         await record(principal, "busy_imported", {"id": 0, "station": station}, None, {"who": who, **result}, ip,
                      entity_type="meeting_busy_block", entity_id=None)
     return result

@@ -286,8 +286,9 @@ class Approved(msgspec.Struct, kw_only=True):
 
 
 class IcsImported(msgspec.Struct, kw_only=True):
-    events: int
-    recurring: int
+    events: int  # busy occurrences stored, repeating events expanded
+    recurring: int  # how many of them come from a repeating event
+    until: str = ""  # repeating events are expanded up to this day (YYYY-MM-DD); import again after
 
 
 class FeedOut(msgspec.Struct, kw_only=True):

@@ -7,6 +7,7 @@ its reason, and the next approval freezes a new version. Pure: no web or databas
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 KINDS = (
@@ -77,3 +78,23 @@ def next_state(state: str, action: str, reason: str = "") -> str:
 
 def allowed(state: str) -> list[str]:
     return [a for a, m in MOVES.items() if state in m.sources]
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for the catalogue (babel extracts N_); translated where it is shown."""
+    return msgid
+
+
+def time_refusal(action: str, starts_at: dt.datetime | None, now: dt.datetime) -> str | None:
+    """Time runs one way: a meeting is marked held only once it has started, and its minutes
+    are approved only once it has been held — that is, after its start too (a row marked held
+    before this rule existed cannot have its minutes approved ahead of the meeting). None when
+    allowed, else the msgid. Instants compare the same in any zone; pages show them in station
+    time (council.core.localtime)."""
+    if action not in ("hold", "approve_minutes"):
+        return None
+    if starts_at is None or now < starts_at:
+        if action == "hold":
+            return N_("The meeting has not started yet: it can be marked held once it has begun.")
+        return N_("The meeting has not been held yet: its minutes can be approved once it has taken place.")
+    return None

@@ -36,7 +36,7 @@ CONTACTS = register(Register(
     fields=(
         Field("organisation", "Organisation", kind="ref", ref="organisations", required=True, editable=False),
         Field("name", "Name", required=True, max_length=100),
-        Field("title", "Title", max_length=100),
+        Field("title", "Job title", max_length=100),
         Field("phone", "Phone", kind="phone"),
     ),
     scope="shared", filters=("organisation",), nav_group="Parties",

@@ -7,6 +7,6 @@ thread would still stall the event loop's other requests. Each worker process ke
 font cache, so the first PDF in a worker pays the font loading once.
 """
 
-from council.pdf.renderer import document_title, font_report, queue_depth, render, render_sync, shutdown
+from council.pdf.renderer import document_title, font_report, queue_depth, render, render_sync, shutdown, start
 
-__all__ = ["render", "render_sync", "font_report", "document_title", "shutdown", "queue_depth"]
+__all__ = ["render", "render_sync", "font_report", "document_title", "shutdown", "start", "queue_depth"]

@@ -27,14 +27,23 @@ def _from_unit(values: dict, refs: dict) -> dict:
 
 
 async def _one_representative(principal: Principal, row_id: int, values: dict) -> None:
-    """Co-owners vote once through one representative: keep exactly one per unit."""
+    """Co-owners vote once through ONE representative (Civil Code Art. 278 counting). Marking a
+    second is refused — unmark the current one first — and nothing is written. With none marked,
+    the first co-owner recorded is the representative (council.votes.electorate); a new unit's
+    first owner is marked as such."""
+    from council.core.errors import Conflict
+
     unit = values["unit"]
+    others = Ownership.select(Ownership.id).where(
+        (Ownership.unit == unit) & (Ownership.id != row_id) & (Ownership.is_representative == True))  # noqa: E712
     if values.get("is_representative"):
-        await Ownership.update({Ownership.is_representative: False, Ownership.version: Ownership.version + 1}).where(
-            (Ownership.unit == unit) & (Ownership.id != row_id) & (Ownership.is_representative == True)  # noqa: E712
-        )
-    elif not await Ownership.exists().where((Ownership.unit == unit) & (Ownership.is_representative == True)):  # noqa: E712
-        await Ownership.update({Ownership.is_representative: True}).where(Ownership.id == row_id)
+        if await others.first():
+            raise Conflict("This unit already has a representative of its co-owners: one representative per unit. "
+                           "Unmark the current one first.", field="is_representative")
+    elif "id" not in values:  # a new ownership row: the first co-owner of the unit represents it
+        first = await Ownership.select(Ownership.id).where(Ownership.unit == unit).order_by(Ownership.id).first()
+        if first and first["id"] == row_id:
+            await Ownership.update({Ownership.is_representative: True}).where(Ownership.id == row_id)
 
 
 OWNERSHIPS = register(Register(

@@ -530,30 +530,26 @@ def export_cells(record: Mapping[str, Any]) -> list[Any]:
 
 
 def write_csv(records: Iterable[Mapping[str, Any]]) -> bytes:
-    """UTF-8 with a BOM: Excel in a Chinese locale then opens it without garbling."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([EXPORT_HEADERS[k] for k in FIELDS])
-    for record in records:
-        writer.writerow(export_cells(record))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Through the one export writer (council.core.tabular): formulas neutralised, numbers in
+    free text masked, UTF-8 with a BOM."""
+    from council.core import tabular
+
+    return tabular.write_csv([[EXPORT_HEADERS[k] for k in FIELDS], *(export_cells(r) for r in records)])
 
 
 def write_xlsx(records: Iterable[Mapping[str, Any]], title: str = "Register") -> bytes:
-    import openpyxl
+    from council.core import tabular
 
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(title=_sheet_title(title))
-    sheet.append([EXPORT_HEADERS[k] for k in FIELDS])
-    for record in records:
-        cells = export_cells(record)
-        # Area stays a number for sums in Excel; everything else is text (phone numbers and
-        # unit numbers like 3-0101 must not become numbers or dates).
-        cells[FIELDS.index("area_m2")] = Decimal(cells[FIELDS.index("area_m2")] or "0")
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    def rows():
+        yield [EXPORT_HEADERS[k] for k in FIELDS]
+        for record in records:
+            cells = export_cells(record)
+            # Area stays a number for sums in Excel; everything else is text (phone numbers and
+            # unit numbers like 3-0101 must not become numbers or dates).
+            cells[FIELDS.index("area_m2")] = Decimal(cells[FIELDS.index("area_m2")] or "0")
+            yield cells
+
+    return tabular.write_xlsx(rows(), _sheet_title(title))
 
 
 def _sheet_title(title: str) -> str:

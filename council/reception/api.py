@@ -74,7 +74,7 @@ async def visits_api(request: Request, station: FromQuery[int | None] = None, da
 @get("/reception/visitors", guards=READ, tags=TAGS, summary="Find a visitor: name, unit or last 4 phone digits (masked)")
 async def visitors_api(request: Request, q: FromQuery[str] = "", station: FromQuery[int | None] = None) -> list[s.VisitorOut]:
     return [s.VisitorOut(id=r["id"], name=r["name"], phone=r["phone"], units=r["units"])
-            for r in await desk.find_visitors(request.user, station, q)]
+            for r in await desk.find_visitors(request.user, station, q, ip=client_ip(request))]
 
 
 @post("/reception/visits", guards=WRITE, tags=TAGS, status_code=HTTP_201_CREATED,

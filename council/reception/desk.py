@@ -32,6 +32,7 @@ from council.people.tables import Ownership, Person, Residence
 from council.places.tables import Estate, Unit
 from council.privacy import mask_phone
 from council.reception import queue
+from council.core import search
 from council.reception.store import desk_station, reading
 from council.reception.tables import Visit
 from council.stations.tables import StationEstate
@@ -63,30 +64,31 @@ async def served_estate_ids(station_id: int) -> list[int]:
     return [r["estate"] for r in await StationEstate.select(StationEstate.estate).where(StationEstate.station == station_id)]
 
 
-async def find_visitors(principal: Principal, station_id: int | None, q: str, limit: int = 20) -> list[dict]:
-    """Residents of the station's community by name, unit number (3-1502) or the last four digits
-    of a phone. Phones come back masked."""
+async def find_visitors(principal: Principal, station_id: int | None, q: str, limit: int = 20, ip: str = "") -> list[dict]:
+    """Residents of the station's community by name, unit number (3-1502), the last four digits
+    of a phone or (roles that may reveal, audited) the whole number. Phones come back masked."""
     q = (q or "").strip()[:50]
     async with reading():  # one connection for the few small reads (store.read_all)
         station = await desk_station(principal, station_id)
-        if not q:
-            return []
-        return await _find(station, q, limit)
+    if not q:
+        return []
+    if re.fullmatch(r"[\dA-Za-z]+-[\dA-Za-z]+", q):
+        match = None
+    else:  # outside the read transaction: a whole-number search writes its audit entry
+        match = await search.person_clause(principal, Person.name, Person.phone, q, ip=ip, station_id=station["id"])
+    async with reading():
+        return await _find(station, q, limit, match)
 
 
-async def _find(station: dict, q: str, limit: int) -> list[dict]:
+async def _find(station: dict, q: str, limit: int, match) -> list[dict]:
     base = (Person.community == station["community"]) & Person.anonymised_at.is_null()
     ids: list[int] = []
-    if re.fullmatch(r"\d{4}", q):
-        match = Person.phone.like(f"%{q}")
-    elif re.fullmatch(r"[\dA-Za-z]+-[\dA-Za-z]+", q):
+    if match is None:
         estates = await served_estate_ids(station["id"])
         units = [r["id"] for r in await Unit.select(Unit.id).where(Unit.estate.is_in(estates or [-1]) & (Unit.number == q))]
         for t in (Ownership, Residence):
             ids += [r["person"] for r in await t.select(t.person).where(t.unit.is_in(units or [-1]))]
         match = Person.id.is_in(ids or [-1])
-    else:
-        match = db.contains(Person.name, q)
     rows = await Person.select(Person.id, Person.name, Person.phone).where(base & match).order_by(Person.name).limit(limit)
     return await _with_units(rows)
 
@@ -396,13 +398,28 @@ async def _open_case(principal: Principal, visit: dict, data: dict, kind: str, i
         # and led by the chosen mediator, in this same transaction (council.mediation.handover).
         label = mediator["display_name"] or mediator["username"]
         note = (data.get("handover_note") or "").strip()[:500]
-        dispute = await handover.hand_over(principal, made["id"], mediator["id"], note, ip)
+        dispute = await handover.hand_over(principal, made["id"], mediator["id"], note, ip,
+                                           applicant=await _visitor_as_party(visit))
         await add_event(principal, made["id"], "note",
                         text=f'交由调解员{label}调解（{dispute["number"]}）' + (f"：{note}" if note else ""),
                         data={"mediator": mediator["id"], "dispute": dispute["id"], "source": "reception_day",
                               "visit": visit["id"]})
         extra["mediator"] = mediator["id"]
     return extra
+
+
+async def _visitor_as_party(visit: dict) -> dict:
+    """The visitor as the mediation file's applicant: the resident linked (their registered
+    name, phone and ID number are copied by the mediation package), or the name given at the
+    desk; the unit they came about as the address."""
+    address = ""
+    if visit["unit"]:
+        u = await Unit.select(Unit.number, Unit.estate.name.as_alias("estate")).where(Unit.id == visit["unit"]).first()
+        address = f'{u["estate"]} {u["number"]}' if u else ""
+    person = visit["person"]
+    if person is not None and not await Person.exists().where((Person.id == person) & Person.anonymised_at.is_null()):
+        person = None  # erased since the visit: only what the desk wrote down is carried over
+    return {"person": person, "name": (visit["visitor_name"] or "").strip()[:120], "address": address[:200]}
 
 
 async def _give_news(principal: Principal, visit: dict, data: dict, answer: str, ip: str) -> dict:

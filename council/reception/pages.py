@@ -86,7 +86,7 @@ async def _desk_reads(principal: Principal, station_id: int | None, day: dt.date
         return visits, drafts, files
 
     async def found() -> list[dict]:
-        return await desk.find_visitors(principal, station["id"], q) if q else []
+        return await desk.find_visitors(principal, station["id"], q, ip=client_ip(request)) if q else []
 
     ((occ, nxt), (visits, drafts, files), duty_weeks, stations, categories, orgs, mediators, found_rows) = (
         await store.read_all(
@@ -123,7 +123,8 @@ async def visitors_fragment(request: Request) -> Any:
     """Search results as a fragment the desk swaps in while typing (the Find button works without it)."""
     need(request.user)
     qp = request.query_params
-    found = await desk.find_visitors(request.user, _int(qp.get("station")), qp.get("q", "").strip()[:50])
+    found = await desk.find_visitors(request.user, _int(qp.get("station")), qp.get("q", "").strip()[:50],
+                                     ip=client_ip(request))
     return page(request, "reception/_visitors.html", found=found, q=qp.get("q", ""), values={})
 
 

@@ -51,13 +51,15 @@ def _out(request: Request, d: dict) -> s.VoteOut:
     rules = queries.as_json(d["rules_frozen"])
     return s.VoteOut(
         id=d["id"], station=d["station"], case=d["case"], title=d["title"], question=d["question"],
-        options=_convert(d["options_list"], list[s.OptionOut]), rule_set=d["rule_set"],
+        options=_convert(d["options_list"], list[s.OptionOut]), rule_set=d["rule_set"], matter=d["matter"],
+        follow_clause=d["follow_clause"], early_close_reason=d["early_close_reason"],
         rules=_convert(rules, s.RulesOut) if rules else None, secret=bool(d["secret"]), state=d["state"],
         scope_estate=d["scope_estate"], scope_buildings=list(d["scope_buildings"]), opens_at=d["opens_at"],
         closes_at=d["closes_at"], notice_days=d["notice_days"], notice_until=d["notice_until"], passed=d["passed"],
         version=d["version"], progress=_convert(d["progress"], s.ProgressOut) if d["progress"] else None,
         result=_convert(result, s.ResultOut) if result and d["progress"] and d["progress"]["tally_visible"] else None,
         reasons=explain(result, translator(locale_of(request))) if result and d["live"] else [],
+        notice_url=f"/notices/{queries.notice_key(d['id'])}" if d["state"] == "closed" else None,
     )
 
 
@@ -83,16 +85,18 @@ async def vote_api(request: Request, vote_id: FromPath[int]) -> s.VoteOut:
 @post("/votes/{vote_id:int}/open", guards=SECRETARIAT, tags=TAGS, status_code=HTTP_200_OK,
       summary="Open the vote: freeze the electorate and issue the voting links")
 async def open_vote_api(request: Request, vote_id: FromPath[int],
-                        data: JSONBody[s.VersionIn | None] = None) -> s.VoteOut:
-    await manage.open_vote(request.user, vote_id, version=data.version if data else None, ip=client_ip(request))
+                        data: JSONBody[s.OpenIn | None] = None) -> s.VoteOut:
+    await manage.open_vote(request.user, vote_id, version=data.version if data else None,
+                           confirm_small=bool(data and data.confirm_small_electorate), ip=client_ip(request))
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
 @post("/votes/{vote_id:int}/close", guards=SECRETARIAT, tags=TAGS, status_code=HTTP_200_OK,
       summary="Close the vote: freeze the result and feed it back to the proposal")
 async def close_vote_api(request: Request, vote_id: FromPath[int],
-                         data: JSONBody[s.VersionIn | None] = None) -> s.VoteOut:
-    await manage.close_vote(request.user, vote_id, version=data.version if data else None, ip=client_ip(request))
+                         data: JSONBody[s.CloseIn | None] = None) -> s.VoteOut:
+    await manage.close_vote(request.user, vote_id, version=data.version if data else None,
+                            reason=data.reason if data else "", ip=client_ip(request))
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
@@ -118,12 +122,12 @@ async def enter_ballot_api(request: Request, vote_id: FromPath[int], data: JSONB
     ballot_id = await ballots.enter_ballot(request.user, vote_id, choice=data.choice, channel=data.channel,
                                            voter_id=data.voter, unit_number=data.unit_number, form_ref=data.form_ref,
                                            proxy_name=data.proxy_name, proxy_authorisation=data.proxy_authorisation,
-                                           ip=client_ip(request))
+                                           received_on=data.received_on, ip=client_ip(request))
     return s.Created(id=ballot_id)
 
 
 @patch("/votes/{vote_id:int}/ballots/{ballot_id:int}", guards=SECRETARIAT, tags=TAGS,
-       summary="Correct an open ballot before the vote closes (audited)")
+       summary="Correct a staff-entered ballot before the vote closes (with a reason, audited, counted on the notice)")
 async def correct_ballot_api(request: Request, vote_id: FromPath[int], ballot_id: FromPath[int],
                              data: JSONBody[s.CorrectionIn]) -> s.Created:
     await ballots.correct_ballot(request.user, vote_id, ballot_id, choice=data.choice, reason=data.reason,
@@ -131,9 +135,10 @@ async def correct_ballot_api(request: Request, vote_id: FromPath[int], ballot_id
     return s.Created(id=ballot_id)
 
 
-@get("/votes/{vote_id:int}/notice", tags=TAGS, summary="The public, de-identified notice of a closed vote")
-async def notice_api(request: Request, vote_id: FromPath[int]) -> s.NoticeOut:
-    n = await queries.notice_data(vote_id)
+@get("/notices/{key:str}", tags=TAGS, summary="The public, de-identified notice of a closed vote (its address "
+     "is the vote's notice_url; 410 after the notice period)")
+async def notice_api(request: Request, key: FromPath[str]) -> s.NoticeOut:
+    n = await queries.notice_data(queries.notice_vote_id(key))
     return _convert({**n, "reasons": explain(n["result"], translator(locale_of(request)))}, s.NoticeOut)
 
 

@@ -47,6 +47,7 @@ async def load(station_id: int) -> None:
     from council.people.tables import Ownership
     from council.places.tables import Building, Estate, Unit
     from council.votes import ballots, manage
+    from council.cases.calendar_store import today
     from council.votes.tables import VoteVoter
 
     rng = random.Random(4)
@@ -63,7 +64,8 @@ async def load(station_id: int) -> None:
     vote_id = await manage.create_vote(SYSTEM, {
         "station": station_id, "case": gate, "title": "自行车通道门拓宽方案表决",
         "question": "是否同意由物业公司将小区东侧自行车通道门拓宽 1 米，费用 3800 元从小区公共收益中列支？",
-        "rule_set": "art278_ordinary", "estate": gate_estate, "notice_days": 7,
+        # Another major matter of common ownership (Art. 278 para. 1 item 9): more than half agree.
+        "matter": "art278_9", "rule_set": "art278_ordinary", "estate": gate_estate, "notice_days": 7,
         "opens_at": now - dt.timedelta(days=1), "closes_at": now + dt.timedelta(days=13),
     })
     await manage.open_vote(SYSTEM, vote_id)
@@ -72,7 +74,8 @@ async def load(station_id: int) -> None:
     for i, v in enumerate(rng.sample(voters, min(60, len(voters)))):
         choice = rng.choice(("agree",) * 7 + ("disagree", "abstain"))
         await ballots.enter_ballot(SYSTEM, vote_id, voter_id=v["id"], choice=choice,
-                                   channel="paper" if i % 3 else "meeting", form_ref=f"V{vote_id}-{v['id']}")
+                                   channel="paper" if i % 3 else "meeting", form_ref=f"V{vote_id}-{v['id']}",
+                                   received_on=today())
 
     # The elevator for 中南悦园 3栋: a major matter (altering the building), secret ballot, closed.
     estate = await Estate.select(Estate.id).where(Estate.name == "中南悦园").first()
@@ -84,10 +87,13 @@ async def load(station_id: int) -> None:
     closed_id = await manage.create_vote(SYSTEM, {
         "station": station_id, "case": lift, "title": "3栋加装电梯表决",
         "question": "是否同意在 3栋北侧加装电梯，并按楼层分摊费用、使用专项维修资金？",
-        "rule_set": "art278_major", "estate": estate["id"], "buildings": [building["id"]], "secret": True,
+        # Altering the building (Art. 278 para. 1 item 7): at least 3/4 agree.
+        "matter": "art278_7", "rule_set": "art278_major", "estate": estate["id"], "buildings": [building["id"]],
+        "secret": True,
         "notice_days": 10,
     })
-    await manage.open_vote(SYSTEM, closed_id)
+    # One building is a small electorate: the demo has read the secrecy warning.
+    await manage.open_vote(SYSTEM, closed_id, confirm_small=True)
     voters = await VoteVoter.select(VoteVoter.id).where(VoteVoter.vote == closed_id).order_by(VoteVoter.id)
     for i, v in enumerate(voters[: len(voters) * 9 // 10]):
         choice = "disagree" if i % 9 == 4 else "abstain" if i % 13 == 6 else "agree"

@@ -12,6 +12,7 @@ import io
 
 from council import pdf
 from council.accounts.principal import Principal
+from council.privacy import Unmasked
 from council.audit import service as audit
 from council.votes import queries
 from council.votes.tally import explain
@@ -31,7 +32,8 @@ async def letters_pdf(principal: Principal, vote_id: int, base_url: str, locale:
                       ip: str = "") -> bytes:
     data = await queries.letters_data(principal, vote_id, base_url, voter_id)
     for letter in data["letters"]:
-        letter["qr"] = qr_data_url(letter["link"])
+        letter["qr"] = Unmasked(qr_data_url(letter["link"]))
+        letter["link"] = Unmasked(letter["link"])  # a secret to print, never a phone number
     from council.votes.pages import local_time
 
     data["closes_at"] = local_time(data["closes_at"])
@@ -52,11 +54,15 @@ async def notice_pdf(vote_id: int, locale: str) -> bytes:
     from council.votes.rules import RULE_SETS
 
     n["rule_label"] = dict(RULE_SETS).get(n["rule_set"], n["rule_set"])
+    from council.votes.rules import MATTERS
+
+    n["matter_label"] = dict(MATTERS).get(n["matter"], "Matter not stated")
     for o in n["result"]["options"] + [n["result"]["spoiled"]]:
         o["area_m2"] = queries.fmt_area(o["area"])
     n["progress"] = queries.progress_of({"secret": n["secret"], "state": "closed"}, n["result"])
     from council.votes.pages import local_time
 
     n["opened_at"], n["closed_at"] = local_time(n["opened_at"]), local_time(n["closed_at"])
+    n["closes_at"] = local_time(n["closes_at"]) if n["closes_at"] else ""
     n["notice_until"] = n["notice_until"].isoformat() if n["notice_until"] else ""
     return await pdf.render("pdf/vote_notice.html", n, locale)

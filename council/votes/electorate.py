@@ -4,8 +4,11 @@ From the units in scope and their owners this builds the voters ("heads"):
 
 - one owner with several units is ONE head carrying the sum of their units' area;
 - the developer's unsold or undelivered units together are ONE head (the developer);
-- co-owners of a unit vote once, through the representative recorded in the register; the unit
-  belongs to its representative's head;
+- a unit owned jointly is ONE head, whose owner is the set of its co-owners: the same set of
+  co-owners holding several units is one head, and a different set of owners is a different
+  buyer — a unit that one of the co-owners owns alone is that person's own head, apart from the
+  joint one. The joint head votes once, through one representative: the co-owner the register
+  marks, else the first co-owner recorded;
 - a unit with no owner in the register still has an owner in law: it is its own head, so the
   missing record lowers turnout instead of silently shrinking the electorate.
 
@@ -75,10 +78,25 @@ def exact_sum(areas: Iterable[Fraction | Decimal | int]) -> Fraction:
 
 
 def _representative(owners: Sequence[OwnerRecord]) -> int:
-    """The co-owners' representative; with none marked, the first owner recorded (lowest id is
-    not a choice of the software: the register should mark one, and the secretary is told)."""
-    marked = sorted(o.person for o in owners if o.is_representative)
-    return marked[0] if marked else sorted(o.person for o in owners)[0]
+    """The co-owners' representative: the one the register marks, else the first co-owner
+    recorded (`owners` come in the order they were recorded). The register refuses a second mark;
+    should old data hold two, the first recorded of them speaks."""
+    marked = [o.person for o in owners if o.is_representative]
+    return marked[0] if marked else owners[0].person
+
+
+def owner_key(persons: Iterable[int]) -> str:
+    """The head of a set of owners: "p:<id>" for one owner, "j:<ids>" for joint owners (a short
+    hash when many ids would not fit the 40 characters a key has)."""
+    ids = sorted(set(persons))
+    if len(ids) == 1:
+        return f"p:{ids[0]}"
+    text = "j:" + "+".join(map(str, ids))
+    if len(text) <= 40:
+        return text
+    import hashlib
+
+    return "j:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def build(units: Iterable[UnitRecord], owners: Iterable[OwnerRecord], counting: str = OWNERS,
@@ -101,8 +119,10 @@ def build(units: Iterable[UnitRecord], owners: Iterable[OwnerRecord], counting: 
         if u.developer_unsold:
             key, kind, person = DEVELOPER_KEY, "developer", None
         elif by_unit.get(u.id):
-            person = _representative(by_unit[u.id])
-            key, kind = f"p:{person}", "owner"
+            # One head per set of owners: the representative speaks for the joint head, but the
+            # key is the whole set, so it never merges with that person's sole-owned units.
+            key, kind = owner_key(o.person for o in by_unit[u.id]), "owner"
+            person = None
         else:
             key, kind, person = f"u:{u.id}", "unregistered", None
         groups.setdefault(key, []).append(u)
@@ -111,6 +131,8 @@ def build(units: Iterable[UnitRecord], owners: Iterable[OwnerRecord], counting: 
     for key, members in groups.items():
         members.sort(key=lambda u: u.number)
         kind, person = kinds[key]
+        if kind == "owner":  # the representative of the head's first unit (by number) votes for it
+            person = _representative(by_unit[members[0].id])
         out.append(Voter(key, kind, person, tuple(u.id for u in members), tuple(u.number for u in members),
                          exact_sum(u.area for u in members)))
     return sorted(out, key=lambda v: v.key)

@@ -15,7 +15,7 @@ from council.core.errors import Conflict, Forbidden, Invalid
 from council.people.tables import Ownership, Person
 from council.places.tables import Building, Unit
 from council.stations.tables import Station, StationEstate
-from council.votes import electorate, policy, rules, tokens
+from council.votes import conduct, electorate, policy, rules, tokens
 from council.votes.common import (
     as_json, centi, current_tally, get_vote, load_vote, now, options_of, require_state, rule_of, secret_key,
     set_vote, check_version,
@@ -111,8 +111,8 @@ def _int_list(raw: Any, field: str, errors: dict) -> list[int]:
 
 
 async def create_vote(principal: Principal, data: dict[str, Any], ip: str = "") -> int:
-    """A draft vote. `data`: station, title, question, options (lines), rule_set, rule params,
-    non_voters_follow_majority, estate, buildings, voter_people, opens_at, closes_at, secret,
+    """A draft vote. `data`: station, title, question, options (lines), matter, rule_set, rule
+    params, non_voters_follow_majority with its follow_clause, estate, buildings, voter_people, opens_at, closes_at, secret,
     notice_days, case."""
     errors: dict[str, str] = {}
     station_id = data.get("station")
@@ -134,11 +134,20 @@ async def create_vote(principal: Principal, data: dict[str, Any], ip: str = "") 
         errors["rule_set"] = "Choose one of the listed options."
     params = _rule_params(code, data, errors)
     follow = bool(data.get("non_voters_follow_majority"))
+    matter = str(data.get("matter") or "").strip()
+    follow_clause = str(data.get("follow_clause") or "").strip()
+    if len(follow_clause) > 200:
+        errors["follow_clause"] = "At most 200 characters."
+    if matter not in rules.MATTER_CODES:
+        errors["matter"] = rules.NO_MATTER
     if code in rules.CODES and not errors:
         try:
-            rules.build(code, params, non_voters_follow_majority=follow)
+            rule = rules.build(code, params, non_voters_follow_majority=follow)
         except ValueError as e:
             errors["rule_set"] = str(e)
+        else:
+            # Civil Code Art. 278 para. 2 is the floor for its matters (council.votes.rules.check_matter).
+            errors.update(rules.check_matter(matter, rule, follow_clause))
     try:
         options = _options(data.get("options"))
     except Invalid as e:
@@ -196,13 +205,16 @@ async def create_vote(principal: Principal, data: dict[str, Any], ip: str = "") 
                 raise Conflict("This proposal already has a vote under way: close it before starting another.")
         row = (await Vote.insert(Vote(
             station=station_id, community=station["community"], case=case_id, title=title, question=question,
-            options=options, rule_set=code, rule_params=params, non_voters_follow_majority=follow,
+            options=options, rule_set=code, rule_params=params, non_voters_follow_majority=follow, matter=matter,
+            follow_clause=follow_clause if follow else "",
             scope_estate=estate_id if counting != rules.PERSONS else None, scope_buildings=buildings,
             voter_people=people if counting == rules.PERSONS else [], opens_at=opens_at, closes_at=closes_at,
             secret=bool(data.get("secret")), notice_days=notice_days, state="draft", created_by=principal.user_id or None,
             created_at=now(),
         )).returning(Vote.id))[0]
-        after = {"title": title, "rule_set": code, "rule_params": params, "secret": bool(data.get("secret")),
+        after = {"title": title, "matter": matter, "rule_set": code, "rule_params": params,
+                 "non_voters_follow_majority": follow, **({"follow_clause": follow_clause} if follow else {}),
+                 "secret": bool(data.get("secret")),
                  "estate": estate_id, "buildings": buildings, "case": case_id, "options": [o["label"] for o in options]}
         await audit.record(principal, "vote.create", entity_type="vote", entity_id=row["id"], after=after,
                            station_id=station_id, ip=ip)
@@ -228,14 +240,16 @@ async def build_electorate(row: dict) -> list[electorate.Voter]:
         for chunk in range(0, len(ids), 900):
             owners += [electorate.OwnerRecord(o["unit"], o["person"], o["is_representative"])
                        for o in await Ownership.select(Ownership.unit, Ownership.person, Ownership.is_representative)
-                       .where(Ownership.unit.is_in(ids[chunk:chunk + 900]))]
+                       .where(Ownership.unit.is_in(ids[chunk:chunk + 900])).order_by(Ownership.id)]
     # Areas went in as hundredths (integers), so the voters' areas come out in hundredths too.
     return electorate.build(records, owners, rule.counting)
 
 
-async def open_vote(principal: Principal, vote_id: int, *, version: Any = None, ip: str = "") -> dict:
+async def open_vote(principal: Principal, vote_id: int, *, version: Any = None, confirm_small: bool = False,
+                    ip: str = "") -> dict:
     """Freeze the electorate (one row per head, with its units and area) and the rule set, issue
-    a voting link per head, and start taking ballots."""
+    a voting link per head, and start taking ballots. A secret vote with fewer heads than
+    conduct.SECRET_MIN_HEADS opens only when `confirm_small` says the warning was read."""
     async with db.write():
         row = await load_vote(principal, vote_id, policy.can_manage)
         require_state(row, "draft")
@@ -243,6 +257,10 @@ async def open_vote(principal: Principal, vote_id: int, *, version: Any = None, 
         voters = await build_electorate(row)
         if not voters:
             raise Conflict("The electorate is empty: there are no units or voters in the chosen scope.")
+        small = bool(row["secret"]) and conduct.secrecy_at_risk(len(voters))
+        if small and not confirm_small:
+            raise Conflict(conduct.SMALL_SECRET, errors={"confirm_small": conduct.SMALL_SECRET},
+                           n=len(voters), min=conduct.SECRET_MIN_HEADS)
         secret = secret_key()
         batch = []
         for v in voters:
@@ -262,7 +280,8 @@ async def open_vote(principal: Principal, vote_id: int, *, version: Any = None, 
         total = sum(int(v.area) for v in voters)
         await audit.record(principal, "vote.open", entity_type="vote", entity_id=vote_id,
                            before={"state": "draft"},
-                           after={"state": "open", "heads": len(voters), "area_centi": total, "rules": rule.to_json()},
+                           after={"state": "open", "heads": len(voters), "area_centi": total, "rules": rule.to_json(),
+                                  **({"small_secret_confirmed": True} if small else {})},
                            station_id=row["station"], ip=ip)
         if row["case"]:
             await _on_case(principal, row["case"], "vote_opened",
@@ -270,25 +289,35 @@ async def open_vote(principal: Principal, vote_id: int, *, version: Any = None, 
         return after
 
 
-async def close_vote(principal: Principal, vote_id: int, *, version: Any = None, ip: str = "") -> dict:
+async def close_vote(principal: Principal, vote_id: int, *, version: Any = None, reason: str = "",
+                     ip: str = "") -> dict:
     """Freeze the result, start the notice period, and feed the result back to the proposal:
-    passed → evaluate, failed → back to discuss (through the case's own state machine)."""
+    passed → evaluate, failed → back to discuss (through the case's own state machine). Before
+    the announced end it needs a reason, which is audited and printed on the notice."""
     from council.cases.calendar_store import today
 
+    reason = str(reason or "").strip()[:500]
     async with db.write():
         row = await load_vote(principal, vote_id, policy.can_manage)
         require_state(row, "open")
         check_version(row, version)
-        result = await current_tally(row)
         closed = now()
+        why = conduct.early_close_refusal(row["closes_at"], closed, reason)
+        if why:
+            raise Invalid(why, errors={"reason": why})
+        early = conduct.is_early(row["closes_at"], closed)
+        result = await current_tally(row)
         after = await set_vote(row, {
             "state": "closed", "closed_at": closed, "result": result, "passed": result["passed"],
             "notice_until": today() + dt.timedelta(days=row["notice_days"]),
+            "early_close_reason": reason if early else "",
         })
         await audit.record(principal, "vote.close", entity_type="vote", entity_id=vote_id,
                            before={"state": "open"},
                            after={"state": "closed", "passed": result["passed"], "participating": result["participating"],
-                                  "options": [{o["code"]: o["heads"]} for o in result["options"]]},
+                                  "options": [{o["code"]: o["heads"]} for o in result["options"]],
+                                  **({"early": True, "announced_end": row["closes_at"], "reason": reason}
+                                     if early else {})},
                            station_id=row["station"], ip=ip)
         if row["case"]:
             await _feed_back(principal, row, result, ip)
@@ -312,14 +341,12 @@ async def _feed_back(principal: Principal, row: dict, result: dict, ip: str) -> 
     from council.votes.tally import reason_records
 
     case = await Case.select(Case.state, Case.version).where(Case.id == row["case"]).first()
-    outcome = "passed" if result["passed"] else "failed"
     await _on_case(principal, row["case"], "vote_closed", {
         "vote": row["id"], "vote_title": row["title"], "passed": bool(result["passed"]),
         "reasons": reason_records(result),
     })
     if case and case["state"] == "decide":
-        await proposals.record_vote(principal, row["case"], vote_ref=f"/votes/{row['id']}", result=outcome,
-                                    version=case["version"], ip=ip)
+        await proposals.record_vote(principal, row["case"], vote=row["id"], version=case["version"], ip=ip)
 
 
 async def reissue_letter(principal: Principal, vote_id: int, voter_id: Any, *, reason: str = "", ip: str = "") -> dict:

@@ -22,7 +22,8 @@ from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFo
 from council.core.localtime import local_time
 from council.places.tables import Building
 from council.stations.tables import Station, StationEstate
-from council.votes import ballots, documents, manage, policy, queries, rules
+from council.votes import ballots, conduct, documents, manage, policy, queries, rules
+from council.votes.common import now
 from council.votes.tally import explain
 from council.web.guards import client_ip, signed_in
 from council.web.rendering import locale_of, page, translator
@@ -34,6 +35,7 @@ def N_(msgid: str) -> str:
 
 STATE_LABELS = {"draft": N_("Draft"), "open": N_("Open for voting"), "closed": N_("Voting closed")}
 RULE_LABELS = dict(rules.RULE_SETS)
+MATTER_LABELS = dict(rules.MATTERS)
 CHANNEL_LABELS = {"online": N_("Online"), "paper": N_("Paper form"), "meeting": N_("At a meeting")}
 KIND_LABELS = {"owner": N_("Owner"), "developer": N_("Developer (unsold units)"),
                "unregistered": N_("Owner not in the register"), "household": N_("Household"),
@@ -48,7 +50,8 @@ def need(principal: Principal, key: str, write: bool = False) -> None:
 
 
 def words(**extra: Any) -> dict:
-    return dict(state_labels=STATE_LABELS, rule_labels=RULE_LABELS, channel_labels=CHANNEL_LABELS,
+    return dict(state_labels=STATE_LABELS, rule_labels=RULE_LABELS, matter_labels=MATTER_LABELS,
+                secret_min_heads=conduct.SECRET_MIN_HEADS, channel_labels=CHANNEL_LABELS,
                 kind_labels=KIND_LABELS, counting_labels=COUNTING_LABELS, local_time=local_time,
                 fmt_area=queries.fmt_area, **extra)
 
@@ -93,7 +96,7 @@ async def _new_context(request: Request, values: dict) -> dict:
         cases = await Case.select(Case.id, Case.number, Case.title).where(
             (Case.station == station_id) & (Case.kind == "proposal") & (Case.state == "decide")).order_by(Case.id)
     return dict(stations=stations, station_id=station_id, estates=estates, buildings=buildings, cases=cases,
-                rule_sets=rules.RULE_SETS, countings=COUNTING_LABELS)
+                rule_sets=rules.RULE_SETS, countings=COUNTING_LABELS, matters=rules.MATTERS)
 
 
 @get("/votes/new", guards=[signed_in])
@@ -151,7 +154,8 @@ async def render_vote(request: Request, vote_id: int, *, status_code: int = 200,
                 reasons=reasons(request, d["live"]), form=form, errors=errors or {}, message=message,
                 values=values or {}, done=request.query_params.get("done", "") if status_code == 200 else "",
                 reissued=_int(request.query_params.get("voter", "")) if status_code == 200 else None,
-                open_row=_open_row(request),
+                open_row=_open_row(request), closing_early=conduct.is_early(d["closes_at"], now()),
+                notice_url=f"/notices/{queries.notice_key(vote_id)}" if d["state"] == "closed" else "",
                 can_manage=policy.can_manage(principal, d["station"]), can_enter=policy.can_enter(principal, d["station"]),
                 **words())
 
@@ -171,7 +175,8 @@ async def _ballot(p, vid, f, ip):
     return await ballots.enter_ballot(p, vid, choice=f.get("choice"), channel=f.get("channel", "paper"),
                                       voter_id=f.get("voter"), unit_number=f.get("unit_number", ""),
                                       form_ref=f.get("form_ref", ""), proxy_name=f.get("proxy_name", ""),
-                                      proxy_authorisation=f.get("proxy_authorisation", ""), ip=ip)
+                                      proxy_authorisation=f.get("proxy_authorisation", ""),
+                                      received_on=f.get("received_on", ""), ip=ip)
 
 
 async def _reissue(p, vid, f, ip):
@@ -180,8 +185,10 @@ async def _reissue(p, vid, f, ip):
 
 ACTIONS = {
     "reissue": _reissue,
-    "open": lambda p, vid, f, ip: manage.open_vote(p, vid, version=f.get("version"), ip=ip),
-    "close": lambda p, vid, f, ip: manage.close_vote(p, vid, version=f.get("version"), ip=ip),
+    "open": lambda p, vid, f, ip: manage.open_vote(p, vid, version=f.get("version"),
+                                                   confirm_small=f.get("confirm_small") == "1", ip=ip),
+    "close": lambda p, vid, f, ip: manage.close_vote(p, vid, version=f.get("version"), reason=f.get("reason", ""),
+                                                     ip=ip),
     "ballot": _ballot,
     "correct": lambda p, vid, f, ip: ballots.correct_ballot(p, vid, f.get("ballot"), choice=f.get("choice"),
                                                             reason=f.get("reason", ""), version=f.get("ballot_version"),
@@ -201,7 +208,8 @@ async def vote_action(request: Request, vote_id: FromPath[int], what: FromPath[s
     except (Invalid, Conflict, Forbidden) as e:
         _ = translator(locale_of(request))
         return await render_vote(request, vote_id, status_code=e.status, form=what,
-                                 errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message), values=form)
+                                 errors={k: _(v, **e.params) if e.params else _(v) for k, v in e.errors.items()},
+                                 message=_(e.message, **e.params) if e.params else _(e.message), values=form)
     if what == "reissue":  # straight to the voter's row, with the new letter to print
         return Redirect(f"/votes/{vote_id}?done=reissue&voter={int(form['voter'])}#voters", status_code=303)
     return Redirect(f"/votes/{vote_id}?done={what}", status_code=303)
@@ -226,15 +234,20 @@ async def letters_pdf(request: Request, vote_id: FromPath[int]) -> Response:
 
 # ---------------------------------------------------------------- public notice (no sign-in)
 
-@get("/votes/{vote_id:int}/notice")
-async def notice_page(request: Request, vote_id: FromPath[int]) -> Any:
-    n = await queries.notice_data(vote_id)
+# The address is /notices/<vote id>-<HMAC> (council.votes.tokens.notice_key): not guessable from
+# the vote's number. Closed votes only, and only during the notice period (410 after).
+
+@get("/notices/{key:str}")
+async def notice_page(request: Request, key: FromPath[str]) -> Any:
+    n = await queries.notice_data(queries.notice_vote_id(key))
     progress = queries.progress_of({"secret": n["secret"], "state": "closed"}, n["result"])
-    return page(request, "votes/notice.html", n=n, progress=progress, reasons=reasons(request, n["result"]), **words())
+    return page(request, "votes/notice.html", n=n, progress=progress, reasons=reasons(request, n["result"]),
+                pdf_url=f"/notices/{key}/notice.pdf", **words())
 
 
-@get("/votes/{vote_id:int}/notice.pdf")
-async def notice_pdf(request: Request, vote_id: FromPath[int]) -> Response:
+@get("/notices/{key:str}/notice.pdf")
+async def notice_pdf(request: Request, key: FromPath[str]) -> Response:
+    vote_id = queries.notice_vote_id(key)
     content = await documents.notice_pdf(vote_id, locale_of(request))
     return _pdf(content, f"vote-{vote_id}-notice.pdf")
 

@@ -13,7 +13,7 @@ from council.core.errors import Forbidden, NotFound
 from council.people.tables import Person
 from council.places.tables import Estate
 from council.stations.tables import Station
-from council.votes import policy
+from council.votes import conduct, policy
 from council.votes.common import as_json, area_text, current_tally, get_vote, load_vote, options_of, secret_key
 from council.votes.tables import Vote, VoteBallot, VoteVoter
 from council.votes.tally import frac, percent
@@ -79,6 +79,13 @@ async def vote_detail(principal: Principal, vote_id: int) -> dict:
     d["result"] = as_json(row["result"])
     d["progress"] = None
     d["live"] = None
+    d["small_secret"] = None
+    if row["state"] == "draft" and row["secret"]:
+        # Warn before opening (council.votes.conduct): the electorate as it would freeze now.
+        from council.votes.manage import build_electorate
+
+        heads = len(await build_electorate(row)) if (row["scope_estate"] or as_json(row["voter_people"])) else 0
+        d["small_secret"] = heads if conduct.secrecy_at_risk(heads) else None
     if row["state"] != "draft":
         live = d["result"] if row["state"] == "closed" else await current_tally(row)
         d["progress"] = progress_of(row, live)
@@ -104,12 +111,18 @@ async def voters_of(principal: Principal, vote_id: int, *, q: str = "", limit: i
         for p in await Person.select(Person.id, Person.name).where(Person.id.is_in(ids[chunk:chunk + 900])):
             people[p["id"]] = p["name"]
     out = []
+    secret = bool(row["secret"])
     for v in voters:
         b = ballots.get(v["id"])
-        out.append({**v, "area": area_text(v["area_centi"]), "name": people.get(v["person"], ""),
-                    "ballot": b and {"id": b["id"], "choice": None if row["secret"] else b["choice"],
+        # A secret vote lists who took part, never their areas: areas beside the per-option area
+        # totals would let a reader work out which voters make up each total.
+        area = {"area_centi": None, "area": None} if secret else {"area": area_text(v["area_centi"])}
+        out.append({**v, **area, "name": people.get(v["person"], ""),
+                    "ballot": b and {"id": b["id"], "choice": None if secret else b["choice"],
                                      "channel": b["channel"], "form_ref": b["form_ref"], "proxy_name": b["proxy_name"],
                                      "proxy_authorisation": b["proxy_authorisation"], "cast_at": b["cast_at"],
+                                     "received_on": b["received_on"], "corrections": b["corrections"],
+                                     "staff_entered": b["entered_by"] is not None and b["channel"] != "online",
                                      "version": b["version"]}})
     return out
 
@@ -131,13 +144,35 @@ async def open_votes_for_resident(principal: Principal) -> list[dict]:
             for r in rows if r["community"] in principal.community_ids]
 
 
+def notice_key(vote_id: int) -> str:
+    from council.votes import tokens
+
+    return tokens.notice_key(secret_key(), vote_id)
+
+
+def notice_vote_id(key: str) -> int:
+    """The vote behind a public notice address; 404 for any key we did not make."""
+    from council.votes import tokens
+
+    vote_id = tokens.notice_vote_id(secret_key(), key)
+    if vote_id is None:
+        raise NotFound()
+    return vote_id
+
+
 async def notice_data(vote_id: int) -> dict:
     """The public notice (公示) of a closed vote: plain data (picklable for the PDF), de-identified —
     unit numbers at most, never names or phones. Open ballots list each unit's choice; secret
     ballots only the totals."""
     row = await get_vote(vote_id)
     if row["state"] != "closed":
-        raise NotFound()
+        raise NotFound()  # no notice, and so no per-unit choice, while the vote is open
+    from council.cases.calendar_store import today
+
+    if row["notice_until"] is not None and today() > row["notice_until"]:
+        from council.core.errors import Gone
+
+        raise Gone("The notice period of this vote has ended.")
     station = await Station.select(Station.name, Station.address).where(Station.id == row["station"]).first()
     estate = await Estate.select(Estate.name).where(Estate.id == row["scope_estate"]).first() if row["scope_estate"] else None
     result = as_json(row["result"])
@@ -152,8 +187,14 @@ async def notice_data(vote_id: int) -> dict:
             units.append({"units": voters.get(b["voter"], ""), "choice": labels.get(b["choice"], b["choice"]),
                           "channel": b["channel"]})
         units.sort(key=lambda u: u["units"])
+    corrected = [b["corrections"] for b in await VoteBallot.select(VoteBallot.corrections).where(
+        (VoteBallot.vote == vote_id) & (VoteBallot.corrections > 0))]
     return {
         "id": row["id"], "title": row["title"], "question": row["question"], "rule_set": row["rule_set"],
+        "matter": row["matter"], "non_voters_follow_majority": bool(row["non_voters_follow_majority"]),
+        "follow_clause": row["follow_clause"], "closes_at": row["closes_at"],
+        "early_close_reason": row["early_close_reason"],
+        "corrected_ballots": len(corrected), "corrections": sum(corrected),
         "secret": bool(row["secret"]), "station_name": station["name"] if station else "",
         "station_address": station["address"] if station else "", "estate_name": estate["name"] if estate else "",
         "opened_at": row["opened_at"], "closed_at": row["closed_at"], "notice_days": row["notice_days"],

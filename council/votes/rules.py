@@ -152,3 +152,83 @@ def from_json(data: dict) -> RuleSet:
         approval_heads=Threshold.from_json(data.get("approval_heads")),
         non_voters_follow_majority=bool(data.get("non_voters_follow_majority")),
     )
+
+
+# ---------------------------------------------------------------- the matter a vote decides
+
+# Civil Code Art. 278 para. 1: the matters the owners decide together. Items 6–8 are the major
+# ones (para. 2: ≥ 3/4 of the participating area and heads agree); the others need > 1/2.
+MATTERS = (
+    ("art278_1", N_("Art. 278 (1): make or amend the rules of procedure of the owners' assembly")),
+    ("art278_2", N_("Art. 278 (2): make or amend the management rules")),
+    ("art278_3", N_("Art. 278 (3): elect the owners' committee or replace its members")),
+    ("art278_4", N_("Art. 278 (4): hire or dismiss the property service company or other manager")),
+    ("art278_5", N_("Art. 278 (5): use the maintenance fund of the buildings and their facilities")),
+    ("art278_6", N_("Art. 278 (6): raise the maintenance fund of the buildings and their facilities")),
+    ("art278_7", N_("Art. 278 (7): rebuild or alter the buildings and their facilities")),
+    ("art278_8", N_("Art. 278 (8): change the use of common parts or run a business on them")),
+    ("art278_9", N_("Art. 278 (9): another major matter of common ownership and joint management")),
+    ("community", N_("Another community matter, under the residents' committee's own rules")),
+)
+MATTER_CODES = tuple(code for code, _ in MATTERS)
+ART278 = tuple(code for code in MATTER_CODES if code.startswith("art278_"))
+MAJOR = ("art278_6", "art278_7", "art278_8")
+
+
+def law_for(matter: str) -> RuleSet | None:
+    """What Art. 278 para. 2 requires for a matter; None for a matter outside Art. 278."""
+    if matter in MAJOR:
+        return build("art278_major")
+    if matter in ART278:
+        return build("art278_ordinary")
+    return None
+
+
+def at_least_as_strict(mine: Threshold | None, law: Threshold | None) -> bool:
+    """Whatever passes `mine` also passes `law`. None is no threshold at all (weakest). For the
+    same fraction, "more than" is stricter than "at least": exactly the bound passes only the latter."""
+    if law is None:
+        return True
+    if mine is None:
+        return False
+    if mine.fraction != law.fraction:
+        return mine.fraction > law.fraction
+    return law.inclusive or not mine.inclusive
+
+
+WEAKER_ORDINARY = N_("This rule set is weaker than Civil Code Art. 278 para. 2 requires for this matter: owners "
+                     "with at least 2/3 of the area and of the headcount take part, and more than half of the "
+                     "participating area and headcount agree.")
+WEAKER_MAJOR = N_("This rule set is weaker than Civil Code Art. 278 para. 2 requires for items 6 to 8: owners with "
+                  "at least 2/3 of the area and of the headcount take part, and at least 3/4 of the participating "
+                  "area and headcount agree.")
+CUSTOM_ART278 = N_("Custom thresholds are only for matters outside Civil Code Art. 278: choose the Art. 278 rule set.")
+FOLLOW_MAJOR = N_("Civil Code Art. 278 para. 2: raising the maintenance fund, rebuilding or altering, and changing "
+                  "the use of common parts need the agreement of 3/4 of those who take part. Non-voters cannot be "
+                  "counted with the majority for these matters.")
+FOLLOW_CLAUSE = N_("Counting non-voters with the majority needs the clause of the estate's management rules "
+                   "(管理规约) that allows it: enter the clause.")
+NO_MATTER = N_("Say what the vote decides: an item of Civil Code Art. 278 para. 1, or another community matter.")
+
+
+def check_matter(matter: str, rule: RuleSet, follow_clause: str = "") -> dict[str, str]:
+    """Why this rule set may not decide this matter, per form field ({} when it may). The law's
+    floor (Art. 278 para. 2) is compared threshold by threshold; heads must be counted as owners."""
+    errors: dict[str, str] = {}
+    if matter not in MATTER_CODES:
+        return {"matter": NO_MATTER}
+    law = law_for(matter)
+    if law is not None:
+        if rule.code == "custom":
+            errors["rule_set"] = CUSTOM_ART278
+        elif rule.counting != OWNERS or not all(
+                at_least_as_strict(getattr(rule, name), getattr(law, name))
+                for name in ("turnout_area", "turnout_heads", "approval_area", "approval_heads")):
+            errors["rule_set"] = WEAKER_MAJOR if matter in MAJOR else WEAKER_ORDINARY
+    if rule.non_voters_follow_majority:
+        if matter in MAJOR:
+            errors["non_voters_follow_majority"] = FOLLOW_MAJOR
+        elif not follow_clause.strip():
+            errors["follow_clause"] = FOLLOW_CLAUSE
+    return errors
+

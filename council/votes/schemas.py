@@ -33,6 +33,10 @@ class VoteIn(_In):
     title: str = ""
     question: str = ""
     options: list[str] = []
+    # What is decided: art278_1 … art278_9 (Civil Code Art. 278 para. 1 items) or community (another
+    # matter under the residents' committee's rules). Art. 278 matters take the Art. 278 rule sets,
+    # no weaker than para. 2 (items 6–8: art278_major); custom thresholds only for "community".
+    matter: str = ""
     rule_set: str = ""
     quorum: Threshold | None = None  # representatives: ["2/3", true] = at least 2/3 present
     counting: str | None = None  # custom: owners / households / persons
@@ -40,7 +44,8 @@ class VoteIn(_In):
     turnout_heads: Threshold | None = None
     approval_area: Threshold | None = None
     approval_heads: Threshold | None = None
-    non_voters_follow_majority: bool = False
+    non_voters_follow_majority: bool = False  # refused for items 6–8; needs follow_clause
+    follow_clause: str = ""  # the clause of the management rules (管理规约) that allows it
     estate: int | None = None
     buildings: list[int] = []
     voter_people: list[int] = []
@@ -57,6 +62,19 @@ class VersionIn(_In):
     version: int | None = None
 
 
+class OpenIn(VersionIn):
+    """`confirm_small_electorate`: a secret vote of fewer than 30 heads opens only with this set,
+    saying the warning was read (its totals per option may reveal how each voted)."""
+
+    confirm_small_electorate: bool = False
+
+
+class CloseIn(VersionIn):
+    """`reason`: required when closing before the announced end; audited and printed on the notice."""
+
+    reason: str = ""
+
+
 class BallotIn(_In):
     """A paper or meeting ballot for one voter, found by `voter` (id) or `unit_number`. `choice`:
     an option code, or "spoiled". A paper ballot needs the form's number; a proxy needs the
@@ -69,9 +87,13 @@ class BallotIn(_In):
     form_ref: str = ""
     proxy_name: str = ""
     proxy_authorisation: str = ""
+    received_on: dt.date | None = None  # paper: required, inside the voting period; meeting: default today
 
 
 class CorrectionIn(_In):
+    """Only a ballot staff entered (paper or meeting) can be corrected; a ballot the owner cast
+    (link or account) is refused (409)."""
+
     choice: str = ""
     reason: str = ""
     version: int | None = None  # the ballot's version you read
@@ -146,6 +168,7 @@ class FollowedOut(msgspec.Struct, kw_only=True):
     option_label: str | None
     heads: int
     area: str
+    turnout_met: bool | None = None  # turnout by real participation (null: a result frozen before it was recorded)
 
 
 class ResultOut(msgspec.Struct, kw_only=True):
@@ -201,7 +224,10 @@ class VoteOut(msgspec.Struct, kw_only=True):
     title: str
     question: str
     options: list[OptionOut]
+    matter: str  # art278_1 … art278_9 / community; "" for a vote created before matters were recorded
     rule_set: str
+    follow_clause: str  # the management-rules clause behind "non-voters follow the majority"
+    early_close_reason: str  # why it closed before the announced end ("" otherwise)
     rules: RulesOut | None  # frozen when the vote opens; null while a draft
     secret: bool
     state: str
@@ -216,6 +242,7 @@ class VoteOut(msgspec.Struct, kw_only=True):
     progress: ProgressOut | None
     result: ResultOut | None  # the running tally (open ballots) or the frozen result
     reasons: list[str]  # the result in words, in the reader's language
+    notice_url: str | None = None  # the public notice's unguessable address, once the vote is closed
 
 
 class BallotInfo(msgspec.Struct, kw_only=True):
@@ -226,6 +253,9 @@ class BallotInfo(msgspec.Struct, kw_only=True):
     proxy_name: str
     proxy_authorisation: str
     cast_at: dt.datetime
+    received_on: dt.date | None  # the day the station received a paper form
+    corrections: int  # how many times staff corrected it
+    staff_entered: bool  # only these can be corrected
     version: int
 
 
@@ -238,8 +268,8 @@ class VoterOut(msgspec.Struct, kw_only=True):
     person: int | None
     name: str
     unit_numbers: str
-    area_centi: int
-    area: str  # m², two decimals
+    area_centi: int | None  # null in a secret vote: areas beside per-option area totals reveal choices
+    area: str | None  # m², two decimals
     ballot: BallotInfo | None
 
 
@@ -295,6 +325,13 @@ class NoticeOut(msgspec.Struct, kw_only=True):
     title: str
     question: str
     rule_set: str
+    matter: str
+    non_voters_follow_majority: bool
+    follow_clause: str  # printed on the notice
+    closes_at: dt.datetime | None  # the announced end
+    early_close_reason: str  # printed when it closed before the announced end
+    corrected_ballots: int  # staff-entered ballots corrected before the close
+    corrections: int
     secret: bool
     station_name: str
     station_address: str

@@ -30,6 +30,13 @@ class Vote(Table, tablename="vote"):
     rule_set = Varchar(length=30, required=True)
     rule_params = JSON(default="{}")  # the station's quorum, or the custom thresholds
     non_voters_follow_majority = Boolean(default=False)
+    # What is decided (council.votes.rules.MATTERS): an item of Civil Code Art. 278 para. 1, or
+    # "community" (another matter under the residents' committee's own rules). Empty: a vote
+    # created before matters were recorded.
+    matter = Varchar(length=20, default="")
+    # The clause of the estate's management rules (管理规约) that lets non-voters follow the majority.
+    follow_clause = Varchar(length=200, default="")
+    early_close_reason = Text(default="")  # why it closed before the announced end
     scope_estate = ForeignKey(Estate, null=True, on_delete=R)
     scope_buildings = JSON(default="[]")  # building ids; empty = the whole estate
     voter_people = JSON(default="[]")  # residents' representatives (rule set "representatives")
@@ -81,6 +88,8 @@ class VoteBallot(Table, tablename="vote_ballot"):
     proxy_name = Varchar(length=100, default="")
     proxy_authorisation = Varchar(length=100, default="")  # reference of the written authorisation
     cast_at = Timestamptz()
+    received_on = Date(null=True, default=None)  # paper: the day the station received the form
+    corrections = Integer(default=0)  # staff corrections of a staff-entered ballot (printed on the notice)
     version = Integer(default=1)
 
 

@@ -6,10 +6,11 @@ the verdict with its reasons. Pure: no web or database imports. Exact fractions,
 - With several options (e.g. plan A / plan B / against / abstain), each option of kind
   "approve" is measured on its own; the vote passes when turnout is met and exactly one approve
   option meets every approval threshold.
-- "Non-voters follow the majority" (a setting, off by default): owners who did not vote are
-  counted as participating, on the side of the option that leads among those who voted by BOTH
-  area and headcount; with no such option (a tie, or area and heads disagree) nobody is added and
-  the reasons say so.
+- "Non-voters follow the majority" (a setting, off by default): turnout is checked on those who
+  really took part first, and only then, if it is met, owners who did not vote are counted as
+  participating, on the side of the option that leads among those who voted by BOTH area and
+  headcount; with no such option (a tie, or area and heads disagree), or with turnout not met by
+  real participation, nobody is added and the reasons say so.
 
 The result is plain JSON-able data, frozen into the vote at close; `explain` turns it into words
 in the reader's language (e.g. 参与表决面积占比 68.2% ≥ 2/3 … 同意人数占参与表决人数 74.9% < 3/4 → 未通过).
@@ -138,25 +139,26 @@ def tally(rule: RuleSet, options: Sequence[OptionDef], electorate_total: Count,
         voted.add(v.heads, v.area)
     if voted.heads > electorate_total.heads or voted.area > electorate_total.area:
         raise ValueError("more participation than electorate")
+    # Turnout is met by those who really took part, before anyone is counted with the majority
+    # (Art. 278 para. 2: owners holding 2/3 of the area and 2/3 of the heads "参与表决").
+    checks = []
+    if rule.turnout_area:
+        checks.append(_check("turnout_area", voted.area, electorate_total.area, rule.turnout_area))
+    if rule.turnout_heads:
+        checks.append(_check("turnout_heads", voted.heads, electorate_total.heads, rule.turnout_heads))
+    turnout_met = all(c["met"] for c in checks)
     followed = None
     if rule.non_voters_follow_majority:
         lead = _majority(options, counts)
         missing = Count(electorate_total.heads - voted.heads, electorate_total.area - voted.area)
-        followed = {"applied": lead is not None and missing.heads > 0, "option": lead.code if lead else None,
-                    "option_label": lead.label if lead else None,
-                    "heads": missing.heads, "area": frac(missing.area)}
+        followed = {"applied": turnout_met and lead is not None and missing.heads > 0,
+                    "option": lead.code if lead else None, "option_label": lead.label if lead else None,
+                    "heads": missing.heads, "area": frac(missing.area), "turnout_met": turnout_met}
         if followed["applied"]:
             counts.setdefault(lead.code, Count()).add(missing.heads, missing.area)
     participating = Count()
     for v in counts.values():
         participating.add(v.heads, v.area)
-
-    checks = []
-    if rule.turnout_area:
-        checks.append(_check("turnout_area", participating.area, electorate_total.area, rule.turnout_area))
-    if rule.turnout_heads:
-        checks.append(_check("turnout_heads", participating.heads, electorate_total.heads, rule.turnout_heads))
-    turnout_met = all(c["met"] for c in checks)
     winners = []
     for o in options:
         if o.kind != APPROVE:
@@ -255,6 +257,8 @@ def explain(result: dict, _: Callable = lambda s, **k: s % k if k else s) -> lis
             label = followed["option_label"]
             lines.insert(0, _("Non-voters counted with the majority (“%(option)s”): %(heads)s heads",
                               option=_(label), heads=followed["heads"]))
+        elif followed.get("turnout_met") is False:
+            lines.insert(0, _("Non-voters were not counted: turnout must first be met by those who took part"))
         else:
             lines.insert(0, _("Non-voters were not counted: no option led by both area and headcount"))
     if len(result["winners"]) > 1:

@@ -10,6 +10,7 @@ from litestar.response import Redirect
 
 from council.core.errors import DomainError
 from council.web.rendering import locale_of, page, translator
+from council.web.security import redact
 
 log = logging.getLogger("council")
 
@@ -20,6 +21,7 @@ TITLES = {
     404: "Not found.",
     405: "This action is not allowed here.",
     409: "Conflict.",
+    410: "This is no longer available.",
     413: "The upload is too large.",
     422: "Please correct the marked fields.",
     429: "Too many attempts. Please wait a few minutes and try again.",
@@ -93,7 +95,7 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method, redact(request.url.path))
     _ = translator(locale_of(request))
     if is_api(request):
         return problem(request, 500, _(TITLES[500]), "server_error")
@@ -103,7 +105,7 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
 def handle_bad_value(request: Request, exc: Exception) -> Response:
     """A value the parser or the database cannot hold (an id beyond 64 bits, form bytes that are
     not UTF-8): the client's mistake, answered 400 like any malformed request, not a 500."""
-    log.warning("bad value on %s %s: %s", request.method, request.url.path, exc)
+    log.warning("bad value on %s %s: %s", request.method, redact(request.url.path), exc)
     _ = translator(locale_of(request))
     if is_api(request):
         return problem(request, 400, _(TITLES[400]), "invalid_request")
@@ -138,7 +140,7 @@ def handle_db_unavailable(request: Request, exc: Exception) -> Response:
     pool replaces the dead connections by itself, so the next request usually succeeds."""
     if type(exc).__name__ == "InterfaceError" and "closed" not in str(exc):
         return handle_unexpected(request, exc)  # other interface errors are bugs: log them as such
-    log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    log.warning("database unavailable on %s %s: %s: %s", request.method, redact(request.url.path), type(exc).__name__, exc)
     _ = translator(locale_of(request))
     if is_api(request):
         response = problem(request, 503, _(TITLES[503]), "database_unavailable")

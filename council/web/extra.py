@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from council.accounts import admin_pages
 from council.audit import pages as audit_pages
+from council.board import pages as board_pages
 from council.cases import api as cases_api
 from council.cases import pages as cases_pages
 from council.people import pages as people_pages
@@ -19,7 +20,7 @@ from council.votes import pages as votes_pages
 
 MODULES = (audit_pages, admin_pages, imports, people_pages, cases_pages, cases_api, votes_pages, votes_api,
            meetings_pages, meetings_api, mediation_pages, mediation_api,
-           reception_pages, reception_api)
+           reception_pages, reception_api, board_pages)
 
 PAGE_ROUTES: list = [r for m in MODULES for r in m.PAGE_ROUTES]
 API_ROUTES: list = [r for m in MODULES for r in m.API_ROUTES]

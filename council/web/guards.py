@@ -11,5 +11,7 @@ def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 
 def client_ip(connection: ASGIConnection) -> str:
-    client = connection.scope.get("client")
-    return client[0] if client else ""
+    """The real client address (behind COUNCIL_TRUSTED_PROXIES): see council.web.security."""
+    from council.web.security import client_address
+
+    return client_address(connection)

@@ -116,7 +116,7 @@ def page_router(reg: Register) -> Router:
     async def list_page(request: Request) -> Any:
         q = request.query_params.get("q", "")
         current = _page_number(request)
-        rows, total = await registry.list_rows(request.user, reg, q=q, filters=_filters(reg, request), page=current)
+        rows, total = await registry.list_rows(request.user, reg, q=q, filters=_filters(reg, request), ip=client_ip(request), page=current)
         return page(
             request, "registers/list.html", reg=reg, rows=rows, total=total, q=q, page_no=current,
             pages=max(1, -(-total // registry.PER_PAGE)), display=lambda r: display(reg, r),
@@ -245,7 +245,7 @@ def api_router(reg: Register) -> Router:
 
     @get("/", summary=f"List {reg.plural.lower()}", guards=[may_read])
     async def list_api(request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Page:  # type: ignore[valid-type]
-        rows, total = await registry.list_rows(request.user, reg, q=q, filters=_filters(reg, request), page=page)
+        rows, total = await registry.list_rows(request.user, reg, q=q, filters=_filters(reg, request), ip=client_ip(request), page=page)
         return Page(items=[to_out(r) for r in rows], total=total, page=page, per_page=registry.PER_PAGE)
 
     @post("/", summary=f"Create a {reg.singular.lower()}", status_code=HTTP_201_CREATED, guards=[may_write])

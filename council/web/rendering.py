@@ -54,12 +54,45 @@ def translator(locale: str):
     return _
 
 
+# Navigation by job: each role's first-level entries, in the order of its week (at most five, so
+# that with the two menus below no role sees more than seven entries). A path missing from a
+# role's list but readable by it lands in a menu: 台账 (the registers and figures) or 系统
+# (administration). Home is the brand link at the top left of every page.
+JOBS = {
+    "admin": ("/cases", "/dashboard", "/mediation", "/votes", "/meetings"),
+    "secretary": ("/reception", "/cases", "/mediation", "/votes", "/meetings"),
+    "mediator": ("/mediation", "/reception", "/cases", "/meetings"),
+    "grid_worker": ("/reception", "/cases", "/my/tasks", "/meetings"),
+    "department_liaison": ("/inbox", "/cases", "/my/tasks", "/meetings"),
+    "resident": ("/my/votes", "/cases", "/meetings"),
+}
+SYSTEM = frozenset({"/imports", "/audit", "/users", "/station-categories", "/station-holidays", "/rooms",
+                    "/stations"})
+MENUS = ("Registers", "System")  # msgids: 台账, 系统
+
+
 def nav_for(principal) -> list[tuple[str, str]]:
+    """Every page this role may read, as (msgid, path): first-level entries first."""
     from council.accounts import permissions
 
     if principal is None:
         return []
-    return [(label, path) for label, path, key in NAV if key is None or permissions.can_read(principal.role, key)]
+    readable = [(label, path) for label, path, key in NAV if key is None or permissions.can_read(principal.role, key)]
+    jobs = JOBS.get(principal.role, ())
+    first = sorted((e for e in readable if e[1] in jobs), key=lambda e: jobs.index(e[1]))
+    return first + [e for e in readable if e[1] not in jobs]
+
+
+def nav_menus(principal) -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
+    """(first-level entries, [(menu msgid, entries)]) for the menu bar."""
+    entries = nav_for(principal)
+    if principal is None:
+        return [], []
+    jobs = JOBS.get(principal.role, ())
+    first = [e for e in entries if e[1] in jobs]
+    registers = [e for e in entries if e[1] not in jobs and e[1] not in SYSTEM and e[1] != "/"]
+    system = [e for e in entries if e[1] not in jobs and e[1] in SYSTEM]
+    return first, [(name, items) for name, items in zip(MENUS, (registers, system)) if items]
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
@@ -78,6 +111,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
             "html_lang": "zh-CN" if locale == "zh_CN" else "en",
             "user": principal,
             "nav": nav_for(principal),
+            "nav_menus": nav_menus(principal),
             "path": request.url.path,
             **context,
         },

@@ -1,0 +1,106 @@
+"""What makes pages cheap to serve, wired into the app by create_app: compiled templates kept
+(bytecode cache, no reload checks outside development), static files with a year's cache and a
+fingerprint in their URL, and a debug line per request naming its statements."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from council import db
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# A year: the URL changes whenever the file does (static_url), so a browser never keeps a stale copy.
+STATIC_MAX_AGE = 365 * 24 * 3600
+log = logging.getLogger("council.requests")
+
+
+@lru_cache(maxsize=None)
+def static_url(name: str) -> str:
+    """/static/<name>?v=<first 10 hex of its SHA-256>: read once per process (files do not change
+    while the server runs; a deploy restarts it)."""
+    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+    return f"/static/{name}?v={digest}"
+
+
+def configure_jinja(environment, *, debug: bool, cache_dir: Path | None) -> None:
+    """Litestar's engine_callback: templates are compiled once per process and their bytecode kept
+    on disk for the next start; only development (COUNCIL_DEBUG=1) checks files for changes."""
+    from jinja2 import FileSystemBytecodeCache
+
+    environment.auto_reload = debug
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = FileSystemBytecodeCache(str(cache_dir))
+    environment.globals["static_url"] = static_url
+
+
+def compile_templates(environment) -> int:
+    """Load (compile) every page template now, at start, rather than in the first request for each."""
+    n = 0
+    for name in environment.list_templates(extensions=["html"]):
+        if name.startswith("pdf/"):
+            continue  # the PDF workers have their own environment
+        environment.get_template(name)
+        n += 1
+    return n
+
+
+class RequestLog(ASGIMiddleware):
+    """At DEBUG: one line per request with its statements' count and time, and the slowest ones,
+    so a slow page names its queries. Counting costs an addition per statement: always on."""
+
+    scopes = ("http",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        stats = db.count_statements()
+        started = time.perf_counter()
+        status = 0
+
+        async def send_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_status)
+        finally:
+            if log.isEnabledFor(logging.DEBUG):
+                total = (time.perf_counter() - started) * 1000
+                slowest = "; ".join(f"{s * 1000:.1f} ms {' '.join(sql.split())[:160]}" for s, sql in stats.slowest)
+                log.debug("%s %s %s %.1f ms, %d statements %.1f ms | slowest: %s", scope.get("method"),
+                          scope.get("path"), status, total, stats.count, stats.seconds * 1000, slowest,
+                          extra={"statements": stats.count, "path": scope.get("path")})
+
+
+def inline_sync_guards(app) -> int:
+    """Run the app's plain-function guards on the event loop instead of in a worker thread.
+
+    Litestar runs a guard written as a plain function in a thread (it cannot know it does not
+    block): a thread hop per request, which under load costs more than the page's queries. Every
+    guard here only looks at the principal already on the request, so it runs inline."""
+    from litestar.utils.sync import AsyncCallable
+
+    def inline(guard: AsyncCallable):
+        fn = guard.func
+
+        async def run(connection, handler) -> None:
+            fn(connection, handler)
+
+        return run
+
+    n = 0
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            guards = handler.resolve_guards()
+            if any(isinstance(g, AsyncCallable) for g in guards):
+                handler._resolved_guards = [inline(g) if isinstance(g, AsyncCallable) else g for g in guards]
+                n += 1
+    return n
