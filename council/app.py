@@ -15,7 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from council import db
-from council.settings import Settings, load_settings
+from council.settings import Settings, env_bool, load_settings
 
 log = logging.getLogger("council")
 ROOT = Path(__file__).resolve().parent
@@ -73,7 +73,7 @@ async def _start_pdf_workers(app: Litestar) -> None:
 
     from council import pdf
 
-    if os.environ.get("COUNCIL_PDF_WARM", "1") != "0":
+    if env_bool("COUNCIL_PDF_WARM", True):
         pdf.start()
 
 

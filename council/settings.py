@@ -11,6 +11,7 @@ COUNCIL_FILE_STORE    where uploads live: database (default on PostgreSQL) or fi
 COUNCIL_PDF_WORKERS   PDF rendering processes per server process
 COUNCIL_WORKERS       server processes (`council serve --workers` sets it for its children)
 COUNCIL_DEBUG         tracebacks in error pages (never in production)
+COUNCIL_PDF_WARM      start the PDF workers with the server (default yes; 0 leaves them to the first PDF)
 
 Every COUNCIL_* variable is read here and nowhere else. Booleans accept 1/true/yes/0/false/no;
 anything else stops the start with a message naming the variable (a typo like "ture" would

@@ -126,7 +126,8 @@ async def test_intake_keeps_photos_brought_to_reception(as_user, settings):
     case_id = case_id_from(r)
     rows = await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.id)
     assert [a["filename"] for a in rows] == ["楼道.png", "现场.png"]
-    assert all((settings.upload_dir / "cases" / a["stored_as"]).read_bytes() == PNG for a in rows)
+    # Wherever they are kept (the uploads folder, or stored_blob on PostgreSQL), they come back whole.
+    assert all(c.get(f"/cases/{case_id}/files/{a['id']}").content == PNG for a in rows)
     page = c.get(f"/cases/{case_id}", headers=ZH)
     assert "楼道.png" in page.text
 
@@ -135,7 +136,10 @@ async def test_intake_with_a_disguised_file_registers_nothing(as_user, settings)
     from council.cases.tables import Attachment
 
     c = as_user("secretary")
+    from council.storage import StoredBlob
+
     before_cases, before_files = await Case.count(), await Attachment.count()
+    before_blobs = await StoredBlob.count()
     on_disk = set((settings.upload_dir / "cases").glob("*")) if (settings.upload_dir / "cases").exists() else set()
     data = {"kind": "request", "title": "楼道灯坏了", "category": "facilities", "channel": "reception_day",
             "priority": "normal", "_csrf_token": csrf_token(c)}
@@ -145,7 +149,7 @@ async def test_intake_with_a_disguised_file_registers_nothing(as_user, settings)
     assert "只能上传 JPEG、PNG、WebP、HEIC 格式的照片或 PDF 文件" in r.text
     assert await Case.count() == before_cases and await Attachment.count() == before_files
     now_on_disk = set((settings.upload_dir / "cases").glob("*")) if (settings.upload_dir / "cases").exists() else set()
-    assert now_on_disk == on_disk
+    assert now_on_disk == on_disk and await StoredBlob.count() == before_blobs
 
 
 async def test_intake_with_bad_input_re_renders_and_writes_nothing(as_user):

@@ -9,14 +9,11 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -26,74 +23,28 @@ from council.votes.tables import VoteVoter
 from tests.browser import browser, zh  # noqa: F401 (fixture)
 from tests.conftest import BACKEND
 from tests.liveserver import ROOT, free_port
+from tests.nginx import SITE, Nginx
+from tests.nginx import available as nginx_available
 from tests.test_votes_services import new_open_vote
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(),
-                                 reason="nginx is not installed (scripts/install.sh installs it)")]
+              pytest.mark.skipif(not nginx_available(), reason="nginx or openssl missing (scripts/install.sh installs them)")]
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SITE = ROOT / "deploy" / "nginx" / "council.conf"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
        b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
-def site_config(app_port: int, https_port: int, http_port: int, cert: Path, key: Path) -> str:
-    """deploy/nginx/council.conf with this machine's ports, certificate and static folder."""
-    conf = SITE.read_text()
-    replacements = [
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("/etc/letsencrypt/live/council.example.org/fullchain.pem", str(cert)),
-        ("/etc/letsencrypt/live/council.example.org/privkey.pem", str(key)),
-        ("/opt/council/static/", str(ROOT / "council" / "static") + "/"),
-    ]
-    for old, new in replacements:
-        assert old in conf, f"deploy/nginx/council.conf no longer has {old!r}: update this test"
-        conf = conf.replace(old, new)
-    return re.sub(r"^\s*listen \[::\]:.*$", "", conf, flags=re.M)  # no IPv6 in every container
-
-
 @pytest.fixture(scope="module")
 def https_site(database):
-    tmp = Path(tempfile.mkdtemp(prefix="council-nginx-"))
-    cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    app_port, https_port, http_port = free_port(), free_port(), free_port()
-    (tmp / "council.conf").write_text(site_config(app_port, https_port, http_port, cert, key))
-    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp / d).mkdir()
-    (tmp / "nginx.conf").write_text(f"""
-user root;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    include {tmp}/council.conf;
-}}
-""")
-    check = subprocess.run([NGINX, "-t", "-p", str(tmp), "-c", str(tmp / "nginx.conf")], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-
-    env = {**os.environ, "COUNCIL_SECURE_COOKIES": "1", "COUNCIL_PUBLIC_URL": f"https://127.0.0.1:{https_port}",
+    app_port = free_port()
+    proxy = Nginx([app_port]).start()
+    tmp = proxy.tmp
+    env = {**os.environ, "COUNCIL_SECURE_COOKIES": "1", "COUNCIL_PUBLIC_URL": proxy.base,
            "COUNCIL_LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"}
     workers = "2" if BACKEND == "postgres" else "1"
     log = open(tmp / "app.log", "wb")
     app = subprocess.Popen([sys.executable, "-m", "council.cli", "serve", "--port", str(app_port), "--workers", workers],
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    proxy = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -104,17 +55,17 @@ http {{
             except OSError:
                 assert time.monotonic() < deadline, (tmp / "app.log").read_text()[-3000:]
                 time.sleep(0.3)
-        yield {"base": f"https://127.0.0.1:{https_port}", "tmp": tmp, "workers": int(workers)}
+        yield {"base": proxy.base, "tmp": tmp, "workers": int(workers)}
     finally:
-        for p in (proxy, app):
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
+        proxy.stop()
+        if app.poll() is None:
+            os.killpg(app.pid, signal.SIGTERM)
+            try:
+                app.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(app.pid, signal.SIGKILL)
         log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        proxy.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +102,7 @@ def test_login_case_with_photo_vote_and_pdf_over_https(open_vote, https_site, br
 
         # Static files come from nginx (its Expires header), not from the app.
         css = page.request.get(f"{base}/static/app.css")
-        assert css.ok and "expires" in css.headers and css.headers.get("cache-control") == "max-age=604800, public"
+        assert css.ok and "expires" in css.headers and css.headers.get("cache-control") == "max-age=31536000, public"
         # Every answer carries nginx's request id, the one in the app's log lines.
         home = page.request.get(f"{base}/")
         home_id = home.headers.get("x-request-id", "")
