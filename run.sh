@@ -20,7 +20,12 @@ cmd_demo() {
     export COUNCIL_DATA_DIR="${COUNCIL_DATA_DIR:-$ROOT/data}"
     .venv/bin/council migrate
     .venv/bin/council demo
-    exec .venv/bin/council serve --host 127.0.0.1 --port 8000
+    # Notifications are delivered (and reminders scheduled) by a worker beside the server; it
+    # stops with the demo. Not exec: the trap must outlive the server to stop the worker.
+    .venv/bin/council worker &
+    local worker_pid=$!
+    trap 'kill "$worker_pid" 2>/dev/null || true' EXIT
+    .venv/bin/council serve --host 127.0.0.1 --port 8000
 }
 
 # Any non-zero pytest exit fails the run, including 5 ("no tests collected")

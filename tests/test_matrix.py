@@ -193,6 +193,12 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/api/v1/mediation/**": {"*": PII},
     "/mediation/committee/{}": {"GET": PII, "POST": SECRETARIAT},
     "/api/v1/mediation/committee/{}": {"GET": PII, "POST": SECRETARIAT},
+    # Notifications (issue 15): one's own inbox and settings; the outbox and channels for admins;
+    # signed links for people without accounts.
+    "/notify/**": {"*": SIGNED_IN},
+    "/admin/notify": {"*": ADMIN},
+    "/admin/notify/**": {"*": ADMIN},
+    "/n/**": {"*": PUBLIC},
 }
 for _name, (_read, _write) in REGISTER_ROLES.items():
     EXPECTED.update({

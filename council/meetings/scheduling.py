@@ -189,6 +189,7 @@ async def create_meeting(principal: Principal, *, station: int, kind: str, title
         await record(principal, "created", {"id": mid, "station": station}, None,
                      {"kind": kind, "title": title, "room": room, "starts_at": start, "ends_at": end,
                       "parties": specs, **({"forced_over": _clash_log(clashes)} if clashes else {})}, ip)
+        await notify.meeting_created({"id": mid, "title": title, "starts_at": start}, [p["key"] for p in specs])
     return mid
 
 

@@ -108,6 +108,11 @@ async def meeting_invited(row: dict, party_key: str) -> None:
                   _meeting_params(row))
 
 
+async def meeting_created(row: dict, party_keys: list[str]) -> None:
+    for key in party_keys:
+        await meeting_invited(row, key)
+
+
 async def meeting_moved(row: dict, action: str) -> None:
     """rescheduled or cancelled: every invited party, the chair and the recorder."""
     if action not in ("reschedule", "cancel"):

@@ -18,7 +18,11 @@ from council.notify.tables import Link
 from council.votes import tokens
 
 PURPOSES = {"case_handle": 30, "session_confirm": 30}  # days a link lives
-INVALID = "This link is not valid or has expired. Ask the station for a new one."
+def N_(msgid: str) -> str:
+    return msgid
+
+
+INVALID = N_("This link is not valid or has expired. Ask the station for a new one.")
 
 
 def _secret() -> str:

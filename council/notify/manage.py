@@ -134,8 +134,8 @@ async def save_preference(principal: Principal, owner: str, data: dict[str, Any]
     if mobile and not (mobile.isdigit() and 7 <= len(mobile) <= 20):
         errors["mobile"] = "Enter a phone number (digits only)."
     wecom_key = str(data.get("wecom_key") or "").strip()[:200]
-    quiet_start = str(data.get("quiet_start") or "21:00").strip()
-    quiet_end = str(data.get("quiet_end") or "08:00").strip()
+    quiet_start = str(data.get("quiet_start") or "").strip()  # the form always sends them
+    quiet_end = str(data.get("quiet_end") or "").strip()
     for name, value in (("quiet_start", quiet_start), ("quiet_end", quiet_end)):
         if rules.parse_hm(value) is None:
             errors[name] = "Enter a time as HH:MM."

@@ -70,7 +70,7 @@ async def inbox_page(request: Request) -> Any:
 @post("/notify/inbox/read", guards=[signed_in])
 async def inbox_read(request: Request) -> Any:
     form = await request.form()
-    ids = [int(v) for v in form.getall("id") if str(v).isdigit()] if hasattr(form, "getall") else []
+    ids = [int(v) for v in form.getall("id", []) if str(v).isdigit()] if hasattr(form, "getall") else []
     await manage.mark_read(request.user, ids or None)
     return Redirect("/notify/inbox", status_code=303)
 
@@ -99,7 +99,7 @@ async def save_preferences(request: Request) -> Any:
     form = await request.form()
     owner = form.get("owner") or f"user:{request.user.user_id}"
     data = {k: form.get(k) for k in ("email", "mobile", "wecom_key", "quiet_start", "quiet_end", "digest")}
-    data["channels"] = form.getall("channels") if hasattr(form, "getall") else []
+    data["channels"] = form.getall("channels", []) if hasattr(form, "getall") else []
     try:
         await manage.save_preference(request.user, owner, data, ip=client_ip(request))
     except Invalid as e:
@@ -219,7 +219,7 @@ async def link_report(request: Request, token: FromPath[str]) -> Any:
 
     form = await request.form()
     photos = []
-    for upload in (form.getall("photos") if hasattr(form, "getall") else []):
+    for upload in (form.getall("photos", []) if hasattr(form, "getall") else []):
         if hasattr(upload, "read") and upload.filename:
             photos.append((upload.filename, await upload.read(attachments.MAX_BYTES + 1)))
     try:

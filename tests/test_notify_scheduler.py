@@ -1,0 +1,71 @@
+"""The scheduler: reminders from the state of things, once each however often it runs (catching up
+after downtime), and one scheduler across processes through the lease."""
+
+import datetime as dt
+
+from council import db
+from council.cases import requests
+from council.cases.tables import Case
+from council.core.localtime import LOCAL
+from council.notify import lease, scheduler
+from council.notify.tables import Outbox
+from tests.test_cases_services import new_case, principal
+
+
+async def test_overdue_and_due_soon_once_each_even_when_run_again():
+    sec, liaison = await principal("secretary"), await principal("liaison")
+    late, soon = await new_case(), await new_case()
+    for made in (late, soon):
+        await requests.move_request(sec, made["id"], "dispatch", organisation=liaison.organisation_id)
+    today = dt.datetime.now(LOCAL).date()
+    from council.cases.calendar_store import calendar_for
+
+    cal = await calendar_for((await Case.select(Case.station).where(Case.id == soon["id"]).first())["station"])
+    await Case.update({Case.due_date: today - dt.timedelta(days=3)}).where(Case.id == late["id"])
+    await Case.update({Case.due_date: cal.add_working_days(today, 1)}).where(Case.id == soon["id"])
+    for _ in range(3):  # the scheduler was down for days: every run sees the same state
+        await scheduler.run_due()
+    overdue = await Outbox.select().where((Outbox.case == late["id"]) & (Outbox.event == "request.overdue"))
+    assert {r["recipient"] for r in overdue} >= {f"org:{liaison.organisation_id}", f"user:{sec.user_id}"}
+    assert len(overdue) == len({(r["recipient"], r["channel"]) for r in overdue})  # no duplicates
+    assert await Outbox.count().where((Outbox.case == soon["id"]) & (Outbox.event == "request.due_soon")) >= 1
+    assert await Outbox.count().where((Outbox.case == soon["id"]) & (Outbox.event == "request.overdue")) == 0
+
+
+async def test_meeting_reminders_a_day_and_an_hour_before():
+    from council.meetings.tables import Meeting
+
+    m = await Meeting.select().where(Meeting.state.is_in(["planned", "scheduled"])).first()
+    now = dt.datetime.now(dt.timezone.utc)
+    await Meeting.update({Meeting.state: "scheduled", Meeting.starts_at: now + dt.timedelta(hours=20),
+                          Meeting.ends_at: now + dt.timedelta(hours=21)}).where(Meeting.id == m["id"])
+    await scheduler.meetings(now)
+    await scheduler.meetings(now)
+    day = await Outbox.count().where(Outbox.event_key.like(f"meeting.remind_day:meeting:{m['id']}:%"))
+    assert day >= 1
+    await scheduler.meetings(now + dt.timedelta(hours=19, minutes=30))
+    assert await Outbox.count().where(Outbox.event_key.like(f"meeting.remind_hour:meeting:{m['id']}:%")) >= 1
+    await Meeting.update({Meeting.starts_at: m["starts_at"], Meeting.ends_at: m["ends_at"], Meeting.state: m["state"]}).where(
+        Meeting.id == m["id"])
+
+
+async def test_missing_holiday_calendar_from_november():
+    from council.cases.tables import StationHoliday
+
+    year = 2099
+    assert not await StationHoliday.exists().where(StationHoliday.day >= dt.date(year, 1, 1))
+    assert await scheduler.holidays(dt.date(year - 1, 10, 31)) == 0
+    first = await scheduler.holidays(dt.date(year - 1, 11, 1))
+    assert first >= 1 and await scheduler.holidays(dt.date(year - 1, 12, 1)) == 0
+
+
+async def test_one_lease_holder_at_a_time():
+    a, b = lease.new_holder(), lease.new_holder()
+    name = f"test-{a}"
+    assert await lease.acquire(name, a, 30)
+    assert not await lease.acquire(name, b, 30)
+    assert await lease.acquire(name, a, 30)  # renewing
+    async with db.write():
+        await db.raw('UPDATE "notify_lease" SET "until_ms" = 1 WHERE "name" = {}', name)  # a ran out (died)
+    assert await lease.acquire(name, b, 30)
+    assert not await lease.acquire(name, a, 30)
