@@ -109,6 +109,8 @@ def restore(archive: str, force: bool) -> None:
     except BackupError as e:
         raise click.ClickException(str(e)) from None
     click.echo("Restored and checked (every table's row count, every file's sha256): " + describe(report["manifest"]))
+    for what, where in report.get("kept", {}).items():
+        click.echo(f"The previous {what} is kept aside as {where}")
 
 
 @main.group()

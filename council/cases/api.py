@@ -22,6 +22,7 @@ from council.cases.calendar_store import today
 from council.cases.common import load_case
 from council.cases.queries import CaseFilter
 from council.cases.tables import Task
+from council.web.downloads import serve_upload
 from council.core.errors import Forbidden, Invalid
 from council.web.guards import client_ip, signed_in
 from council.web.rendering import locale_of, translator
@@ -361,8 +362,7 @@ async def attachment_api(
 async def attachment_download_api(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> File:
     row, path = await attachments.open_attachment(request.user, case_id, attachment_id, _upload_dir(request))
     # Always the documented octet-stream: the API hands over bytes; their type is in the metadata.
-    return File(path=path, filename=row["filename"], media_type="application/octet-stream",
-                content_disposition_type="attachment", headers={"X-Content-Type-Options": "nosniff"})
+    return serve_upload(path, row["filename"], media_type="application/octet-stream", inline_images=False)
 
 
 # ---------------------------------------------------------------- dashboard

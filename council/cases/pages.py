@@ -32,7 +32,8 @@ from council.cases.tables import StationCategory
 from council.cases.vocabulary import (
     CHANNELS, FUNDING_SOURCES, KINDS, PRIORITIES, RATINGS, STANCES, TASK_STATUSES,
 )
-from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from council.web.downloads import serve_upload
+from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, OutOfScope
 from council.core.localtime import local_time
 from council.parties.tables import Organisation
 from council.people.tables import Person
@@ -617,8 +618,7 @@ async def upload_file(request: Request, case_id: FromPath[int]) -> Any:
 async def download_file(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> File:
     row, path = await attachments.open_attachment(request.user, case_id, attachment_id,
                                                   request.app.state.settings.upload_dir)
-    return File(path=path, filename=row["filename"], media_type=row["content_type"],
-                content_disposition_type="inline" if row["content_type"].startswith("image/") else "attachment")
+    return serve_upload(path, row["filename"])
 
 
 # ---------------------------------------------------------------- work lists
@@ -663,7 +663,7 @@ async def dashboard_page(request: Request) -> Any:
         raise Forbidden("You are not assigned to a station.")
     wanted = _int(request.query_params.get("station"))
     if wanted is not None and wanted not in {s["id"] for s in stations}:
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     station = next((s for s in stations if s["id"] == wanted), stations[0])
     d = await queries.dashboard(principal, station["id"])
     _ = translator(locale_of(request))
