@@ -98,7 +98,7 @@ def backup(output: str | None) -> None:
 
 @main.command()
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
-@click.option("--force", is_flag=True, help="Replace a database and uploads folder that are not empty.")
+@click.option("--force", is_flag=True, help="Replace a database and uploads folder that are not empty (checked in a temporary copy first; the old ones are kept aside).")
 def restore(archive: str, force: bool) -> None:
     """Restore a backup into an empty data directory / database. Stop the server first."""
     from council.ops.backup import BackupError, describe, restore_backup

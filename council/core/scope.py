@@ -62,13 +62,16 @@ def _table(kind: str):
     return getattr(importlib.import_module(module), name)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit serials: a larger number names nothing (and would be a 5xx on PostgreSQL)
+
+
 def _as_id(ident: Any) -> int | None:
     if isinstance(ident, bool):
         return None
-    if isinstance(ident, int):
+    if isinstance(ident, str) and ident.strip().isdigit() and len(ident.strip()) < 12:
+        ident = int(ident.strip())
+    if isinstance(ident, int) and 0 < ident <= MAX_ID:
         return ident
-    if isinstance(ident, str) and ident.strip().isdigit() and len(ident.strip()) < 19:
-        return int(ident.strip())
     return None
 
 
