@@ -434,6 +434,15 @@ async def elsewhere() -> dict:
         "station": ids["station"], "day": "2027-01-01", "kind": "holiday", "note": f"元旦{tag}"})
     ids["organisation"] = await registry.create_row(SYSTEM, reg["organisations"], {
         "community": ids["community"], "kind": "property_manager", "name": f"别处物业{tag}", "phone": "13900002222"})
+    # Rows outside the registers, of the other station: a request and a meeting.
+    from council.cases import intake
+    from council.meetings import scheduling
+
+    ids["case"] = (await intake.register_case(SYSTEM, {
+        "station": ids["station"], "kind": "request", "title": f"别处诉求{tag}", "category": "other",
+        "channel": "hotline_12345"}))["id"]
+    ids["meeting"] = await scheduling.create_meeting(SYSTEM, station=ids["station"], kind="coordination",
+                                                     title=f"别处会议{tag}")
     return ids
 
 
@@ -865,3 +874,58 @@ async def test_ids_in_query_strings_show_nothing_of_another_station(app, client,
     # The page the issue was found on answers exactly as for a station that does not exist.
     assert pages.get(f"/votes/new?station={elsewhere['station']}").status_code == 404
     assert pages.get(f"/votes/new?station={MISSING_ID}").status_code == 404
+
+
+# Path parameter -> the kind of the other station's row it can name.
+FOREIGN_PATH = {"case_id": "case", "meeting_id": "meeting", "station_id": "station"}
+ROW_REGISTERS = {"units": "unit", "estates": "estate", "people": "person", "buildings": "building",
+                 "communities": "community", "stations": "station", "rooms": "room", "organisations": "organisation",
+                 "station-categories": "station_category", "station-holidays": "station_holiday"}
+
+
+def test_another_stations_id_in_any_path_answers_as_a_missing_one(app, as_user, elsewhere, tokens):
+    """No existence oracle, on every route: for each route whose path names a case, a meeting, a
+    station or a register row, the other station's id gets exactly the answer a missing id gets
+    (status, and the page or problem body but for digits) — never a 403 that says "it exists".
+    Before OutOfScope every one of these answered 403 for the other station and 404 for a missing id."""
+    pages = as_user("secretary")
+    auth = {"Authorization": f"Bearer {tokens['secretary']}"}
+    failures, probed = [], 0
+    for method, path in app_routes(app):
+        if method == "HEAD" or (method, template(path)) in NOT_PROBED_SIGNED_IN:
+            continue
+        segments = path.split("/")
+        foreign_url, missing_url, named = [], [], False
+        for i, seg in enumerate(segments):
+            m = PARAM.fullmatch(seg)
+            if not m:
+                foreign_url.append(seg)
+                missing_url.append(seg)
+                continue
+            name = m.group(1)
+            kind = FOREIGN_PATH.get(name) or (ROW_REGISTERS.get(segments[i - 1]) if name == "row_id" else None)
+            if kind and not named and elsewhere.get(kind):
+                foreign_url.append(str(elsewhere[kind]))
+                missing_url.append(str(MISSING_ID))
+                named = True
+            else:
+                filler = "phone" if name == "field_name" else ("x" if ":int" not in seg else str(MISSING_ID))
+                foreign_url.append(filler)
+                missing_url.append(filler)
+        if not named:
+            continue
+        probed += 1
+        api = path.startswith("/api/")
+        client = pages
+        a = call(client, method, "/".join(foreign_url), api=api, headers=auth if api else None,
+                 csrf=pages.cookies.get("csrftoken"))
+        b = call(client, method, "/".join(missing_url), api=api, headers=auth if api else None,
+                 csrf=pages.cookies.get("csrftoken"))
+        # A 403 that a missing id gets as well is the role's refusal, which says nothing of the row.
+        if a.status_code != b.status_code or (
+                a.status_code == 404 and re.sub(r"\d+", "", a.text) != re.sub(r"\d+", "", b.text)):
+            failures.append(f"{method} {'/'.join(foreign_url)}: {a.status_code}, a missing id: {b.status_code}")
+        elif elsewhere["tag"] in a.text:
+            failures.append(f"{method} {'/'.join(foreign_url)}: shows the other station's row")
+    assert probed > 60, probed
+    assert not failures, "\n".join(failures)

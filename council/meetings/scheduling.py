@@ -406,6 +406,7 @@ async def delete_busy_block(principal: Principal, block_id: int, ip: str = "") -
     row = await BusyBlock.select().where(BusyBlock.id == block_id).first()
     if row is None:
         raise NotFound()
+    principal.require_station(row["station"])  # another station's: 404, as if it did not exist
     require(policy.can_manage(principal, station=row["station"]))
     async with db.write():
         await BusyBlock.delete().where(BusyBlock.id == block_id)
