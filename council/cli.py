@@ -158,7 +158,7 @@ def backup(output: str | None) -> None:
 
 @main.command()
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
-@click.option("--force", is_flag=True, help="Replace a database and uploads folder that are not empty.")
+@click.option("--force", is_flag=True, help="Replace a database and uploads folder that are not empty (checked in a temporary copy first; the old ones are kept aside).")
 def restore(archive: str, force: bool) -> None:
     """Restore a backup into an empty data directory / database. Stop the server first."""
     from council.ops.backup import BackupError, describe, restore_backup
@@ -169,6 +169,8 @@ def restore(archive: str, force: bool) -> None:
     except BackupError as e:
         raise click.ClickException(str(e)) from None
     click.echo("Restored and checked (every table's row count, every file's sha256): " + describe(report["manifest"]))
+    for what, where in report.get("kept", {}).items():
+        click.echo(f"The previous {what} is kept aside as {where}")
 
 
 @main.group()

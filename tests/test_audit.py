@@ -120,14 +120,14 @@ async def test_a_secretary_sees_her_station_only(client, as_user):
     assert r.status_code == 200, r.text
     items = r.json()["items"]
     assert items and {i["station_id"] for i in items} == {own}  # no other station, no station-less entries
-    assert client.get(f"/api/v1/audit/{other_entry['id']}", headers=secretary).status_code == 403
-    assert client.get("/api/v1/audit", params={"station": other_station}, headers=secretary).status_code == 403
+    assert client.get(f"/api/v1/audit/{other_entry['id']}", headers=secretary).status_code == 404
+    assert client.get("/api/v1/audit", params={"station": other_station}, headers=secretary).status_code == 404
 
     page = as_user("secretary").get("/audit", params={"entity_type": "room"})
     assert page.status_code == 200
     other_name = (await Station.select(Station.name).where(Station.id == other_station).first())["name"]
     assert other_name not in page.text
-    assert as_user("secretary").get(f"/audit/{other_entry['id']}").status_code == 403
+    assert as_user("secretary").get(f"/audit/{other_entry['id']}").status_code == 404
 
     admin = await _bearer(client, "admin")
     r = client.get("/api/v1/audit", params={"station": other_station}, headers=admin)

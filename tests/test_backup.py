@@ -85,7 +85,9 @@ async def target(settings, tmp_path):
     await conn.close()
     yield {"url": re.sub(r"/[^/]*$", f"/{name}", admin), "data_dir": data_dir, "uploads": data_dir / "uploads"}
     conn = await asyncpg.connect(admin)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # A forced restore keeps the replaced database aside as <name>_old_<time>: drop those too.
+    for r in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", f"{name}%"):
+        await conn.execute(f'DROP DATABASE IF EXISTS "{r["datname"]}" WITH (FORCE)')
     await conn.close()
 
 
@@ -237,6 +239,81 @@ async def test_a_damaged_archive_is_refused_and_restores_nothing(settings, targe
         await ops.restore_backup(damaged, target["url"], target["uploads"])
     assert await all_rows(target["url"]) == {}  # the database was never touched
     assert tree_hashes(target["uploads"]) == {}
+
+
+def rewrite_archive(src_path: Path, dst_path: Path, *, manifest_edit=None, member: str | None = None,
+                    data: bytes | None = None) -> None:
+    """A copy of a backup with its manifest edited and/or one member's bytes replaced (the
+    manifest's sha256 for it updated, so only the content is wrong, not the hash)."""
+    with tarfile.open(src_path) as src:
+        manifest = json.loads(src.extractfile("manifest.json").read())
+        if member is not None:
+            manifest["database"]["sha256"] = hashlib.sha256(data).hexdigest()
+            manifest["database"]["size"] = len(data)
+        if manifest_edit:
+            manifest_edit(manifest)
+        with tarfile.open(dst_path, "w:gz") as dst:
+            for m in src.getmembers():
+                body = src.extractfile(m).read()
+                if m.name == "manifest.json":
+                    body = json.dumps(manifest).encode()
+                elif m.name == member:
+                    body = data
+                m.size = len(body)
+                dst.addfile(m, io.BytesIO(body))
+
+
+async def pg_leftovers(settings, url: str) -> list[str]:
+    if engine(settings) != "postgres":
+        return []
+    import asyncpg
+
+    name = url.rsplit("/", 1)[-1]
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        return [r[0] for r in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1",
+                                                f"{name}_%")]
+    finally:
+        await conn.close()
+
+
+async def test_a_forced_restore_of_a_bad_archive_leaves_the_live_data_as_it_was(settings, target, tmp_path):
+    """--force restores into a temporary database and checks it before swapping: an archive whose
+    counts do not match, or whose database is not one, changes nothing live — not the database,
+    not the uploads — and leaves no temporary database or file behind."""
+    good = tmp_path / "good.tar.gz"
+    await ops.create_backup(settings.database_url, settings.upload_dir, good)
+    await ops.restore_backup(good, target["url"], target["uploads"])
+    (target["uploads"] / "kept.txt").write_text("still here")
+    rows, files = await all_rows(target["url"]), tree_hashes(target["uploads"])
+    siblings = sorted(p.name for p in target["data_dir"].iterdir())
+
+    def wrong_count(m):
+        m["tables"]["app_user"] += 1
+
+    member = "database/council.db" if engine(settings) == "sqlite" else "database/council.dump"
+    bad_counts, bad_db = tmp_path / "counts.tar.gz", tmp_path / "db.tar.gz"
+    rewrite_archive(good, bad_counts, manifest_edit=wrong_count)
+    rewrite_archive(good, bad_db, member=member, data=b"not a database at all" * 100)
+    for bad, match in ((bad_counts, "row counts differ in the restored copy"), (bad_db, "integrity|pg_restore|not a database")):
+        with pytest.raises(ops.BackupError, match=match):
+            await ops.restore_backup(bad, target["url"], target["uploads"], force=True)
+        assert await all_rows(target["url"]) == rows
+        assert tree_hashes(target["uploads"]) == files
+        assert sorted(p.name for p in target["data_dir"].iterdir()) == siblings
+        assert await pg_leftovers(settings, target["url"]) == []
+
+    # A good archive does replace it, and the old database is kept aside, whole.
+    report = await ops.restore_backup(good, target["url"], target["uploads"], force=True)
+    assert not (target["uploads"] / "kept.txt").exists()
+    assert "database" in report["kept"] and "uploads" in report["kept"]
+    if engine(settings) == "sqlite":
+        bak = Path(report["kept"]["database"])
+        assert bak.name.endswith(".bak") and bak.parent == target["data_dir"]
+        assert await all_rows(f"sqlite:///{bak}") == rows
+    else:
+        assert report["kept"]["database"] in await pg_leftovers(settings, target["url"])
+        assert await all_rows(re.sub(r"/[^/]*$", "/" + report["kept"]["database"], target["url"])) == rows
 
 
 async def test_an_archive_with_path_tricks_is_refused(settings, target, tmp_path):

@@ -348,7 +348,7 @@ async def test_request_loop_through_the_forms_and_the_inbox(as_user):
     sec, liaison = as_user("secretary"), as_user("liaison")
     case_id = register(sec, kind="request", title="井盖松动", category="safety")
     # The liaison cannot see it before it is dispatched to them.
-    assert liaison.get(f"/cases/{case_id}").status_code == 403
+    assert liaison.get(f"/cases/{case_id}").status_code == 404
     r = post_form(sec, f"/cases/{case_id}/do/loop", {"move": "dispatch", "organisation": "",
                                                       "version": (await case_row(case_id))["version"]}, headers=EN)
     assert r.status_code == 422 and "Choose the organisation to dispatch to." in r.text
@@ -419,16 +419,16 @@ async def test_wrong_station_gets_403_and_changes_nothing(as_user, other_station
     case_id = register(sec)
     before = await case_row(case_id)
     other = other_station_secretary
-    assert other.get(f"/cases/{case_id}").status_code == 403
+    assert other.get(f"/cases/{case_id}").status_code == 404
     r = post_form(other, f"/cases/{case_id}/do/move", {"move": "accept", "version": before["version"]})
-    assert r.status_code == 403
+    assert r.status_code == 404
     r = post_form(other, f"/cases/{case_id}/do/opinion", {"stance": "for", "text": "外站意见"})
-    assert r.status_code == 403
+    assert r.status_code == 404
     assert await case_row(case_id) == before
     assert await Opinion.count().where(Opinion.case == case_id) == 0
     assert f"/cases/{case_id}\"" not in other.get("/cases").text
     demo = (await Station.select(Station.id).where(Station.case_prefix == "ZXL").first())["id"]
-    assert other.get(f"/dashboard?station={demo}").status_code == 403
+    assert other.get(f"/dashboard?station={demo}").status_code == 404
 
 
 async def test_grid_worker_may_add_opinions_but_not_move_steps(as_user):
@@ -550,7 +550,7 @@ async def test_liaison_follows_the_proposals_with_their_organisations_tasks(as_u
     assert r.status_code == 403
     assert (await Task.select().where(Task.id == theirs["id"]).first())["status"] == theirs["status"]
     # A proposal without their tasks stays closed to them.
-    assert liaison.get(f"/cases/{other_id}").status_code == 403
+    assert liaison.get(f"/cases/{other_id}").status_code == 404
 
 
 # ---------------------------------------------------------------- the chart, pure

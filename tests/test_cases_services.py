@@ -8,7 +8,7 @@ import pytest
 from council.accounts.principal import Principal
 from council.cases import intake, proposals, requests
 from council.cases.tables import Case, CaseEvent
-from council.core.errors import Conflict, Forbidden, Invalid
+from council.core.errors import Conflict, Forbidden, Invalid, NotFound
 from council.parties.tables import Organisation
 from council.stations.tables import Station
 from council.accounts.services import principal_for_user
@@ -63,8 +63,8 @@ async def test_request_loop_with_deadline_extension_and_rating():
     row = await Case.select().where(Case.id == made["id"]).first()
     assert row["state"] == "registered" and row["due_date"] is not None and row["limit_days"] == 15
     org = liaison.organisation_id
-    with pytest.raises(Forbidden):
-        await requests.move_request(liaison, made["id"], "accept")  # not dispatched to them yet: cannot see it
+    with pytest.raises(NotFound):  # not dispatched to them yet: cannot see it, not even that it exists
+        await requests.move_request(liaison, made["id"], "accept")
     await requests.move_request(sec, made["id"], "dispatch", organisation=org)
     await requests.move_request(liaison, made["id"], "accept")
     ext = await requests.request_extension(liaison, made["id"], 5, "需要采购材料")

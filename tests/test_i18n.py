@@ -42,7 +42,7 @@ def test_extraction_covers_wrapped_strings_errors_and_data(pot):
     expected = {
         "Sign in",  # _() in a template
         "Wrong username or password.",  # _() in Python
-        "This belongs to a station you do not serve.",  # Forbidden(...)
+        "Only an administrator can edit records shared by all stations.",  # Forbidden(...)
         "Enter a whole number.",  # ValueError(...) from a field parser
         "Not found.",  # NotFound's default message
         "Exclusive floor area (m²)",  # a Field label

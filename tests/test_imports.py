@@ -16,7 +16,7 @@ from council.accounts import services
 from council.accounts.principal import SYSTEM
 from council.accounts.tables import User
 from council.audit.tables import AuditEntry
-from council.core.errors import Forbidden
+from council.core.errors import Forbidden, NotFound
 from council.core.validators import ID_CHECK, ID_WEIGHTS
 from council.people.tables import Ownership, Person
 from council.places import import_service as service
@@ -415,7 +415,7 @@ async def test_only_secretaries_and_admins_of_the_estate_may_import():
         with pytest.raises(Forbidden):
             await service.preview(await principal(username), estate, sheet)
     foreign = await other_station_estate()
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another station's estate: as if it did not exist
         await service.commit(await principal("secretary"), foreign, sheet)
     assert (await counts(foreign))["units"] == 0
     await service.commit(await principal("admin"), foreign, sheet)  # an admin serves every station
@@ -519,13 +519,13 @@ async def test_an_estate_of_another_station_is_forbidden(as_user):
     c = as_user("secretary")
     page = c.get("/imports")
     assert f'value="{foreign}"' not in page.text
-    assert upload(c, foreign, csv_bytes(good_rows())).status_code == 403
-    assert c.get(f"/estates/{foreign}/export.csv").status_code == 403
+    assert upload(c, foreign, csv_bytes(good_rows())).status_code == 404
+    assert c.get(f"/estates/{foreign}/export.csv").status_code == 404
     auth = await bearer("secretary")
     r = c.post(f"/api/v1/estates/{foreign}/import?dry_run=false", headers=auth,
                files={"file": ("r.csv", csv_bytes(good_rows()), "text/csv")})
-    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
-    assert c.get(f"/api/v1/estates/{foreign}/export?format=csv", headers=auth).status_code == 403
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    assert c.get(f"/api/v1/estates/{foreign}/export?format=csv", headers=auth).status_code == 404
     assert (await counts(foreign))["units"] == 0
 
 

@@ -440,6 +440,8 @@ async def elsewhere() -> dict:
     ids["station"] = await registry.create_row(SYSTEM, reg["stations"], {
         "community": ids["community"], "name": f"别处驿站{tag}", "case_prefix": f"Q{tag}".upper(),
         "reception_weekday": 2, "reception_start": "09:00", "reception_end": "11:00"})
+    ids["station_estate"] = await registry.create_row(SYSTEM, reg["station-estates"], {
+        "station": ids["station"], "estate": ids["estate"]})
     ids["room"] = await registry.create_row(SYSTEM, reg["rooms"], {"station": ids["station"], "name": "议事厅", "capacity": "12"})
     ids["station_category"] = await registry.create_row(SYSTEM, reg["station-categories"], {
         "station": ids["station"], "code": f"pets{tag}", "label": f"宠物{tag}", "limit_days": "3"})
@@ -447,6 +449,15 @@ async def elsewhere() -> dict:
         "station": ids["station"], "day": "2027-01-01", "kind": "holiday", "note": f"元旦{tag}"})
     ids["organisation"] = await registry.create_row(SYSTEM, reg["organisations"], {
         "community": ids["community"], "kind": "property_manager", "name": f"别处物业{tag}", "phone": "13900002222"})
+    # Rows outside the registers, of the other station: a request and a meeting.
+    from council.cases import intake
+    from council.meetings import scheduling
+
+    ids["case"] = (await intake.register_case(SYSTEM, {
+        "station": ids["station"], "kind": "request", "title": f"别处诉求{tag}", "category": "other",
+        "channel": "hotline_12345"}))["id"]
+    ids["meeting"] = await scheduling.create_meeting(SYSTEM, station=ids["station"], kind="coordination",
+                                                     title=f"别处会议{tag}")
     return ids
 
 
@@ -458,11 +469,13 @@ OTHER_DETAIL = [("units", "unit"), ("estates", "estate"), ("people", "person"), 
 
 @pytest.mark.parametrize("username", ["secretary", "gridworker", "mediator"])
 def test_other_station_detail_pages_are_refused(as_user, elsewhere, username):
+    """Another station's row answers exactly as a row that does not exist: no existence oracle."""
     c = as_user(username)
     for name, key in OTHER_DETAIL:
         r = c.get(f"/{name}/{elsewhere[key]}")
-        assert r.status_code == 403, (username, name, r.status_code)
-        assert "该记录属于您不负责的议事驿站" in r.text
+        missing = c.get(f"/{name}/{MISSING_ID}")
+        assert r.status_code == 404 == missing.status_code, (username, name, r.status_code)
+        assert re.sub(r"\d+", "", r.text) == re.sub(r"\d+", "", missing.text)
         assert elsewhere["tag"] not in r.text  # nothing of the row leaks onto the error page
 
 
@@ -471,9 +484,11 @@ async def test_other_station_api_is_refused(client, elsewhere):
     auth = {"Authorization": f"Bearer {token}"}
     for name, key in OTHER_DETAIL:
         r = client.get(f"/api/v1/{name}/{elsewhere[key]}", headers=auth)
-        assert r.status_code == 403, (name, r.status_code)
+        missing = client.get(f"/api/v1/{name}/{MISSING_ID}", headers=auth)
+        assert r.status_code == 404, (name, r.status_code)
         assert r.headers["content-type"].startswith("application/problem+json")
         assert elsewhere["tag"] not in r.text
+        assert re.sub(r"\d+", "", r.text) == re.sub(r"\d+", "", missing.text)
 
 
 def test_admin_does_see_the_other_station(as_user, elsewhere):
@@ -535,27 +550,27 @@ async def test_other_station_writes_are_refused_and_change_nothing(client, as_us
 
     r = post_form(c, f"/units/{elsewhere['unit']}", {"number": "HACKED", "area_m2": "1", "area_source": "registered",
                                                       "version": str(unit_before["version"])})
-    assert r.status_code == 403
+    assert r.status_code == 404
     r = post_form(c, f"/people/{elsewhere['person']}", {"name": "HACKED", "version": str(person_before["version"])})
-    assert r.status_code == 403
+    assert r.status_code == 404
     r = post_form(c, f"/estates/{elsewhere['estate']}", {"name": "HACKED", "version": str(estate_before["version"])})
-    assert r.status_code == 403
+    assert r.status_code == 404
     r = post_form(c, f"/people/{elsewhere['person']}/reveal/phone", {})
-    assert r.status_code == 403
+    assert r.status_code == 404
     assert "13900001111" not in r.text
     r = post_form(c, f"/people/{elsewhere['person']}/anonymise", {})
-    assert r.status_code == 403
+    assert r.status_code == 404
 
     r = client.patch(f"/api/v1/units/{elsewhere['unit']}", json={"version": unit_before["version"], "number": "HACKED"},
                      headers=auth)
-    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     r = client.patch(f"/api/v1/people/{elsewhere['person']}", json={"version": person_before["version"], "name": "HACKED"},
                      headers=auth)
-    assert r.status_code == 403
+    assert r.status_code == 404
     r = client.post(f"/api/v1/people/{elsewhere['person']}/reveal", json={"field": "phone"}, headers=auth)
-    assert r.status_code == 403 and "13900001111" not in r.text
+    assert r.status_code == 404 and "13900001111" not in r.text
     r = client.post(f"/api/v1/people/{elsewhere['person']}/anonymise", headers=auth)
-    assert r.status_code == 403
+    assert r.status_code == 404
 
     assert await snapshot("units", elsewhere["unit"]) == unit_before
     assert await snapshot("people", elsewhere["person"]) == person_before
@@ -598,6 +613,334 @@ async def test_staff_of_the_other_station_see_only_theirs(app, elsewhere):
     with TestClient(app=app) as c:
         login(c, username, "other-password-1")
         assert c.get(f"/units/{elsewhere['unit']}").status_code == 200
-        assert c.get(f"/units/{demo_unit['id']}").status_code == 403
+        assert c.get(f"/units/{demo_unit['id']}").status_code == 404
         r = c.get("/units")
         assert elsewhere["unit_number"] in r.text and "3-1502" not in r.text
+
+
+# ---------------------------------------------------------------- ids in bodies and query strings
+#
+# Paths are not the only place an id travels: a write names the resident an opinion is from, the
+# organisation a task goes to, the station a vote is held at. Every such id is checked by one
+# helper (council/core/scope.py). The probes below find every API write whose body names a
+# scoped row (from the OpenAPI document, so a new route is probed the moment it appears), send
+# another station's row in each such field in turn — the rest of the body filled in plausibly,
+# the path naming a real row of the demo station — and require the refusal to be about that
+# field (422 naming it, or 404), and that no row anywhere came to point at the other station.
+
+# body field -> the kind of row it names (core.scope.KINDS)
+ID_FIELDS = {"person": "person", "reporter": "person", "voter_people": "person", "organisation": "organisation",
+             "estate": "estate", "building": "building", "buildings": "building", "unit": "unit",
+             "station": "station", "room": "room", "case": "case", "vote": "vote"}
+# Plausible values for the other fields, by name, so a probe gets past ordinary validation.
+FILL = {"title": "范围检查", "text": "范围检查", "what": "范围检查", "question": "范围检查?", "reason": "范围检查",
+        "name": "范围检查", "topic": "范围检查", "description": "范围检查", "number": "Z-1", "stance": "for",
+        "amount": "100", "rating": "satisfied", "minutes": 15, "options": ["同意", "不同意"],
+        "rule_set": "art278_ordinary", "counting": "owners", "source": "applied", "role": "applicant",
+        "day": "2027-03-03", "date": "2027-03-03", "week": "2027-03-01", "first_day": "2027-03-01",
+        "last_day": "2027-03-05", "kind": "request", "category": "other", "channel": "hotline_12345",
+        "area_m2": "50", "area_source": "registered", "action": "dispatch", "start": "09:00", "end": "10:00",
+        "starts_at": "2027-03-03T09:00:00+08:00", "ends_at": "2027-03-03T10:00:00+08:00",
+        "code": "scopecheck", "label": "范围检查", "limit_days": 3, "capacity": 5, "note": "范围检查",
+        "move": "reschedule", "relation": "head", "out_member": 1, "in_member": 2, "ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "share": "1"}
+# Per route, what the plausible body needs beyond FILL (the case, meeting … in the path decide).
+BODY = {
+    ("POST", "/api/v1/cases"): {"kind": "request"},
+    ("POST", "/api/v1/cases/{}/moves"): {"action": "dispatch"},
+    ("POST", "/api/v1/mediation"): {"category": "neighbours", "source": "applied"},
+    ("POST", "/api/v1/meetings"): {"kind": "coordination", "starts_at": None, "ends_at": None},
+    ("POST", "/api/v1/mediation/{}/parties"): {"role": "applicant", "name": "范围检查"},
+    ("POST", "/api/v1/station-holidays"): {"kind": "holiday"},
+    ("POST", "/api/v1/reception/visits/{}/{}"): {"person": None, "outcome": "case", "case_kind": "request"},
+}
+# Probes that cannot reach the check from a generic body, and why; each is covered elsewhere.
+NOT_PROBED_BODY = {
+    ("POST", "/api/v1/votes/{}/ballots"): "the voter is a row of the vote's own electorate (tests/test_votes_http.py)",
+    ("POST", "/api/v1/cases/{}/ratings"): "ratings are taken at the evaluate step only; the unit goes through "
+                                          "the same ensure_in_scope as pledges, which are probed",
+}
+
+
+@pytest.fixture(scope="module")
+async def demo_body_ids(sample_ids) -> dict[str, int]:
+    """A valid row of the demo station for each kind a body names: the fields not under test."""
+    from council.accounts.tables import User
+    from council.cases.tables import Case
+    from council.stations.tables import Room
+    from council.votes.tables import Vote
+
+    sec = await User.select(User.id).where(User.username == "secretary").first()
+    station = sample_ids["stations"]
+    room = await Room.select(Room.id).where(Room.station == station).first()
+    case = await Case.select(Case.id).where(Case.station == station).first()
+    vote = await Vote.select(Vote.id).where(Vote.station == station).first()
+    return {"person": sample_ids["people"], "organisation": sample_ids["organisations"],
+            "estate": sample_ids["estates"], "building": sample_ids["buildings"], "unit": sample_ids["units"],
+            "station": station, "room": room["id"], "case": case["id"], "vote": vote["id"] if vote else None,
+            "grid": sample_ids["grids"], "secretary": sec["id"]}
+
+
+@pytest.fixture(scope="module")
+async def demo_path_ids() -> dict[str, int]:
+    """A real row of the demo station for each kind of path parameter."""
+    from council.cases.tables import Case
+    from council.mediation.tables import DisputeFile
+    from council.meetings.tables import Meeting
+    from council.reception.tables import Visit
+    from council.votes.tables import Vote
+
+    out = {}
+    request = await Case.select(Case.id).where((Case.kind == "request") & (Case.state == "received")).first()
+    proposal = await Case.select(Case.id).where(Case.kind == "proposal").order_by(Case.id).first()
+    out["case_id"] = (proposal or request)["id"]
+    out["request_id"] = request["id"] if request else out["case_id"]
+    m = await Meeting.select(Meeting.id).where(Meeting.state.is_in(["draft", "scheduled"])
+                                               & (Meeting.kind != "mediation_session")).order_by(Meeting.id).first()
+    out["meeting_id"] = m["id"] if m else MISSING_ID
+    v = await Vote.select(Vote.id).order_by(Vote.id).first()
+    out["vote_id"] = v["id"] if v else MISSING_ID
+    from council.mediation.tables import DisputeParty, MediationSession
+
+    session = await MediationSession.select(MediationSession.id, MediationSession.dispute).order_by(
+        MediationSession.id).first()
+    d = await DisputeFile.select(DisputeFile.id).order_by(DisputeFile.id).first()
+    out["dispute_id"] = session["dispute"] if session else (d["id"] if d else MISSING_ID)
+    out["sub_id:sessions"] = session["id"] if session else MISSING_ID
+    party = await DisputeParty.select(DisputeParty.id).where(DisputeParty.dispute == out["dispute_id"]).first()
+    out["sub_id:parties"] = party["id"] if party else MISSING_ID
+    out["action"] = "finish"
+    visit = await Visit.select(Visit.id).order_by(Visit.id).first()
+    out["visit_id"] = visit["id"] if visit else MISSING_ID
+    return out
+
+
+def _schema_props(spec: dict, schema: dict) -> dict:
+    comps = spec["components"]["schemas"]
+    if "$ref" in schema:
+        schema = comps[schema["$ref"].rsplit("/", 1)[-1]]
+    props = dict(schema.get("properties", {}))
+    for key in ("oneOf", "anyOf", "allOf"):
+        for sub in schema.get(key, []):
+            props.update(_schema_props(spec, sub))
+    return props
+
+
+def body_id_routes(app) -> list[tuple[str, str, dict]]:
+    """(method, path, properties) of every API write whose body names a scoped row."""
+    spec = app.openapi_schema.to_schema()
+    out = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if method not in ("post", "patch", "put") or not op.get("requestBody"):
+                continue
+            props = {}
+            for content in op["requestBody"]["content"].values():
+                props.update(_schema_props(spec, content["schema"]))
+            if set(props) & set(ID_FIELDS):
+                out.append((method.upper(), path, props))
+    return out
+
+
+def _fill_path(path: str, ids: dict[str, int], sample_ids: dict[str, int], method: str, body: dict) -> str | None:
+    segments = path.split("/")
+    out = []
+    for i, seg in enumerate(segments):
+        m = re.fullmatch(r"\{([^}:]+)(?::[^}]+)?\}", seg)
+        if not m:
+            out.append(seg)
+            continue
+        name = m.group(1)
+        if name == "case_id" and body.get("action") == "dispatch":
+            out.append(str(ids["request_id"]))
+        elif name in ids:
+            out.append(str(ids[name]))
+        elif f"{name}:{segments[i - 1]}" in ids:
+            out.append(str(ids[f"{name}:{segments[i - 1]}"]))
+        elif name == "row_id" and segments[i - 1] in sample_ids:
+            out.append(str(sample_ids[segments[i - 1]]))
+        else:
+            return None
+    return "/".join(out)
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def _plausible(props: dict, key: tuple[str, str], own: dict) -> dict:
+    """A body that would pass but for the field under test: plain fields from FILL, every id
+    field naming a row of the demo station."""
+    body = {}
+    for name, prop in props.items():
+        if name in ID_FIELDS:
+            value = own.get(ID_FIELDS[name])
+            if value is not None:
+                body[name] = [value] if prop.get("type") == "array" else value
+        elif name in FILL:
+            body[name] = FILL[name]
+    if "grid" in props:
+        body["grid"] = own["grid"]
+    if "who" in props:
+        body["who"] = f"user:{own['secretary']}"
+    if "parties" in props:
+        body["parties"] = [{"key": f"user:{own['secretary']}"}]
+    body.update(BODY.get(key, {}))
+    return {k: v for k, v in body.items() if v is not None}
+
+
+async def _references_to(elsewhere: dict) -> int:
+    """How many rows anywhere point at the other station's rows: any new one is a leak."""
+    from piccolo.table import Table
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    targets = {"person": "person", "organisation": "organisation", "unit": "unit", "building": "building",
+               "estate": "estate", "station": "station", "room": "room", "case_file": "case"}
+    total = 0
+    for t in {t for t in walk(Table) if t.__module__.startswith("council.")}:
+        for col in t._meta.foreign_key_columns:
+            kind = targets.get(col._foreign_key_meta.resolved_references._meta.tablename)
+            if kind and elsewhere.get(kind):
+                total += await t.count().where(col == elsewhere[kind])
+    return total
+
+
+async def test_ids_in_bodies_are_scoped_on_every_api_write(app, client, elsewhere, demo_path_ids, demo_body_ids,
+                                                           sample_ids):
+    auth = {"Authorization": f"Bearer {await services.create_token(SYSTEM, 'secretary')}"}
+    before = await _references_to(elsewhere)
+    failures, reached, probed, seen = [], set(), set(), {}
+    for method, path, props in body_id_routes(app):
+        key = (method, _template(path))
+        if key in NOT_PROBED_BODY:
+            continue
+        if "secretary" not in (expectation(path, method) or ()):
+            continue  # the secretary may not use it at all (the role matrix above); admins see every station
+        base = _plausible(props, key, demo_body_ids)
+        url = _fill_path(path, demo_path_ids, sample_ids, method, base)
+        if url is None:
+            failures.append(f"{method} {path}: no demo row for its path; add one to demo_path_ids")
+            continue
+        if "version" in props:
+            current = client.get(url, headers=auth)
+            if current.status_code == 200 and isinstance(current.json(), dict) and "version" in current.json():
+                base["version"] = current.json()["version"]
+        for field in sorted(set(props) & set(ID_FIELDS)):
+            kind = ID_FIELDS[field]
+            foreign = elsewhere.get(kind)
+            if foreign is None:
+                continue
+            value = [foreign] if props[field].get("type") == "array" or "items" in props[field] else foreign
+            r = client.request(method, url, json={**base, field: value}, headers=auth)
+            probed.add((key, field))
+            seen[(key, field)] = f"{r.status_code} {r.text[160:600] if r.status_code == 400 else r.text[:160]}"
+            errors = r.json().get("errors", {}) if r.headers.get("content-type", "").startswith("application/problem") else {}
+            if r.status_code == 404 or (r.status_code == 422 and field in errors):
+                reached.add((key, field))
+            elif r.status_code < 300 or r.status_code >= 500:
+                failures.append(f"{method} {url} {field}={foreign}: answered {r.status_code} {r.text[:200]}")
+    assert await _references_to(elsewhere) == before, "a write came to point at another station's row"
+    assert not failures, "\n".join(failures)
+    missed = sorted(probed - reached)
+    assert not missed, ("these probes were refused for another reason before their id was checked: give them a "
+                        "plausible body in BODY / FILL:\n" + "\n".join(f"{m} {p} {f}: {seen[((m, p), f)]}" for (m, p), f in missed))
+
+
+# Pages that take a row's id in their query string (the API's are read from the OpenAPI document).
+PAGE_QUERIES = [("/votes/new", "station"), ("/cases/new", "station"), ("/cases", "station"), ("/cases", "estate"),
+                ("/cases", "organisation"), ("/dashboard", "station"), ("/meetings/new", "station"),
+                ("/meetings/busy", "station"), ("/reception", "station"), ("/reception/roster", "station"),
+                ("/mediation/stats", "station"), ("/imports", "estate"), ("/audit", "station"),
+                ("/units", "estate"), ("/estates", "community"), ("/people", "community")]
+
+
+def query_id_routes(app) -> list[tuple[str, str]]:
+    spec = app.openapi_schema.to_schema()
+    out = []
+    for path, ops in spec["paths"].items():
+        op = ops.get("get")
+        if op and "{" not in path:
+            out += [(path, p["name"]) for p in op.get("parameters", []) if p["in"] == "query" and p["name"] in ID_FIELDS]
+    return out
+
+
+async def test_ids_in_query_strings_show_nothing_of_another_station(app, client, as_user, elsewhere):
+    """Another station's id in a query string answers 404, or the page as if it had not been
+    given; either way nothing of the other station shows (its rows' names carry the tag)."""
+    auth = {"Authorization": f"Bearer {await services.create_token(SYSTEM, 'secretary')}"}
+    pages = as_user("secretary")
+    failures = []
+    probes = [(path, name, True) for path, name in query_id_routes(app)] + [(p, n, False) for p, n in PAGE_QUERIES]
+    assert len(probes) > len(PAGE_QUERIES) + 5, "the API's query parameters were not found"
+    for path, name, api in probes:
+        foreign = elsewhere.get(ID_FIELDS.get(name, name))
+        if foreign is None:
+            continue
+        r = (client.get(path, params={name: foreign}, headers=auth) if api
+             else pages.get(path, params={name: foreign}, follow_redirects=False))
+        if r.status_code >= 500 or r.status_code in (401, 403):
+            failures.append(f"GET {path}?{name}={foreign}: {r.status_code}")
+        elif elsewhere["tag"] in r.text:
+            failures.append(f"GET {path}?{name}={foreign}: shows the other station's rows")
+    assert not failures, "\n".join(failures)
+    # The page the issue was found on answers exactly as for a station that does not exist.
+    assert pages.get(f"/votes/new?station={elsewhere['station']}").status_code == 404
+    assert pages.get(f"/votes/new?station={MISSING_ID}").status_code == 404
+
+
+# Path parameter -> the kind of the other station's row it can name.
+FOREIGN_PATH = {"case_id": "case", "meeting_id": "meeting", "station_id": "station"}
+ROW_REGISTERS = {"units": "unit", "estates": "estate", "people": "person", "buildings": "building",
+                 "communities": "community", "stations": "station", "rooms": "room", "organisations": "organisation",
+                 "station-categories": "station_category", "station-holidays": "station_holiday"}
+
+
+def test_another_stations_id_in_any_path_answers_as_a_missing_one(app, as_user, elsewhere, tokens):
+    """No existence oracle, on every route: for each route whose path names a case, a meeting, a
+    station or a register row, the other station's id gets exactly the answer a missing id gets
+    (status, and the page or problem body but for digits) — never a 403 that says "it exists".
+    Before OutOfScope every one of these answered 403 for the other station and 404 for a missing id."""
+    pages = as_user("secretary")
+    auth = {"Authorization": f"Bearer {tokens['secretary']}"}
+    failures, probed = [], 0
+    for method, path in app_routes(app):
+        if method == "HEAD" or (method, template(path)) in NOT_PROBED_SIGNED_IN:
+            continue
+        segments = path.split("/")
+        foreign_url, missing_url, named = [], [], False
+        for i, seg in enumerate(segments):
+            m = PARAM.fullmatch(seg)
+            if not m:
+                foreign_url.append(seg)
+                missing_url.append(seg)
+                continue
+            name = m.group(1)
+            kind = FOREIGN_PATH.get(name) or (ROW_REGISTERS.get(segments[i - 1]) if name == "row_id" else None)
+            if kind and not named and elsewhere.get(kind):
+                foreign_url.append(str(elsewhere[kind]))
+                missing_url.append(str(MISSING_ID))
+                named = True
+            else:
+                filler = "phone" if name == "field_name" else ("x" if ":int" not in seg else str(MISSING_ID))
+                foreign_url.append(filler)
+                missing_url.append(filler)
+        if not named:
+            continue
+        probed += 1
+        api = path.startswith("/api/")
+        client = pages
+        a = call(client, method, "/".join(foreign_url), api=api, headers=auth if api else None,
+                 csrf=pages.cookies.get("csrftoken"))
+        b = call(client, method, "/".join(missing_url), api=api, headers=auth if api else None,
+                 csrf=pages.cookies.get("csrftoken"))
+        # A 403 that a missing id gets as well is the role's refusal, which says nothing of the row.
+        if a.status_code != b.status_code or (
+                a.status_code == 404 and re.sub(r"\d+", "", a.text) != re.sub(r"\d+", "", b.text)):
+            failures.append(f"{method} {'/'.join(foreign_url)}: {a.status_code}, a missing id: {b.status_code}")
+        elif elsewhere["tag"] in a.text:
+            failures.append(f"{method} {'/'.join(foreign_url)}: shows the other station's row")
+    assert probed > 60, probed
+    assert not failures, "\n".join(failures)

@@ -150,13 +150,15 @@ async def test_wrong_role_and_wrong_station_get_403_and_nothing_changes(client, 
     before = (await DisputeParty.count(), await DisputeFile.count(), await AuditEntry.count())
     for who in ("gridworker", "liaison", "resident", "other"):
         h = tokens[who]
+        # Wrong role: 403. Another station's mediator: 404, as if the file did not exist (no oracle).
+        refused = 404 if who == "other" else 403
         r = client.post(f"/api/v1/mediation/{f['id']}/parties", json={"role": "applicant", "name": "某某"}, headers=h)
-        assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json"), (who, r.text)
-        assert client.get(f"/api/v1/mediation/{f['id']}", headers=h).status_code == 403
-        assert client.get(f"/api/v1/mediation/{f['id']}/agreement.pdf", headers=h).status_code == 403
+        assert r.status_code == refused and r.headers["content-type"].startswith("application/problem+json"), (who, r.text)
+        assert client.get(f"/api/v1/mediation/{f['id']}", headers=h).status_code == refused
+        assert client.get(f"/api/v1/mediation/{f['id']}/agreement.pdf", headers=h).status_code == refused
         r = client.post("/api/v1/mediation", json={"station": zxl, "title": "x", "category": "neighbours",
                                                    "source": "applied"}, headers=h)
-        assert r.status_code == 403, (who, r.text)
+        assert r.status_code == refused, (who, r.text)
     # The other station's mediator lists nothing of ZXL.
     assert client.get("/api/v1/mediation", headers=tokens["other"]).json()["total"] == 0
     assert (await DisputeParty.count(), await DisputeFile.count(), await AuditEntry.count()) == before
@@ -213,7 +215,7 @@ async def test_full_contact_details_only_on_request_and_audited(client, tokens):
     shown = client.post(f"/api/v1/mediation/{f['id']}/parties/{pid}/reveal", headers=h).json()
     assert shown["phone"] == "13700001111" and shown["id_number"] == "320102199001011111"
     assert await AuditEntry.count().where(AuditEntry.action == "mediation.party_revealed") == before + 1
-    assert client.post(f"/api/v1/mediation/{f['id']}/parties/{pid}/reveal", headers=tokens["other"]).status_code == 403
+    assert client.post(f"/api/v1/mediation/{f['id']}/parties/{pid}/reveal", headers=tokens["other"]).status_code == 404
     assert client.post(f"/api/v1/mediation/{f['id']}/parties/{pid}/reveal", headers=tokens["gridworker"]).status_code == 403
 
 

@@ -189,7 +189,7 @@ async def test_slot_finder_schedule_agenda_attendance_minutes_pdf(as_user, app):
     liaison = as_user("liaison")
     assert liaison.get(f"/meetings/{mid}").status_code == 200
     assert "自行车门改造五方协调会" in liaison.get("/meetings").text
-    assert as_user("resident").get(f"/meetings/{mid}").status_code == 403
+    assert as_user("resident").get(f"/meetings/{mid}").status_code == 404
     # Phones typed into the minutes are masked on screen and on paper.
     shown = liaison.get(f"/meetings/{mid}/minutes").text
     assert "139****5678" in shown and "13912345678" not in shown

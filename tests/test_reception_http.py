@@ -164,8 +164,8 @@ async def test_other_station_is_refused(as_user):
     other_id = other["id"] if other else (await _other_station())
     c = as_user("secretary")
     before = (await _count())
-    assert c.get(f"/reception?station={other_id}").status_code == 403
-    assert post_form(c, "/reception/visits", {"station": other_id, "topic": "x", "new_name": "y"}).status_code == 403
+    assert c.get(f"/reception?station={other_id}").status_code == 404
+    assert post_form(c, "/reception/visits", {"station": other_id, "topic": "x", "new_name": "y"}).status_code == 404
     assert (await _count()) == before
 
 
@@ -353,7 +353,10 @@ async def test_failed_handover_changes_nothing(monkeypatch):
 
     users = {u["username"]: u for u in await User.select()}
     sid = (await UserStation.select().where(UserStation.user == users["secretary"]["id"]).first())["station"]
-    p = Principal(users["secretary"]["id"], "secretary", "王秀英", "secretary", frozenset({sid}))
+    from council.stations.tables import Station
+
+    community = (await Station.select(Station.community).where(Station.id == sid).first())["community"]
+    p = Principal(users["secretary"]["id"], "secretary", "王秀英", "secretary", frozenset({sid}), frozenset({community}))
     counts = (await Visit.count(), await Case.count(), await DisputeFile.count())
 
     async def refuse(*args, **kwargs):

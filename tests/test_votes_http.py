@@ -114,8 +114,8 @@ async def test_wrong_role_or_station_gets_403_and_nothing_changes(as_user):
     foreign = await manage.create_vote(SYSTEM, {**s, "station": other, "title": "别站表决", "question": "?",
                                                 "matter": "community", "rule_set": "simple_majority"})
     secretary = as_user("secretary")
-    assert secretary.get(f"/votes/{foreign}").status_code == 403
-    assert post_form(secretary, f"/votes/{foreign}/do/open", {}).status_code == 403
+    assert secretary.get(f"/votes/{foreign}").status_code == 404
+    assert post_form(secretary, f"/votes/{foreign}/do/open", {}).status_code == 404
     assert (await Vote.select(Vote.state).where(Vote.id == foreign).first())["state"] == "draft"
     assert (await Vote.select(Vote.state).where(Vote.id == vote_id).first())["state"] == "open"
     assert await VoteBallot.count().where(VoteBallot.vote == vote_id) == 0

@@ -74,9 +74,10 @@ async def test_wrong_role_or_station_is_refused():
         await manage.create_vote(grid, {**await scope(), "title": "x", "question": "y", "matter": "art278_4", "rule_set": "art278_ordinary"})
     vote_id = await new_open_vote()
     resident = await principal("resident")
-    for p in (grid, resident):
-        with pytest.raises(Forbidden):
-            await manage.close_vote(p, vote_id)
+    with pytest.raises(Forbidden):  # staff of the vote's station, without the role to run it
+        await manage.close_vote(grid, vote_id)
+    with pytest.raises(NotFound):  # a resident is of no station: the vote is not theirs to know of
+        await manage.close_vote(resident, vote_id)
     assert (await get_vote(vote_id))["state"] == "open"
 
 

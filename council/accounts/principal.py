@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from council.accounts.permissions import Role
-from council.core.errors import Forbidden
+from council.core.errors import OutOfScope
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ class Principal:
 
     def require_station(self, station_id: int | None) -> None:
         if not self.sees_station(station_id):
-            raise Forbidden("This belongs to a station you do not serve.")
+            raise OutOfScope()
 
     def require_community(self, community_id: int | None) -> None:
         if not self.sees_community(community_id):
-            raise Forbidden("This belongs to a station you do not serve.")
+            raise OutOfScope()
 
 
 SYSTEM = Principal(user_id=0, username="system", display_name="system", role=Role.admin, via="cli")

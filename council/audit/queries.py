@@ -17,7 +17,7 @@ from council import db
 from council.accounts import permissions
 from council.accounts.principal import Principal
 from council.audit.tables import AuditEntry
-from council.core.errors import Forbidden, Invalid, NotFound
+from council.core.errors import Forbidden, Invalid, NotFound, OutOfScope
 from council.core.localtime import LOCAL
 from council.privacy import mask_id_number, mask_phone
 
@@ -90,7 +90,7 @@ def _clauses(principal: Principal, f: AuditFilter) -> list:
         clauses.append(AuditEntry.station.is_in(sorted(principal.station_ids) or [-1]))
     if f.station is not None:
         if not principal.sees_station(f.station):
-            raise Forbidden("This belongs to a station you do not serve.")
+            raise OutOfScope()
         clauses.append(AuditEntry.station == f.station)
     if f.action:
         # A prefix match: "unit." finds every change to units.
@@ -141,7 +141,7 @@ async def get_entry(principal: Principal, entry_id: int) -> dict:
     if row is None:
         raise NotFound()
     if not principal.sees_station(row["station"]):
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     return _prepare(row)
 
 

@@ -21,6 +21,7 @@ from council.cases.calendar_store import today
 from council.cases.common import load_case
 from council.cases.queries import CaseFilter
 from council.cases.tables import Task
+from council.web.downloads import serve_upload
 from council.core.errors import Forbidden, Invalid
 from council.web.guards import client_ip, signed_in
 from council.web.rendering import locale_of, translator
@@ -359,12 +360,11 @@ async def attachment_api(
 @get(CASE + "/attachments/{attachment_id:int}", guards=G, tags=TAGS, media_type="application/octet-stream",
      summary="Download an attachment")
 async def attachment_download_api(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> Response:
-    from council.web.downloads import download
+    from council.web.downloads import OCTET
 
     row, body = await attachments.open_attachment(request.user, case_id, attachment_id, _upload_dir(request))
     # Always the documented octet-stream: the API hands over bytes; their type is in the metadata.
-    return download(body, row["filename"], "application/octet-stream", "attachment",
-                    headers={"X-Content-Type-Options": "nosniff"})
+    return serve_upload(body, row["filename"], media_type=OCTET, inline_images=False)
 
 
 # ---------------------------------------------------------------- dashboard

@@ -12,7 +12,7 @@ from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases import policy
 from council.cases.tables import BudgetLine, Case, CaseEvent, FundingSource, Option, Rating, Task
-from council.core.errors import Conflict, Forbidden, NotFound
+from council.core.errors import Conflict, Forbidden, NotFound, OutOfScope
 from council.core.locking import expect_version
 
 
@@ -35,10 +35,13 @@ async def load_case(principal: Principal, case_id: int) -> dict:
         orgs = await Task.select(Task.organisation).where(Task.case == case_id)
         view = replace(view, task_organisations=frozenset(r["organisation"] for r in orgs if r["organisation"]))
     if not policy.can_view(principal, view):
-        if row["kind"] == "dispute" and not policy.can_read_disputes(principal):
-            # Staff who may not open disputes (council.cases.policy) are told where to turn instead.
+        if (row["kind"] == "dispute" and not policy.can_read_disputes(principal)
+                and principal.role in policy.STAFF and principal.sees_station(row["station"])):
+            # Staff of the case's own station who may not open disputes (council.cases.policy) are
+            # told where to turn instead. Anyone else gets the same 404 as for a missing case: a
+            # resident or another station learns neither that the case exists nor its kind.
             raise Forbidden("Disputes are open only to the mediators and the secretariat: ask them for news of this one.")
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     return row
 
 

@@ -15,6 +15,7 @@ from council.cases.numbering import next_number
 from council.cases.tables import Case
 from council.cases.vocabulary import CHANNELS, KINDS, PRIORITIES, codes
 from council.cases.workcalendar import due_date
+from council.core import scope
 from council.core.errors import DomainError, Forbidden, Invalid
 from council.core.reading import ident as _id, text as _text
 from council.people.tables import Person
@@ -72,14 +73,19 @@ async def register_case(principal: Principal, data: dict[str, Any], ip: str = ""
     if errors:
         raise Invalid("Please correct the marked fields.", errors=errors)
 
-    station = await Station.select().where(Station.id == station_id).first()
-    if station is None:
-        raise Invalid("Please correct the marked fields.", errors={"station": "Choose one of the listed options."})
-    if principal.role == Role.resident:
-        if station["community"] not in principal.community_ids:
-            raise Forbidden("This belongs to a station you do not serve.")
-    elif not policy.can_register(principal, station_id, kind):
+    # The station and every place and person the concern names: rows the principal may name and
+    # that belong to that station's community, else a 422 on the field (council/core/scope.py).
+    if principal.role == Role.department_liaison:
+        raise Forbidden()  # their role registers no concerns, at any station
+    station = await scope.ensure_station(principal, station_id, field="station")
+    if principal.role != Role.resident and not policy.can_register(principal, station_id, kind):
         raise Forbidden()
+    await scope.check_fields(principal, {"estate": estate_id, "building": building_id, "unit": unit_id,
+                                         "reporter": reporter_id},
+                             {"estate": "estate", "building": "building", "unit": "unit", "reporter": "person"},
+                             station=station_id, errors=errors)
+    if errors:
+        raise Invalid("Please correct the marked fields.", errors=errors)
 
     stored = [attachments.store(name, content, upload_dir) for name, content in files]
     try:

@@ -33,7 +33,8 @@ from council.cases.tables import StationCategory
 from council.cases.vocabulary import (
     CHANNELS, FUNDING_SOURCES, KINDS, PRIORITIES, RATINGS, STANCES, TASK_STATUSES,
 )
-from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from council.web.downloads import serve_upload
+from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, OutOfScope
 from council.core.localtime import local_time
 from council.parties.tables import Organisation
 from council.people.tables import Person
@@ -644,12 +645,9 @@ async def upload_file(request: Request, case_id: FromPath[int]) -> Any:
 
 @get("/cases/{case_id:int}/files/{attachment_id:int}", guards=[signed_in])
 async def download_file(request: Request, case_id: FromPath[int], attachment_id: FromPath[int]) -> Response:
-    from council.web.downloads import download
-
     row, body = await attachments.open_attachment(request.user, case_id, attachment_id,
                                                   request.app.state.settings.upload_dir)
-    return download(body, row["filename"], row["content_type"],
-                    "inline" if row["content_type"].startswith("image/") else "attachment")
+    return serve_upload(body, row["filename"])
 
 
 # ---------------------------------------------------------------- work lists
@@ -697,7 +695,7 @@ async def dashboard_page(request: Request) -> Any:
         raise Forbidden("You are not assigned to a station.")
     wanted = _int(request.query_params.get("station"))
     if wanted is not None and wanted not in {s["id"] for s in stations}:
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     station = next((s for s in stations if s["id"] == wanted), stations[0])
     d = await queries.dashboard(principal, station["id"])
     from council.cases.national_calendar import coming_year_missing

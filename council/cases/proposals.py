@@ -17,8 +17,7 @@ from council.cases.tables import BudgetLine, FundingSource, Opinion, Option, Ple
 from council.cases.vocabulary import FUNDING_SOURCES, RATINGS, STANCES, TASK_STATUSES, codes
 from council.core.errors import Conflict, Invalid
 from council.core.validators import parse_decimal
-from council.parties.tables import Organisation
-from council.places.tables import Unit
+from council.core import scope
 
 
 def _proposal(row: dict) -> None:
@@ -76,6 +75,12 @@ async def add_opinion(principal: Principal, case_id: int, *, stance: str, text: 
         person, organisation = principal.person_id, None
 
     async def insert(row):
+        # Whose opinion it is: a resident or an organisation of the case's own community, never
+        # another station's (council/core/scope.py).
+        if principal.role != "resident":
+            await scope.ensure_in_scope(principal, "person", person, field="person", station=row["station"])
+            await scope.ensure_in_scope(principal, "organisation", organisation, field="organisation",
+                                        station=row["station"])
         return (await Opinion.insert(Opinion(case=case_id, person=person, organisation=organisation, stance=stance,
                                              text=text.strip(), created_by=principal.user_id or None,
                                              created_at=now())))[0]["id"]
@@ -115,8 +120,6 @@ async def add_task(principal: Principal, case_id: int, *, what: str, organisatio
             due = dt.date.fromisoformat(due)
         except ValueError:
             errors["due_date"] = "Enter a date like 2026-11-30."
-    if organisation is not None and not await Organisation.exists().where(Organisation.id == organisation):
-        errors["organisation"] = "Choose one of the listed options."
     if errors:
         raise Invalid("Please correct the marked fields.", errors=errors)
 
@@ -126,6 +129,7 @@ async def add_task(principal: Principal, case_id: int, *, what: str, organisatio
         if due and due < local_date(row["created_at"]):
             raise Invalid("Please correct the marked fields.",
                           errors={"due_date": "A task cannot be due before the case was registered."})
+        await scope.ensure_in_scope(principal, "organisation", organisation, field="organisation", station=row["station"])
         return (await Task.insert(Task(case=case_id, what=what.strip(), organisation=organisation,
                                        responsible=(responsible or "").strip(), due_date=due or None,
                                        source=source)))[0]["id"]
@@ -218,10 +222,11 @@ async def set_funding_not_needed(principal: Principal, case_id: int, not_needed:
 
 async def add_pledge(principal: Principal, case_id: int, *, unit: int, amount: Any, ip: str = "") -> int:
     value = _amount(amount)
+    if unit is None:
+        raise Invalid("Please correct the marked fields.", errors={"unit": "This field is required."})
 
     async def insert(row):
-        if not await Unit.exists().where((Unit.id == unit) & (Unit.community == row["community"])):
-            raise Invalid("Please correct the marked fields.", errors={"unit": "Choose one of the listed options."})
+        await scope.ensure_in_scope(principal, "unit", unit, field="unit", station=row["station"])
         try:
             return (await Pledge.insert(Pledge(case=case_id, unit=unit, amount=value)))[0]["id"]
         except Exception as e:
@@ -243,8 +248,7 @@ async def add_rating(principal: Principal, case_id: int, *, rating: str, unit: i
     async def insert(row):
         if row["state"] != "evaluate":
             raise Conflict("Ratings are taken at the evaluate step.")
-        if not await Unit.exists().where((Unit.id == unit) & (Unit.community == row["community"])):
-            raise Invalid("Please correct the marked fields.", errors={"unit": "Choose one of the listed options."})
+        await scope.ensure_in_scope(principal, "unit", unit, field="unit", station=row["station"])
         try:
             return (await Rating.insert(Rating(case=case_id, unit=unit, rating=rating, comment=(comment or "").strip(),
                                                created_by=principal.user_id or None, created_at=now())))[0]["id"]

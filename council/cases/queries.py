@@ -170,9 +170,9 @@ def _months_back(on: dt.date, count: int) -> list[int]:
 
 async def dashboard(principal: Principal, station_id: int, on: dt.date | None = None) -> Dashboard:
     """Every figure comes from indexed columns (see Case.created_month / closed_month / close_minutes)."""
-    if not (principal.role == Role.admin or (principal.role in (Role.secretary, Role.grid_worker, Role.mediator)
-                                             and station_id in principal.station_ids)):
-        raise Forbidden("This belongs to a station you do not serve.")
+    if principal.role not in (Role.admin, Role.secretary, Role.grid_worker, Role.mediator):
+        raise Forbidden()  # the role: no dashboards at all
+    principal.require_station(station_id)  # another station's: 404, as if it did not exist
     on = on or today()
     run = db.engine().run_querystring
     d = Dashboard()

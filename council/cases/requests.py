@@ -20,6 +20,7 @@ from council.cases.workcalendar import WorkCalendar
 from council.core.errors import Conflict, Invalid
 from council.notify import events as notify
 from council.parties.tables import Organisation
+from council.core import scope
 
 # Which role-check each loop action needs.
 STEER = {"dispatch", "close", "reject_report", "convert"}
@@ -31,11 +32,14 @@ def _request(row: dict) -> None:
         raise Conflict("This action applies to requests only.")
 
 
-async def _organisation_ok(org_id: int | None, community: int) -> bool:
+async def _organisation_ok(principal: Principal, org_id: int | None, station: int) -> bool:
     if org_id is None:
         return False
-    org = await Organisation.select(Organisation.community).where(Organisation.id == org_id).first()
-    return org is not None and org["community"] in (None, community)
+    try:
+        await scope.ensure_in_scope(principal, "organisation", org_id, field="organisation", station=station)
+    except Invalid:
+        return False
+    return True
 
 
 async def move_request(principal: Principal, case_id: int, action: str, *, reason: str = "",
@@ -52,7 +56,7 @@ async def move_request(principal: Principal, case_id: int, action: str, *, reaso
         elif action == "rate":
             require(policy.can_rate(principal, view))
         check_version(row, version)
-        if action == "dispatch" and not await _organisation_ok(organisation, row["community"]):
+        if action == "dispatch" and not await _organisation_ok(principal, organisation, row["station"]):
             raise Invalid("Please correct the marked fields.", errors={"organisation": "Choose the organisation to dispatch to."})
         if rating is not None and rating not in codes(RATINGS):
             raise Invalid("Please correct the marked fields.", errors={"rating": "Choose one of the listed options."})

@@ -30,6 +30,15 @@ class NotFound(DomainError):
         super().__init__(message, **kw)
 
 
+class OutOfScope(NotFound):
+    """A row of a station the principal does not serve. Answered exactly as a row that does not
+    exist (404, "Not found."), so nobody can learn by probing ids what other stations hold, nor
+    what kind of thing an id is (council/core/scope.py; docs/security.md)."""
+
+    def __init__(self, message: str = "Not found.", **kw):
+        super().__init__(message, **kw)
+
+
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"

@@ -19,7 +19,7 @@ from council import db
 from council.accounts import permissions
 from council.accounts.principal import Principal
 from council.audit import service as audit
-from council.core.errors import Conflict, Forbidden, Invalid, NotFound
+from council.core.errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope
 from council.core.fields import Field, FieldErrors, parse_input
 
 PER_PAGE = 25
@@ -201,7 +201,7 @@ async def get_row(principal: Principal, reg: Register, row_id: int) -> dict:
     if row is None:
         raise NotFound()
     if not row_in_scope(principal, reg, row):
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     return row
 
 
@@ -226,7 +226,7 @@ def _require_writable_scope(principal: Principal, reg: Register, row: dict) -> N
     if reg.scope == "shared" and row.get("community") is None:
         raise Forbidden("Only an administrator can edit records shared by all stations.")
     if not row_in_scope(principal, reg, row):
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
 
 
 def _run_check(reg: Register, values: dict) -> None:
@@ -330,7 +330,7 @@ async def update_row(
         if current is None:
             raise NotFound()
         if not row_in_scope(principal, reg, current):
-            raise Forbidden("This belongs to a station you do not serve.")
+            raise OutOfScope()
         refs = await _resolve_refs(principal, reg, values)
         if reg.derive:
             values.update(reg.derive({**current, **values}, refs))

@@ -13,6 +13,7 @@ from council.cases import intake
 from council.cases.calendar_store import categories_for, today
 from council.cases.common import set_state
 from council.cases.tables import Case
+from council.core import scope
 from council.core.errors import Conflict, Invalid, NotFound
 from council.mediation import rules, store
 from council.mediation.fields import FIX, Reader
@@ -22,8 +23,6 @@ from council.mediation.tables import DisputeFile, DisputeMediator, DisputeParty,
 from council.mediation.vocabulary import (
     CASE_CATEGORY, CATEGORIES, CONSENT, PARTY_KINDS, PARTY_ROLES, REFERRALS, SOURCES, codes,
 )
-from council.parties.tables import Organisation
-from council.people.tables import Person
 from council.stations.tables import Station
 
 # Which channel of the case list a dispute arrived by.
@@ -164,23 +163,28 @@ def _read_party(r: Reader) -> dict:
     return values
 
 
-async def _fill_from_registers(values: dict, f: dict, r: Reader) -> None:
+async def _fill_from_registers(principal: Principal, values: dict, f: dict, r: Reader) -> None:
     """A party who is a registered resident (or organisation) is linked, and their name and phone
-    are copied onto the file: the file keeps what the parties said at the time."""
-    station = await Station.select(Station.community).where(Station.id == f["station"]).first()
+    are copied onto the file: the file keeps what the parties said at the time. The row must be
+    one the principal may name, of the file's station (council/core/scope.py)."""
+    async def scoped(kind: str, field: str) -> dict | None:
+        try:
+            return await scope.ensure_in_scope(principal, kind, values[field], field=field, station=f["station"])
+        except Invalid:
+            r.errors[field] = "Choose one of the listed options."
+            return None
+
     if values["person"] is not None:
-        person = await Person.select().where(Person.id == values["person"]).first()
-        if person is None or person["community"] != station["community"] or person["anonymised_at"] is not None:
+        person = await scoped("person", "person")
+        if person is not None and person["anonymised_at"] is not None:
             r.errors["person"] = "Choose one of the listed options."
-        else:
+        elif person is not None:
             values["name"] = values["name"] or person["name"]
             values["phone"] = values["phone"] or person["phone"]
             values["id_number"] = values["id_number"] or person["id_number"]
     if values["organisation"] is not None:
-        org = await Organisation.select().where(Organisation.id == values["organisation"]).first()
-        if org is None or org["community"] not in (None, station["community"]):
-            r.errors["organisation"] = "Choose one of the listed options."
-        else:
+        org = await scoped("organisation", "organisation")
+        if org is not None:
             values["kind"] = "organisation"
             values["name"] = values["name"] or org["name"]
             values["phone"] = values["phone"] or org["phone"]
@@ -192,7 +196,7 @@ async def add_party(principal: Principal, dispute_id: int, data: dict[str, Any],
     r = Reader(data, PARTY_FIELDS)
     values = _read_party(r)
     f = await store.load_file(principal, dispute_id)
-    await _fill_from_registers(values, f, r)
+    await _fill_from_registers(principal, values, f, r)
     r.check()
     async with db.write():
         f = await store.load_file(principal, dispute_id)
@@ -230,7 +234,7 @@ async def update_party(principal: Principal, dispute_id: int, party_id: int, dat
     r = Reader(given if isinstance(data, dict) else data, PARTY_FIELDS)
     values = _read_party(r)
     version = r.version()
-    await _fill_from_registers(values, f, r)
+    await _fill_from_registers(principal, values, f, r)
     r.check()
     async with db.write():
         f = await store.load_file(principal, dispute_id)

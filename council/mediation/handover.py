@@ -23,7 +23,7 @@ from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases.tables import Case
-from council.core.errors import Forbidden, NotFound
+from council.core.errors import NotFound, OutOfScope
 from council.mediation import files, policy
 from council.mediation.tables import DisputeFile
 from council.mediation.vocabulary import CASE_CATEGORY
@@ -47,7 +47,7 @@ async def hand_over(principal: Principal, case_id: int, mediator_id: int, note: 
     if case is None or case["kind"] != "dispute":
         raise NotFound()
     if not desk_policy.can_work_desk(principal, case["station"]):
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     acting = principal
     if not policy.can_work_on(principal, case["station"]):
         # On duty at this station's desk: act as its secretariat for these two steps only.

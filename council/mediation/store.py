@@ -14,7 +14,7 @@ from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases.calendar_store import today  # noqa: F401  (re-exported: the station's local day)
 from council.cases.common import add_event
-from council.core.errors import Conflict, Forbidden, NotFound
+from council.core.errors import Conflict, Forbidden, NotFound, OutOfScope
 from council.mediation import policy
 from council.mediation.rules import format_file_number
 from council.mediation.tables import DisputeFile, MediationCommittee
@@ -31,7 +31,7 @@ def require_role(principal: Principal) -> None:
 def require_station(principal: Principal, station_id: int) -> None:
     require_role(principal)
     if not policy.can_work_on(principal, station_id):
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
 
 
 async def load_file(principal: Principal, dispute_id: int) -> dict:

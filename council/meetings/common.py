@@ -7,7 +7,7 @@ from typing import Any
 
 from council.accounts.principal import Principal
 from council.audit import service as audit
-from council.core.errors import Conflict, Forbidden, NotFound
+from council.core.errors import Conflict, Forbidden, NotFound, OutOfScope
 from council.core.locking import expect_version
 from council.meetings import policy
 from council.meetings.tables import Meeting, MeetingParty
@@ -40,7 +40,7 @@ async def load_meeting(principal: Principal, meeting_id: int) -> tuple[dict, pol
         raise NotFound()
     view = await view_for(row)
     if not policy.can_view(principal, view):
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     row["starts_at"], row["ends_at"] = utc(row["starts_at"]), utc(row["ends_at"])
     return row, view
 

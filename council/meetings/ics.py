@@ -15,6 +15,8 @@ database imports.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -48,7 +50,7 @@ def _aware(value, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
     raise IcsError("This calendar file has a date we cannot read.")
 
 
-def _text(component, name: str) -> str:
+def _prop(component, name: str) -> str:
     value = component.get(name)
     return str(value).strip() if value is not None else ""
 
@@ -93,7 +95,7 @@ def _expand(cal, zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[E
                 raise IcsError("This calendar file has too many events.")
     # Which UIDs repeat, read before expansion: the library marks every occurrence it yields
     # with a RECURRENCE-ID, so the occurrence alone no longer tells.
-    series = {_text(c, "UID") for c in cal.walk("VEVENT")
+    series = {_prop(c, "UID") for c in cal.walk("VEVENT")
               if "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c} - {""}
     events: list[Event] = []
     occurrences = recurring_ical_events.of(cal, components=["VEVENT"]).between(start, end)
@@ -109,9 +111,9 @@ def _expand(cal, zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[E
 
 
 def _occurrence(component, zone: ZoneInfo, series: set[str]) -> Event | None:
-    if _text(component, "STATUS").upper() == "CANCELLED":
+    if _prop(component, "STATUS").upper() == "CANCELLED":
         return None
-    if _text(component, "TRANSP").upper() == "TRANSPARENT":
+    if _prop(component, "TRANSP").upper() == "TRANSPARENT":
         return None
     begin, all_day = _aware(component["DTSTART"].dt, zone)
     if "DTEND" in component:
@@ -122,55 +124,53 @@ def _occurrence(component, zone: ZoneInfo, series: set[str]) -> Event | None:
         finish = begin + (dt.timedelta(days=1) if all_day else dt.timedelta(0))
     if finish <= begin:
         return None
-    recurring = _text(component, "UID") in series
-    summary = " ".join(_text(component, "SUMMARY").split())[:200]
+    recurring = _prop(component, "UID") in series
+    summary = " ".join(_prop(component, "SUMMARY").split())[:200]
     return Event(begin, finish, summary, recurring)
 
 
 # --- writing ---------------------------------------------------------------------------------
+#
+# Written with the maintained `icalendar` library, which escapes backslashes, commas, semicolons
+# and line breaks and folds long lines. It passes other control characters through, and RFC 5545
+# allows none of them in TEXT: a title holding CR, LF, NUL or ESC could otherwise end a property
+# early and smuggle in its own (a fake ORGANIZER, a second VEVENT). So every text first goes
+# through _text(): line breaks of every kind become "\n" (escaped by the library as \\n), tab
+# becomes a space, every other control character is dropped.
 
-def _esc(text: str) -> str:
-    return (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
 
 
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets are folded (RFC 5545 3.1), never inside a UTF-8 character."""
-    out, cur = [], b""
-    for ch in line:
-        b = ch.encode()
-        if len(cur) + len(b) > 75:
-            out.append(cur.decode())
-            cur = b" "
-        cur += b
-    out.append(cur.decode())
-    return "\r\n".join(out)
+def _text(value: object) -> str:
+    text = _LINE_BREAKS.sub("\n", str(value or ""))
+    return "".join(" " if ch == "\t" else ch for ch in text
+                   if ch in "\n\t" or not unicodedata.category(ch).startswith("C") or unicodedata.category(ch) == "Co")
 
 
 def calendar(events: list[dict], name: str = "Council", stamp: dt.datetime | None = None) -> str:
     """events: [{"uid", "start", "end", "summary", "location", "description", "status", "sequence"}]."""
-    stamp = stamp or dt.datetime.now(dt.timezone.utc)
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Council//Meetings//ZH", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_esc(name)}"]
+    import icalendar
+
+    stamp = (stamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Council//Meetings//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", icalendar.vText(_text(name)))  # an X- property: say it is TEXT, to be escaped
     for e in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{e['uid']}",
-            f"DTSTAMP:{_utc(stamp)}",
-            f"DTSTART:{_utc(e['start'])}",
-            f"DTEND:{_utc(e['end'])}",
-            f"SUMMARY:{_esc(e.get('summary', ''))}",
-        ]
+        ev = icalendar.Event()
+        ev.add("uid", _text(e["uid"]))
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", e["start"].astimezone(dt.timezone.utc))
+        ev.add("dtend", e["end"].astimezone(dt.timezone.utc))
+        ev.add("summary", _text(e.get("summary", "")))
         if e.get("location"):
-            lines.append(f"LOCATION:{_esc(e['location'])}")
+            ev.add("location", _text(e["location"]))
         if e.get("description"):
-            lines.append(f"DESCRIPTION:{_esc(e['description'])}")
+            ev.add("description", _text(e["description"]))
         if e.get("sequence") is not None:
-            lines.append(f"SEQUENCE:{int(e['sequence'])}")
-        lines.append(f"STATUS:{e.get('status') or 'CONFIRMED'}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+            ev.add("sequence", int(e["sequence"]))
+        status = str(e.get("status") or "CONFIRMED").upper()
+        ev.add("status", status if status in ("CONFIRMED", "TENTATIVE", "CANCELLED") else "CONFIRMED")
+        cal.add_component(ev)
+    return cal.to_ical().decode("utf-8")

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from council import db
+from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.cases.tables import StationHoliday
+from council.core import scope
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
 from council.core.localtime import LOCAL
 from council.meetings import busy, ics, parties as party_reg, policy, slots, statemachine as sm
@@ -87,11 +89,13 @@ def _validate_times(start: dt.datetime | None, end: dt.datetime | None, errors: 
         errors["ends_at"] = "A meeting lasts at most 12 hours."
 
 
-async def _station(station_id: int) -> dict:
-    row = await Station.select(Station.id, Station.community, Station.name).where(Station.id == station_id).first()
-    if row is None:
-        raise Invalid(FIX, errors={"station": "Choose one of the listed options."})
-    return row
+async def _station(principal: Principal, station_id: int) -> dict:
+    """The station a body names: one the principal serves, else the same 422 as for no such
+    station (council/core/scope.py), so other stations cannot be probed. Roles that work at no
+    station (liaisons, residents) are refused for their role first."""
+    if principal.role in (Role.department_liaison, Role.resident):
+        raise Forbidden()
+    return await scope.ensure_station(principal, station_id, field="station")
 
 
 async def _check_room(room: int | None, station: int) -> None:
@@ -164,7 +168,7 @@ async def create_meeting(principal: Principal, *, station: int, kind: str, title
     start, end = _times(starts_at, ends_at, errors)
     if errors:
         raise Invalid(FIX, errors=errors)
-    st = await _station(station)
+    st = await _station(principal, station)
     require(policy.can_manage(principal, station=station))
     await _check_room(room, station)
     await _check_staff(chair, station, "chair")
@@ -380,7 +384,7 @@ async def add_busy_block(principal: Principal, station: int, who: str, starts_at
     _validate_times(start, end, errors)
     if errors:
         raise Invalid(FIX, errors=errors)
-    st = await _station(station)
+    st = await _station(principal, station)
     require(policy.can_manage(principal, station=station))
     await _check_who(station, st["community"], who)
     async with db.write():
@@ -409,6 +413,7 @@ async def delete_busy_block(principal: Principal, block_id: int, ip: str = "") -
     row = await BusyBlock.select().where(BusyBlock.id == block_id).first()
     if row is None:
         raise NotFound()
+    principal.require_station(row["station"])  # another station's: 404, as if it did not exist
     require(policy.can_manage(principal, station=row["station"]))
     async with db.write():
         await BusyBlock.delete().where(BusyBlock.id == block_id)
@@ -419,7 +424,7 @@ async def delete_busy_block(principal: Principal, block_id: int, ip: str = "") -
 
 async def import_ics(principal: Principal, station: int, who: str, content: bytes, ip: str = "") -> dict:
     """Busy blocks from a calendar file. Re-importing replaces the earlier import for the same key."""
-    st = await _station(station)
+    st = await _station(principal, station)
     require(policy.can_manage(principal, station=station))
     await _check_who(station, st["community"], who)
     if len(content) > 2_000_000:
@@ -470,7 +475,7 @@ async def suggest(principal: Principal, station: int, parties: list[dict], *, du
         errors["parties"] = "Choose at least one party."
     if errors:
         raise Invalid(FIX, errors=errors)
-    st = await _station(station)
+    st = await _station(principal, station)
     if not (policy.can_manage(principal, station=station) or principal.sees_station(station)):
         raise Forbidden()
     resolved = await party_reg.resolve(station, st["community"], [p["key"] for p in specs])

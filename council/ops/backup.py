@@ -29,7 +29,7 @@ import tarfile
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -324,11 +324,9 @@ async def _pg_used(url: str) -> bool:
         await conn.close()
 
 
-async def _pg_restore(url: str, dump: Path, clean: bool) -> None:
+async def _pg_restore(url: str, dump: Path) -> None:
     conninfo, env = _pg_conninfo(url)
     args = [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
-    if clean:
-        args += ["--clean", "--if-exists"]
     proc = await asyncio.create_subprocess_exec(*args, "-d", conninfo, str(dump), env=env,
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     _, err = await proc.communicate()
@@ -336,34 +334,165 @@ async def _pg_restore(url: str, dump: Path, clean: bool) -> None:
         raise BackupError("pg_restore failed: " + err.decode(errors="replace").strip())
 
 
-def _restore_sqlite_file(staged: Path, target: Path) -> None:
+# A restore never writes into the live database. It restores into a temporary one (a new
+# PostgreSQL database beside the target; a new SQLite file beside the target file), checks every
+# table's row count there against the manifest, and only then swaps it in, in one step that
+# either happens or does not: a transaction renaming the two PostgreSQL databases, os.replace()
+# for the SQLite file. The old database is kept aside (PostgreSQL: <name>_old_<time>; SQLite:
+# <file>.<time>.bak), as is the old uploads folder. A damaged or wrong archive, a failed
+# pg_restore, a count that does not match: the temporary copy is dropped and nothing live changed.
+
+def _stamp() -> str:
+    return datetime.now().strftime("%Y%m%d%H%M%S")
+
+
+def _check_counts(manifest: dict, counts: dict[str, int], where: str) -> None:
+    wrong = {t: (n, counts.get(t)) for t, n in manifest["tables"].items() if counts.get(t) != n}
+    if wrong:
+        raise BackupError(f"row counts differ {where} (table: expected, found): " +
+                          ", ".join(f"{t}: {a}, {b}" for t, (a, b) in sorted(wrong.items())))
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+
+
+def _pg_db_name(url: str) -> str:
+    name = unquote(urlsplit(url).path.lstrip("/"))
+    if not name:
+        raise BackupError("the PostgreSQL URL names no database")
+    return name
+
+
+async def _pg_maintenance(url: str):
+    """A connection to another database of the same server, from which the target is renamed."""
+    import asyncpg
+
+    last: Exception | None = None
+    for db in ("postgres", "template1"):
+        try:
+            return await asyncpg.connect(_pg_with_db(url, db))
+        except Exception as e:  # noqa: BLE001 — try the next maintenance database
+            last = e
+    raise BackupError(f"cannot connect to the server's maintenance database to swap databases: {last}")
+
+
+async def _pg_restore_and_swap(url: str, dump: Path, manifest: dict, used: bool) -> str | None:
+    """Restore into a new database, check it, swap it in. Returns the old database's new name."""
+    name = _pg_db_name(url)
+    stamp = _stamp()
+    temp = f"{name[:40]}_restore_{secrets.token_hex(4)}"
+    admin = await _pg_maintenance(url)
+    try:
+        try:
+            await admin.execute(f"CREATE DATABASE {_quote_ident(temp)}")
+        except Exception as e:  # noqa: BLE001
+            raise BackupError(f"cannot create the temporary database {temp} (the role needs CREATEDB): {e}") from None
+        try:
+            await _pg_restore(_pg_with_db(url, temp), dump)
+            _check_counts(manifest, await database_counts(_pg_with_db(url, temp)), "in the restored copy")
+            exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            old = f"{name[:40]}_old_{stamp}" if exists else None
+            try:
+                async with admin.transaction():
+                    if old:
+                        await admin.execute(f"ALTER DATABASE {_quote_ident(name)} RENAME TO {_quote_ident(old)}")
+                    await admin.execute(f"ALTER DATABASE {_quote_ident(temp)} RENAME TO {_quote_ident(name)}")
+            except Exception as e:  # noqa: BLE001
+                raise BackupError(f"cannot swap the restored database in ({e}); is the server still running? "
+                                  "Stop it and run the restore again. Nothing was changed.") from None
+        except BaseException:
+            try:
+                await admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(temp)}")
+            except Exception:  # noqa: BLE001 — the original error matters more
+                pass
+            raise
+        if old and not used:
+            # The target was an empty database created for the restore: nothing to keep.
+            await admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(old)}")
+            old = None
+        return old
+    finally:
+        await admin.close()
+
+
+async def _pg_swap_back(url: str, old: str | None) -> None:
+    """Undo _pg_restore_and_swap after a later step failed: the old database back in place."""
+    name = _pg_db_name(url)
+    admin = await _pg_maintenance(url)
+    try:
+        failed = f"{name[:40]}_failed_{_stamp()}"
+        async with admin.transaction():
+            await admin.execute(f"ALTER DATABASE {_quote_ident(name)} RENAME TO {_quote_ident(failed)}")
+            if old:
+                await admin.execute(f"ALTER DATABASE {_quote_ident(old)} RENAME TO {_quote_ident(name)}")
+        await admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(failed)}")
+    finally:
+        await admin.close()
+
+
+def _sqlite_check_and_swap(staged: Path, target: Path, manifest: dict, used: bool) -> Path | None:
+    """`staged` lies beside `target` (same filesystem: os.replace is one atomic rename). Returns
+    where the old file was kept, if it held anything."""
     conn = sqlite3.connect(staged)
     try:
         ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        counts = sqlite_counts(staged) if ok == "ok" else {}
+    except sqlite3.DatabaseError as e:
+        ok = str(e)
     finally:
         conn.close()
     if ok != "ok":
         raise BackupError(f"the database in the backup failed its integrity check: {ok}")
+    _check_counts(manifest, counts, "in the restored copy")
+    kept = None
+    if target.exists() and used:
+        # Fold the old file's write-ahead log into it, so the copy kept aside is whole.
+        conn = sqlite3.connect(target, timeout=30)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        kept = target.with_name(f"{target.name}.{_stamp()}.bak")
+        try:
+            os.link(target, kept)  # the old file stays whole under its new name
+        except OSError:
+            shutil.copy2(target, kept)
     for suffix in ("-wal", "-shm", "-journal"):  # stale journals of the old file would corrupt the new one
         Path(str(target) + suffix).unlink(missing_ok=True)
     os.replace(staged, target)
+    return kept
+
+
+def _sqlite_swap_back(target: Path, kept: Path | None) -> None:
+    if kept is not None:
+        os.replace(kept, target)
+    else:
+        target.unlink(missing_ok=True)
 
 
 async def restore_backup(archive: Path, database_url: str, upload_dir: Path, *, force: bool = False) -> dict:
     """Restore an archive into an empty database and uploads folder (or over them with force).
-    Every file's hash and every table's row count is checked; returns a report."""
+    Every file's hash and every table's row count is checked before anything live is replaced
+    (see above); returns a report, with where the old database and uploads were kept."""
     engine = engine_of(database_url)
     upload_dir = Path(upload_dir)
+    kept: dict[str, str] = {}
     with tarfile.open(archive, "r:gz") as tar:
         manifest = read_manifest(tar)
         if manifest["engine"] != engine:
             raise BackupError(f"this backup is of a {manifest['engine']} database and cannot be restored into "
                               f"{engine}; set COUNCIL_DATABASE_URL to a {manifest['engine']} database")
         used = []
-        if engine == "sqlite" and await asyncio.to_thread(_sqlite_used, sqlite_path(database_url)):
-            used.append(f"the database {sqlite_path(database_url)}")
-        if engine == "postgres" and await _pg_used(database_url):
-            used.append("the PostgreSQL database")
+        db_used = (await asyncio.to_thread(_sqlite_used, sqlite_path(database_url)) if engine == "sqlite"
+                   else await _pg_used(database_url))
+        if db_used:
+            used.append(f"the database {sqlite_path(database_url)}" if engine == "sqlite" else "the PostgreSQL database")
         if _upload_dir_used(upload_dir):
             used.append(f"the uploads folder {upload_dir}")
         if used and not force:
@@ -372,6 +501,7 @@ async def restore_backup(archive: Path, database_url: str, upload_dir: Path, *, 
 
         upload_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".council-restore-", dir=upload_dir.parent))
+        staged_sqlite: Path | None = None
         try:
             staged_uploads = staging / "uploads"
             staged_uploads.mkdir()
@@ -379,33 +509,49 @@ async def restore_backup(archive: Path, database_url: str, upload_dir: Path, *, 
                 rel = _safe_rel(f["path"])
                 await asyncio.to_thread(_extract_member, tar, f"{UPLOADS}/{rel}", staged_uploads / rel, f["sha256"])
             db = manifest["database"]
-            staged_db = staging / Path(db["member"]).name
-            await asyncio.to_thread(_extract_member, tar, db["member"], staged_db, db["sha256"])
-
             if engine == "sqlite":
                 target = sqlite_path(database_url)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                await asyncio.to_thread(_restore_sqlite_file, staged_db, target)
+                staged_sqlite = target.with_name(f".{target.name}.restore-{secrets.token_hex(4)}")
+                await asyncio.to_thread(_extract_member, tar, db["member"], staged_sqlite, db["sha256"])
+                old_db = await asyncio.to_thread(_sqlite_check_and_swap, staged_sqlite, target, manifest, db_used)
+                if old_db:
+                    kept["database"] = str(old_db)
             else:
-                await _pg_restore(database_url, staged_db, clean=force)
+                staged_db = staging / Path(db["member"]).name
+                await asyncio.to_thread(_extract_member, tar, db["member"], staged_db, db["sha256"])
+                old_db = await _pg_restore_and_swap(database_url, staged_db, manifest, db_used)
+                if old_db:
+                    kept["database"] = old_db
 
-            if upload_dir.exists():
-                stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-                os.replace(upload_dir, upload_dir.with_name(f"{upload_dir.name}.replaced-{stamp}"))
-            os.replace(staged_uploads, upload_dir)
+            try:
+                if upload_dir.exists():
+                    aside = upload_dir.with_name(f"{upload_dir.name}.replaced-{_stamp()}")
+                    os.replace(upload_dir, aside)
+                    kept["uploads"] = str(aside)
+                os.replace(staged_uploads, upload_dir)
+            except BaseException:
+                # The database was swapped but the files could not be: put the old database back.
+                if "uploads" in kept and not upload_dir.exists():
+                    os.replace(kept.pop("uploads"), upload_dir)
+                if engine == "sqlite":
+                    _sqlite_swap_back(sqlite_path(database_url), Path(kept["database"]) if "database" in kept else None)
+                else:
+                    await _pg_swap_back(database_url, kept.get("database"))
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            if staged_sqlite is not None:
+                staged_sqlite.unlink(missing_ok=True)
 
-    counts = await database_counts(database_url)
-    wrong = {t: (n, counts.get(t)) for t, n in manifest["tables"].items() if counts.get(t) != n}
-    if wrong:
-        raise BackupError("row counts differ after restore (table: expected, found): " +
-                          ", ".join(f"{t}: {a}, {b}" for t, (a, b) in sorted(wrong.items())))
+    # Checked again where it now lives: what the server will open.
+    _check_counts(manifest, await database_counts(database_url), "after restore")
     bad_files = [f["path"] for f in manifest.get("files", [])
                  if not (upload_dir / f["path"]).is_file() or _sha256_file(upload_dir / f["path"]) != f["sha256"]]
     if bad_files:
         raise BackupError("files differ after restore: " + ", ".join(bad_files))
-    return {"manifest": manifest, "tables": counts, "files": len(manifest.get("files", []))}
+    counts = await database_counts(database_url)
+    return {"manifest": manifest, "tables": counts, "files": len(manifest.get("files", [])), "kept": kept}
 
 
 def describe(manifest: dict) -> str:

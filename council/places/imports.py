@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -75,6 +77,16 @@ def _mode(value: str | None) -> str:
     if value not in rf.MODES:
         raise Invalid("Unknown import mode.", field="mode")
     return value
+
+
+# Reading a workbook is CPU work (unzipping, XML): done in a worker thread so the event loop
+# keeps answering everyone else (/healthz included), and at most two at a time so a queue of
+# large uploads cannot take every thread.
+_PARSERS = anyio.CapacityLimiter(2)
+
+
+async def _read_register(filename: str, content: bytes) -> rf.Sheet:
+    return await anyio.to_thread.run_sync(rf.read_register, filename, content, limiter=_PARSERS)
 
 
 async def _read_upload(upload: UploadFile | None) -> tuple[str, bytes]:
@@ -239,7 +251,7 @@ async def preview_page(request: Request, data: Annotated[UploadForm, MultiPart])
     await service.estate_for(request.user, data.estate)
     try:
         filename, content = await _read_upload(data.file)
-        sheet = rf.read_register(filename, content)
+        sheet = await _read_register(filename, content)
     except rf.RegisterFileError as e:
         return await _form_page(request, status_code=422, message=_file_error(e, _), estate=data.estate, mode=mode)
     outcome = await service.preview(request.user, data.estate, sheet, mode)
@@ -260,7 +272,7 @@ async def commit_page(request: Request) -> Any:
     mode = _mode(note["mode"])  # the mode the preview was checked with, whatever the form says now
     _ = translator(locale_of(request))
     try:
-        sheet = rf.read_register(note["name"], content)
+        sheet = await _read_register(note["name"], content)
         outcome = await service.commit(request.user, note["estate"], sheet, mode, ip=client_ip(request))
     except rf.RegisterFileError as e:
         return await _form_page(request, status_code=422, message=_file_error(e, _), estate=note["estate"], mode=mode)
@@ -378,7 +390,7 @@ async def import_api(request: Request, row_id: FromPath[int], data: Annotated[Ap
     _ = translator(locale_of(request))
     try:
         filename, content = await _read_upload(data.file)
-        sheet = rf.read_register(filename, content)
+        sheet = await _read_register(filename, content)
     except rf.RegisterFileError as e:
         return _api_rejected(request, _file_error(e, _))
     try:

@@ -246,9 +246,65 @@ def _decode(content: bytes) -> str:
         raise RegisterFileError("The file's text encoding was not recognised. Save it as CSV (UTF-8).") from None
 
 
+# An .xlsx is a ZIP of XML files: 5 MB uploaded can unpack to gigabytes (a zip bomb), and a
+# sheet can declare itself a million rows by 16,384 columns, which openpyxl's read-only mode
+# pads every row to. Both are refused before openpyxl sees the file, from what the archive
+# declares: each member's unpacked size (zipfile never inflates a member past the size its
+# directory declares, so the declaration is a true bound) and the first sheet's <dimension>.
+MAX_UNZIPPED = 100 * 1024 * 1024  # a real 20,000-row register unpacks to ~15 MB
+MAX_MEMBERS = 500
+MAX_RATIO = 200  # unpacked / packed for any member over 1 MB: real XML stays under ~20
+MAX_COLUMNS = 100  # the register has 17 columns; notes beside it are tolerated
+MAX_CELLS = (MAX_ROWS + 50) * MAX_COLUMNS
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?\"")
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def check_xlsx_archive(content: bytes) -> None:
+    """Refuse a workbook that would unpack too large or declares too many cells (see above)."""
+    import zipfile
+
+    too_big = RegisterFileError("This workbook is too large once unpacked. Save only the register sheet, "
+                                "at most %(rows)s rows, and upload it again.", rows=MAX_ROWS)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise RegisterFileError("This is not an .xlsx workbook.") from None
+    if len(members) > MAX_MEMBERS:
+        raise too_big
+    if sum(m.file_size for m in members) > MAX_UNZIPPED:
+        raise too_big
+    for m in members:
+        if m.file_size > 1024 * 1024 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise too_big
+    sheets = sorted((m for m in members if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", m.filename)),
+                    key=lambda m: int(re.sub(r"\D", "", m.filename)))
+    if not sheets:
+        return  # openpyxl says what is wrong with it
+    try:
+        with archive.open(sheets[0]) as fh:
+            head = fh.read(4096)  # the <dimension> comes first; read no more than this
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        raise RegisterFileError("This is not an .xlsx workbook.") from None
+    m = _DIMENSION.search(head)
+    if m and m.group(3) and m.group(4):
+        columns = _column_number(m.group(3).decode())
+        rows = int(m.group(4))
+        if columns * rows > MAX_CELLS or rows > 10 * (MAX_ROWS + 50):
+            raise too_big
+
+
 def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list[Any]]]:
     if not content.startswith(b"PK\x03\x04"):
         raise RegisterFileError("This is not an .xlsx workbook.")
+    check_xlsx_archive(content)
     import openpyxl
 
     try:
@@ -260,11 +316,17 @@ def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list[Any]]]:
         if sheet is None:
             raise RegisterFileError("The file is empty.")
         rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        # A sheet without a <dimension> is read row by row; columns past MAX_COLUMNS are never
+        # materialised, and the row limit below bounds the rest.
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
             rows.append((number, list(values)))
             if len(rows) > MAX_ROWS + 50:
                 break
         return rows
+    except RegisterFileError:
+        raise
+    except Exception:  # a damaged sheet part: same answer as a damaged archive
+        raise RegisterFileError("This is not an .xlsx workbook.") from None
     finally:
         book.close()
 

@@ -24,7 +24,8 @@ from council.cases import intake, policy as case_policy, requests
 from council.cases.calendar_store import LOCAL, categories_for, today
 from council.cases.common import add_event, load_case, now, view_of
 from council.cases.tables import Case
-from council.core.errors import Conflict, Forbidden, Invalid, NotFound
+from council.core import scope
+from council.core.errors import Conflict, Invalid, NotFound, OutOfScope
 from council.core.locking import parse_version
 from council.core.reading import ident as _id, text as _text
 from council.mediation import handover
@@ -157,6 +158,12 @@ OUTCOME_FIELDS = {"outcome", "answer", "case_kind", "case_title", "case", "case_
                   "mediator", "handover_note", "priority", "version", "contact_consent"}
 
 
+# Every id a visit names, checked against the visit's station before anything else is read
+# (council/core/scope.py), whether or not this outcome goes on to use it.
+REF_FIELDS = {"person": "person", "unit": "unit", "estate": "estate", "organisation": "organisation",
+              "case": "case", "mediator": "user"}
+
+
 async def log_visit(principal: Principal, data: dict[str, Any], ip: str = "") -> dict:
     """A visitor arrives: they get the next number of the day. With an `outcome` in `data` the
     visit is finished at once (someone who needed a minute). Returns the visit row."""
@@ -167,6 +174,7 @@ async def log_visit(principal: Principal, data: dict[str, Any], ip: str = "") ->
     detail = _text(data, "detail", errors, limit=5000)
     person_id = _id(data, "person", errors)
     visitor_name = _text(data, "visitor_name", errors, limit=100)
+    await scope.check_fields(principal, data, REF_FIELDS, station=station["id"], errors=errors)
     if errors:
         raise Invalid(FIX, errors=errors)
     for attempt in range(NUMBER_RETRIES):
@@ -295,6 +303,10 @@ async def finish_visit(principal: Principal, visit_id: int, data: dict[str, Any]
         raise Invalid(FIX, errors=unknown)
     async with db.write():
         row = await _load(principal, visit_id)
+        errors: dict[str, str] = {}
+        await scope.check_fields(principal, data, REF_FIELDS, station=row["station"], errors=errors)
+        if errors:
+            raise Invalid(FIX, errors=errors)
         return await _finish(principal, row, data, ip)
 
 
@@ -439,7 +451,7 @@ async def _give_news(principal: Principal, visit: dict, data: dict, answer: str,
     except NotFound:
         raise Invalid(FIX, errors={"case": "Choose the case the visitor asked about."}) from None
     if case["station"] != visit["station"] or not case_policy.can_follow_up(principal, view_of(case)):
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     await add_event(principal, case_id, "note", text=answer,
                     data={"source": "reception_day", "visit": visit["id"], "visitor_news": True})
     await audit.record(principal, "case.note", entity_type="case", entity_id=case_id,

@@ -9,7 +9,7 @@ from council import db
 from council.accounts.principal import Principal
 from council.cases.calendar_store import today
 from council.cases.tables import StationHoliday
-from council.core.errors import Forbidden, NotFound
+from council.core.errors import Forbidden, NotFound, OutOfScope
 from council.reception import policy, roster, schedule
 from council.reception.tables import ReceptionException, ReceptionSetting, RosterMember, RosterSwap
 from council.stations.tables import Room, Station
@@ -57,7 +57,7 @@ async def desk_station(principal: Principal, station_id: int | None, *, manage: 
     if not allowed:
         if principal.sees_station(station_id):
             raise Forbidden()
-        raise Forbidden("This belongs to a station you do not serve.")
+        raise OutOfScope()
     return row
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from council.accounts.principal import Principal
-from council.core.errors import Conflict, Forbidden, NotFound
+from council.core.errors import Conflict, Forbidden, NotFound, OutOfScope
 from council.core.locking import expect_version
 from council.votes import policy, rules
 from council.votes.tables import Vote, VoteBallot, VoteSecretCount, VoteVoter
@@ -68,7 +68,7 @@ async def load_vote(principal: Principal, vote_id: int, check=policy.can_view) -
     row = await get_vote(vote_id)
     if not check(principal, row["station"]):
         if not policy.can_view(principal, row["station"]):
-            raise Forbidden("This belongs to a station you do not serve.")
+            raise OutOfScope()
         raise Forbidden()
     return row
 

@@ -11,6 +11,7 @@ from council import db
 from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.cases.tables import Case
+from council.core import scope
 from council.core.errors import Conflict, Forbidden, Invalid
 from council.notify import events as notify
 from council.people.tables import Ownership, Person
@@ -180,9 +181,8 @@ async def create_vote(principal: Principal, data: dict[str, Any], ip: str = "") 
         raise Invalid(FIX, errors=errors)
 
     async with db.write():
-        station = await Station.select().where(Station.id == station_id).first()
-        if station is None:
-            raise Invalid(FIX, errors={"station": "Choose one of the listed options."})
+        # A station the principal does not serve reads as one that does not exist (core/scope.py).
+        station = await scope.ensure_station(principal, station_id, field="station")
         if not policy.can_manage(principal, station_id):
             raise Forbidden()
         if estate_id is not None and not await StationEstate.exists().where(
@@ -193,9 +193,7 @@ async def create_vote(principal: Principal, data: dict[str, Any], ip: str = "") 
             if found != len(buildings):
                 raise Invalid(FIX, errors={"buildings": "Choose one of the listed options."})
         if people:
-            found = await Person.count().where(Person.id.is_in(people) & (Person.community == station["community"]))
-            if found != len(people):
-                raise Invalid(FIX, errors={"voter_people": "Choose one of the listed options."})
+            await scope.ensure_all_in_scope(principal, "person", people, field="voter_people", station=station_id)
         if case_id is not None:
             case = await Case.select().where(Case.id == case_id).first()
             if case is None or case["station"] != station_id or case["kind"] != "proposal":

@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from council.accounts import permissions
 from council.accounts.principal import Principal
 from council.cases.tables import Case
+from council.core import scope
 from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from council.core.localtime import local_time
 from council.places.tables import Building
@@ -77,13 +78,20 @@ async def vote_list(request: Request) -> Any:
                 **words())
 
 
-async def _new_context(request: Request, values: dict) -> dict:
+async def _new_context(request: Request, values: dict, *, strict: bool = True) -> dict:
+    """The form's choices for one station. `?station=` naming a station the principal does not
+    serve answers 404 (core/scope.py); a form sent back with one falls back to their first."""
     principal: Principal = request.user
     query = Station.select(Station.id, Station.name, Station.community).order_by(Station.id)
     if not principal.is_admin:
         query = query.where(Station.id.is_in(list(principal.station_ids) or [-1]))
     stations = await query
-    station_id = _int(values.get("station")) or (stations[0]["id"] if stations else 0)
+    wanted = str(values.get("station") or "").strip()
+    if wanted and strict:
+        await scope.ensure_station(principal, wanted)
+    elif wanted and wanted not in {str(s["id"]) for s in stations}:
+        wanted = ""
+    station_id = int(wanted or (stations[0]["id"] if stations else 0) or 0)
     estates = []
     buildings = []
     if station_id:
@@ -134,7 +142,7 @@ async def vote_create(request: Request) -> Any:
         _ = translator(locale_of(request))
         values = {k: v for k, v in form.items()}
         values["buildings"] = [int(b) for b in data["buildings"] if str(b).isdigit()]
-        ctx = await _new_context(request, values)
+        ctx = await _new_context(request, values, strict=False)
         return page(request, "votes/new.html", status_code=e.status, values=values,
                     errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message), **ctx, **words())
     return Redirect(f"/votes/{vote_id}?done=created", status_code=303)
