@@ -73,11 +73,11 @@ async def _desk_context(request: Request, station_id: int | None, day: dt.date, 
     the reception day (benchmarks/reception.py)."""
     principal: Principal = request.user
     async with store.reading():
-        return await _desk_reads(principal, station_id, day, q=q, values=values, finish=finish)
+        return await _desk_reads(principal, station_id, day, q=q, values=values, finish=finish, ip=client_ip(request))
 
 
 async def _desk_reads(principal: Principal, station_id: int | None, day: dt.date, *, q: str,
-                      values: dict | None, finish: int | None) -> dict:
+                      values: dict | None, finish: int | None, ip: str = "") -> dict:
     station = await store.desk_station(principal, station_id)
 
     async def queue_and_files() -> tuple[list[dict], list[dict], dict]:
@@ -87,7 +87,7 @@ async def _desk_reads(principal: Principal, station_id: int | None, day: dt.date
         return visits, drafts, files
 
     async def found() -> list[dict]:
-        return await desk.find_visitors(principal, station["id"], q, ip=client_ip(request)) if q else []
+        return await desk.find_visitors(principal, station["id"], q, ip=ip) if q else []
 
     ((occ, nxt), (visits, drafts, files), duty_weeks, stations, categories, orgs, mediators, found_rows) = (
         await store.read_all(
