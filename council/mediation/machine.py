@@ -28,7 +28,7 @@ class DisputeFacts:
     notice_missing: int = 0  # parties not yet told / not acknowledged their rights and duties
     agreement_effective: bool = False
     referral: str = ""  # not settled: where the parties were sent
-    mediators: int = 0  # mediators on the file (Art. 19/22: the committee names who mediates)
+    mediators: int = 0  # mediators on the file (Art. 19: the committee appoints who mediates)
 
 
 def _parties(f: DisputeFacts) -> str | None:

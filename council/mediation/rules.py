@@ -201,8 +201,8 @@ SECRETARIAT_ROLES = frozenset({"secretary", "admin"})
 
 
 def start_refusal(mediators: int) -> str | None:
-    """People's Mediation Law Art. 19 and 22: the committee names one or more mediators, who
-    conduct the mediation. Without one on the file, there is nobody to mediate."""
+    """People's Mediation Law Art. 19: the committee appoints one or more mediators (or the
+    parties choose them) to mediate. Without one on the file, there is nobody to mediate."""
     if mediators < 1:
         return N_("Assign at least one mediator to the file before mediation starts.")
     return None
