@@ -101,10 +101,20 @@ HOSTILE_PASTES = {
 
 @pytest.mark.parametrize("name", HOSTILE_PASTES)
 def test_grid_paste_parser_is_linear(name):
-    text = HOSTILE_PASTES[name][:50_000]
-    start = time.perf_counter()
-    paste.parse(text)
-    assert time.perf_counter() - start < 0.5
+    """Four times the text may take about four times as long, never sixteen (quadratic); the best
+    of three runs each, so a busy machine does not decide. And 50 KB stays well under a second."""
+    def best(text: str) -> float:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            paste.parse(text)
+            runs.append(time.perf_counter() - start)
+        return min(runs)
+
+    full = HOSTILE_PASTES[name][:50_000]
+    whole, quarter = best(full), best(full[:12_500])
+    assert whole < 8 * quarter + 0.05, (whole, quarter)
+    assert whole < 1.0
 
 
 @pytest.mark.parametrize("name", HOSTILE_PASTES)
