@@ -239,10 +239,13 @@ def _like_operators():
     class ILikeLiteral(ComparisonOperator):
         template = "{name} ILIKE {value} ESCAPE '\\'"
 
-    return LikeLiteral, ILikeLiteral
+    class Strpos(ComparisonOperator):
+        template = "strpos({name}, {value}) > 0"
+
+    return LikeLiteral, ILikeLiteral, Strpos
 
 
-_LIKE, _ILIKE = _like_operators()
+_LIKE, _ILIKE, _STRPOS = _like_operators()
 
 
 def _like(column, pattern: str, insensitive: bool = False):
@@ -275,10 +278,11 @@ def contains(column, term: str):
         if len(term) < 3:
             # Too short for a trigram: the planner would walk the whole trigram index, slower
             # than reading the table. strpos is never answered from that index (and is literal).
-            from piccolo.columns.combination import WhereRaw
+            # A Where on the column itself (not raw SQL), so a joined column (dispute_file.case.title)
+            # brings its join and is named by its alias.
+            from piccolo.columns.combination import Where
 
-            meta = column._meta
-            return WhereRaw(f'strpos("{meta.table._meta.tablename}"."{meta.db_column_name}", {{}}) > 0', term)
+            return Where(column=column, value=term, operator=_STRPOS)
         return _like(column, pattern)
     return _like(column, pattern, insensitive=True)
 

@@ -101,10 +101,20 @@ HOSTILE_PASTES = {
 
 @pytest.mark.parametrize("name", HOSTILE_PASTES)
 def test_grid_paste_parser_is_linear(name):
-    text = HOSTILE_PASTES[name][:50_000]
-    start = time.perf_counter()
-    paste.parse(text)
-    assert time.perf_counter() - start < 0.5
+    """Four times the text may take about four times as long, never sixteen (quadratic); the best
+    of three runs each, so a busy machine does not decide. And 50 KB stays well under a second."""
+    def best(text: str) -> float:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            paste.parse(text)
+            runs.append(time.perf_counter() - start)
+        return min(runs)
+
+    full = HOSTILE_PASTES[name][:50_000]
+    whole, quarter = best(full), best(full[:12_500])
+    assert whole < 8 * quarter + 0.05, (whole, quarter)
+    assert whole < 1.0
 
 
 @pytest.mark.parametrize("name", HOSTILE_PASTES)
@@ -141,3 +151,26 @@ def test_bounded_int(raw, expected):
 def test_json_body_that_is_fine_still_reaches_the_handler(client, bearer):
     r = client.post("/api/v1/cases", headers=bearer, json={"title": {"nested": [[[1]]]}})
     assert r.status_code in (400, 422) and "nests deeper" not in r.text
+
+
+DATE_FIELDS = ("date", "day", "due_date", "starts_at", "ends_at", "opens_at", "closes_at", "date_from", "date_to",
+               "notice_given_on", "notice_ack_on", "signed_on", "held_on", "deadline", "expires_at", "from", "until")
+
+
+def test_a_date_in_year_10000_never_gives_a_server_error(app, admin_client, bearer, sample_ids):  # noqa: F811
+    """Every write route, with every date-like field set to 10000-01-01 (a form on pages, JSON on the API).
+    Rows that do not exist are named in paths, so nothing is changed."""
+    failures = []
+    token = csrf_token(admin_client)
+    for method, path in app_routes(app):
+        if method not in ("POST", "PUT", "PATCH") or path.startswith("/login") or path in ("/logout", "/locale"):
+            continue
+        url = concrete(path, method, sample_ids)
+        values = {name: FAR_DATE for name in DATE_FIELDS}
+        if url.startswith("/api/"):
+            r = admin_client.request(method, url, json=values, headers=bearer)
+        else:
+            r = admin_client.request(method, url, data={**values, "_csrf_token": token}, follow_redirects=False)
+        if r.status_code >= 500:
+            failures.append(f"{method} {url}: {r.status_code}")
+    assert not failures, "\n".join(failures[:30])
