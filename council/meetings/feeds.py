@@ -119,7 +119,7 @@ async def feed(token: str) -> str:
         keys = [f"org:{f['organisation']}"]
         extra = None
     else:
-        keys = [f"user:{owner.user_id}"]
+        keys = sorted(policy.own_keys(owner))  # themselves, their resident record, their organisation
         extra = (Meeting.chair == owner.user_id) | (Meeting.recorder == owner.user_id)
     ids = [r["meeting"] for r in await MeetingParty.select(MeetingParty.meeting).where(
         MeetingParty.party_key.is_in(keys))]
