@@ -5,7 +5,6 @@ the per-request debug line (council.web.speed.RequestLog), so the test also chec
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 
