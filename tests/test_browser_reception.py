@@ -136,6 +136,11 @@ def test_a_trained_secretary_logs_a_visit_in_under_30_seconds(phone, live_server
     started = time.monotonic()
     page.fill("#v-q", "刘桂兰")
     page.wait_for_selector("#found input[name=person]")
+    # the found list reads left to right: the radio, then the name on the same line
+    radio = page.locator("#found input[name=person]").first.bounding_box()
+    name = page.locator("#found label strong").first.bounding_box()
+    assert radio["width"] < 40 and name["x"] > radio["x"] + radio["width"] - 1, (radio, name)
+    assert abs((name["y"] + name["height"] / 2) - (radio["y"] + radio["height"] / 2)) < 20, (radio, name)
     taps.check("#found input[name=person] >> nth=0")
     page.fill("#v-topic", "问社区食堂开放时间")
     taps.select("#v-category", "elderly_children")

@@ -87,3 +87,24 @@ async def test_after_logging_the_page_comes_back_to_the_form_and_the_queue_is_on
     html = c.get(r.headers["location"].split("#")[0]).text
     assert html.index('id="desk-work"') < html.index('id="done-note"') < html.index('id="queue-link"') < html.index('id="log"')
     assert 'href="#queue"' in html
+
+
+async def test_the_day_report_pdf_keeps_names_on_one_line_and_the_signature_with_its_text(as_user):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    c = as_user("secretary")
+    sid = _station_id(c)
+    for i in range(3):
+        post_form(c, "/reception/visits", {"station": sid, "new_name": f"欧阳长名访客{i}",
+                                           "topic": "关于小区东侧自行车通道门改造施工期间夜间噪音扰民的反映" * 2})
+    pdf = c.get(f"/reception/report.pdf?station={sid}")
+    assert pdf.status_code == 200
+    pages = [p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages]
+    text = "\n".join(pages)
+    assert "欧阳长名访客0" in text and "欧阳长名访客2" in text  # not one character per line
+    # the signature line is on the same page as the note before it
+    last = pages[-1]
+    assert "值班" in last or "On duty" in last
+    assert ("已脱敏" in last or "masked" in last or "号码" in last), last[:500]

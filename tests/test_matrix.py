@@ -111,6 +111,7 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/inbox": {"GET": ADMIN | {"department_liaison"}},
     "/my/tasks": {"GET": STAFF | {"department_liaison"}},
     "/dashboard": {"GET": STAFF},
+    "/dashboard/export.xlsx": {"GET": STAFF},  # the dashboard's tables, as the page shows them
     "/api/v1/cases": {"GET": SIGNED_IN, "POST": SIGNED_IN - {"department_liaison"}},
     "/api/v1/cases/overdue": {"GET": STAFF | {"department_liaison"}},
     "/api/v1/cases/export": {"GET": SIGNED_IN - {"resident"}},
@@ -135,6 +136,9 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/v/{}": {"GET": PUBLIC, "POST": PUBLIC},
     "/my/votes": {"GET": frozenset({"resident"})},
     "/my/votes/{}": {"GET": frozenset({"resident"}), "POST": frozenset({"resident"})},
+    # Photos of the case a ballot decides: the link's holder, or the resident on the vote's list.
+    "/v/{}/photos/{}": {"GET": PUBLIC},
+    "/my/votes/{}/photos/{}": {"GET": frozenset({"resident"})},
     "/api/v1/votes": {"GET": STAFF, "POST": SECRETARIAT},
     "/api/v1/votes/{}": {"GET": STAFF},
     "/api/v1/votes/{}/open": {"POST": SECRETARIAT},

@@ -44,4 +44,6 @@ class Principal:
             raise Forbidden("This belongs to a station you do not serve.")
 
 
-SYSTEM = Principal(user_id=0, username="system", display_name="system", role=Role.admin, via="cli")
+# What acts as SYSTEM is the `council` command on the server (user and token commands, calendar
+# loads, the demo loader): timelines and the audit log name it so, never a bare "system" (issue 17).
+SYSTEM = Principal(user_id=0, username="system", display_name="服务器命令行（council）", role=Role.admin, via="cli")
