@@ -32,6 +32,8 @@ async def test_a_phone_without_consent_is_refused_beside_the_consent(as_user):
     error = form.index('class="field-error"', consent)
     assert "同意" in form[error:error + 200] or "consent" in form[error:error + 200]
     assert '<div class="only' not in form[form.rindex("<div", 0, consent):consent]
+    # a person's name is 姓名 (名称 is for things)
+    assert re.search(r'<label for="v-new-name">姓名</label>', form)
     # the quick add folded section is drawn open, the values kept
     assert re.search(r"<details open>\s*<summary>", form) and "13800001111" in form
     assert await Visit.count() == before
