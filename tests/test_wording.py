@@ -36,3 +36,11 @@ async def test_the_voting_letter_says_its_name_once(as_user):
     assert r.status_code == 200
     text, _fonts = pdf_text(r.content)
     assert "表决票" in text and "表决票（表决票）" not in text
+
+
+async def test_the_top_bar_names_the_station(as_user):
+    from council.stations.tables import Station
+
+    name = (await Station.select(Station.name).order_by(Station.id).first())["name"]
+    html = as_user("secretary").get("/reception").text
+    assert re.search(r'id="topbar-station">' + re.escape(name), html)

@@ -20,6 +20,7 @@ class Principal:
     person_id: int | None = None
     locale: str = ""
     via: str = "session"  # session / token / cli
+    station_names: tuple[str, ...] = ()  # shown in the top bar: which station's app this is
 
     @property
     def is_admin(self) -> bool:
