@@ -121,6 +121,7 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/reports": {"GET": PII},
     "/reports/monthly.xlsx": {"GET": SECRETARIAT},
     "/reports/mediation.xlsx": {"GET": PII},
+    "/dashboard/export.xlsx": {"GET": STAFF},  # the dashboard's tables, as the page shows them
     "/api/v1/cases": {"GET": SIGNED_IN, "POST": SIGNED_IN - {"department_liaison"}},
     "/api/v1/cases/overdue": {"GET": STAFF | {"department_liaison"}},
     "/api/v1/cases/export": {"GET": SIGNED_IN - {"resident"}},
@@ -145,6 +146,9 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/v/{}": {"GET": PUBLIC, "POST": PUBLIC},
     "/my/votes": {"GET": frozenset({"resident"})},
     "/my/votes/{}": {"GET": frozenset({"resident"}), "POST": frozenset({"resident"})},
+    # Photos of the case a ballot decides: the link's holder, or the resident on the vote's list.
+    "/v/{}/photos/{}": {"GET": PUBLIC},
+    "/my/votes/{}/photos/{}": {"GET": frozenset({"resident"})},
     "/api/v1/votes": {"GET": STAFF, "POST": SECRETARIAT},
     "/api/v1/votes/{}": {"GET": STAFF},
     "/api/v1/votes/{}/open": {"POST": SECRETARIAT},

@@ -20,6 +20,7 @@ class Principal:
     person_id: int | None = None
     locale: str = ""
     via: str = "session"  # session / token / cli
+    station_names: tuple[str, ...] = ()  # shown in the top bar: which station's app this is
 
     @property
     def is_admin(self) -> bool:
@@ -44,4 +45,6 @@ class Principal:
             raise OutOfScope()
 
 
-SYSTEM = Principal(user_id=0, username="system", display_name="system", role=Role.admin, via="cli")
+# What acts as SYSTEM is the `council` command on the server (user and token commands, calendar
+# loads, the demo loader): timelines and the audit log name it so, never a bare "system" (issue 17).
+SYSTEM = Principal(user_id=0, username="system", display_name="服务器命令行（council）", role=Role.admin, via="cli")

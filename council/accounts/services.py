@@ -33,8 +33,8 @@ def session_hash(token: str) -> str:
 
 async def principal_for_user(user: dict, via: str) -> Principal:
     stations = await (
-        UserStation.select(UserStation.station.id, UserStation.station.community)
-        .where(UserStation.user == user["id"])
+        UserStation.select(UserStation.station.id, UserStation.station.community, UserStation.station.name)
+        .where(UserStation.user == user["id"]).order_by(UserStation.station.id)
     )
     communities = frozenset(s["station.community"] for s in stations)
     if user["role"] == Role.resident and user["person"]:
@@ -54,6 +54,7 @@ async def principal_for_user(user: dict, via: str) -> Principal:
         person_id=user["person"],
         locale=user["locale"],
         via=via,
+        station_names=tuple(s["station.name"] for s in stations),
     )
 
 

@@ -70,3 +70,26 @@ def month_chart(months: list[tuple[str, int, int]], *, received_label: str, done
                          f'text-anchor="middle" fill="#6b6b70">{escape(key[:4])}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def funnel_chart(rows: list[tuple[str, int, float | None]], *, title: str, days_word: str) -> str:
+    """The six steps as horizontal bars, one per line (a phone reads it without turning): the
+    label above its bar, the number of cases at the bar's end, the median days beside it.
+    `rows` is [(label, cases, median days or None)]."""
+    line_h, bar_h, left, width = 46, 18, 8, WIDTH
+    top = max([n for _, n, _d in rows] or [0]) or 1
+    height = 12 + line_h * len(rows)
+    room = width - left - 120  # keep space for the figures after the longest bar
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-labelledby="funnel-title" class="chart funnel" preserveAspectRatio="xMidYMid meet">',
+             f'<title id="funnel-title">{escape(title)}</title>']
+    for i, (label, n, days) in enumerate(rows):
+        y = 8 + i * line_h
+        w = max(room * n / top, 2)
+        parts.append(f'<text x="{left}" y="{y + 13}" font-size="15">{escape(label)}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 19}" width="{w:.1f}" height="{bar_h}" fill="{RECEIVED_COLOUR}">'
+                     f'<title>{escape(label)}: {n}</title></rect>')
+        figure = f"{n}" + (f" · {days:g} {days_word}" if days is not None else "")
+        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 33}" font-size="14">{escape(figure)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -27,6 +27,7 @@ from council.cases import (
 from council.cases.calendar_store import categories_for, today
 from council.cases.overdue import case_overdue, task_overdue
 from council.cases.chart import month_chart
+from council.cases import street_pages
 from council.cases.common import load_case, view_of
 from council.cases.queries import CaseFilter
 from council.cases.tables import StationCategory
@@ -715,9 +716,10 @@ async def dashboard_page(request: Request) -> Any:
                 chart=chart, by_kind=kinds, kinds=dict(KINDS), state_labels=STATE_LABELS,
                 rating_labels=RATINGS, rating_total=sum(d.ratings.values()),
                 satisfaction=percent(good, sum(d.ratings.values())), good=good,
-                satisfaction_definition=SATISFACTION_DEFINITION, calendar_missing=calendar_missing)
+                satisfaction_definition=SATISFACTION_DEFINITION, calendar_missing=calendar_missing,
+                **await street_pages.context(request, station["id"], STATE_LABELS))
 
 
 PAGE_ROUTES: list = [case_list, overdue_list, export_csv, export_xlsx, intake_form, intake_submit, case_page,
-                     case_action, upload_file, download_file, inbox_page, my_tasks_page, dashboard_page]
+                     case_action, upload_file, download_file, inbox_page, my_tasks_page, dashboard_page, *street_pages.ROUTES]
 API_ROUTES: list = []

@@ -130,6 +130,21 @@ async def _unit_id(station: dict, data: dict, errors: dict) -> int | None:
     return rows[0]["id"] if len(rows) == 1 else None
 
 
+async def estates_with_unit(station_id: int, number: str) -> list[dict]:
+    """The station's estates that have a unit with this number: more than one, and the desk asks
+    which estate beside the unit number."""
+    number = (number or "").strip()[:30]
+    if not number:
+        return []
+    estates = await served_estate_ids(station_id)
+    rows = await Unit.select(Unit.estate.id.as_alias("id"), Unit.estate.name.as_alias("name")).where(
+        (Unit.number == number) & Unit.estate.is_in(estates or [-1])).order_by(Unit.estate.name)
+    seen: dict[int, dict] = {}
+    for r in rows:
+        seen.setdefault(r["id"], r)
+    return list(seen.values())
+
+
 async def _quick_add(principal: Principal, station: dict, data: dict, errors: dict, ip: str) -> int | None:
     """A visitor not yet in the register: name, and a phone only with their consent."""
     name = _text(data, "new_name", errors, limit=100)

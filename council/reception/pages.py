@@ -104,7 +104,7 @@ async def _desk_reads(principal: Principal, station_id: int | None, day: dt.date
         kinds=KINDS, priorities=PRIORITIES, outcomes=queue.OUTCOMES, status_labels=dict(queue.STATUSES),
         q=q, found=found_rows,
         values=values or {}, errors={}, message=None, summary=report.summarise_day(visits),
-        outcome_labels=dict(queue.OUTCOMES), weekdays=WEEKDAYS, finish=finish,
+        outcome_labels=dict(queue.OUTCOMES), weekdays=WEEKDAYS, finish=finish, estate_choices=[],
     )
 
 
@@ -129,9 +129,22 @@ async def visitors_fragment(request: Request) -> Any:
     return page(request, "reception/_visitors.html", found=found, q=qp.get("q", ""), values={})
 
 
+@get("/reception/estates", guards=[signed_in])
+async def estates_fragment(request: Request) -> Any:
+    """The estate choice the desk draws beside a unit number as soon as it is typed, when several
+    of the station's estates have that number (empty otherwise)."""
+    need(request.user)
+    qp = request.query_params
+    station = await store.desk_station(request.user, _int(qp.get("station")))
+    choices = await desk.estates_with_unit(station["id"], qp.get("unit_number", ""))
+    return page(request, "reception/_estates.html", estate_choices=choices, values={}, errors={})
+
+
 async def _redraw(request: Request, e, station_id: int | None, day: dt.date, form: dict) -> Any:
     _ = translator(locale_of(request))
     ctx = await _desk_context(request, station_id, day, q=form.get("q", ""), values=form)
+    if form.get("unit_number") and ("unit_number" in e.errors or "estate" in e.errors):
+        ctx["estate_choices"] = await desk.estates_with_unit(ctx["station"]["id"], form["unit_number"])
     ctx.update(errors={k: _(v) for k, v in e.errors.items()}, message=_(e.message) % e.params if e.params else _(e.message))
     return page(request, "reception/desk.html", status_code=e.status, done="", **ctx)
 
@@ -153,8 +166,9 @@ async def log_visit_page(request: Request) -> Any:
         if isinstance(e, Forbidden) and station_id is not None and not request.user.sees_station(station_id):
             raise
         return await _redraw(request, e, station_id, day, form)
-    return Redirect(_desk_url(visit["station"], visit["day"], done=f'{visit["status"]}-{visit["ticket"] if "ticket" in visit else queue.ticket(visit["number"])}'),
-                    status_code=303)
+    # Back to where the secretary works (#desk-work): the note and an empty form for the next visitor.
+    return Redirect(_desk_url(visit["station"], visit["day"], done=f'{visit["status"]}-{visit["ticket"] if "ticket" in visit else queue.ticket(visit["number"])}')
+                    + "#desk-work", status_code=303)
 
 
 ACTIONS = moves.ACTIONS
@@ -328,6 +342,6 @@ async def totals_page(request: Request) -> Any:
     return page(request, "reception/totals.html", t=ctx, periods=report.PERIODS)
 
 
-PAGE_ROUTES: list = [desk_page, visitors_fragment, log_visit_page, visit_action, grid_page, grid_submit, roster_page,
+PAGE_ROUTES: list = [desk_page, visitors_fragment, estates_fragment, log_visit_page, visit_action, grid_page, grid_submit, roster_page,
                      roster_action, report_page, report_pdf, totals_page]
 API_ROUTES: list = []

@@ -23,7 +23,7 @@ from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFo
 from council.core.localtime import local_time
 from council.places.tables import Building
 from council.stations.tables import Station, StationEstate
-from council.votes import ballots, conduct, documents, manage, policy, queries, rules
+from council.votes import ballots, conduct, documents, dossier, manage, policy, queries, rules
 from council.votes.common import now
 from council.votes.tally import explain
 from council.web.guards import client_ip, signed_in
@@ -269,7 +269,8 @@ async def _link_page(request: Request, token: str, *, status_code: int = 200, er
     row, voter, ballot = await ballots.voter_for_token(token)
     return page(request, "votes/ballot.html", status_code=status_code, v=row, voter=voter, ballot=ballot,
                 options=queries.as_json(row["options"]), action=f"/v/{token}", errors=errors or {}, message=message,
-                done=request.query_params.get("done") == "1", **words())
+                done=request.query_params.get("done") == "1", dossier=await dossier.for_vote(row, voter),
+                photo_base=f"/v/{token}/photos", **words())
 
 
 @get("/v/{token:str}")
@@ -307,7 +308,8 @@ async def _my_vote_page(request: Request, vote_id: int, *, status_code: int = 20
         (VoteBallot.vote == vote_id) & (VoteBallot.voter == voter["id"])).first()
     return page(request, "votes/ballot.html", status_code=status_code, v=row, voter=voter, ballot=ballot,
                 options=queries.as_json(row["options"]), action=f"/my/votes/{vote_id}", errors=errors or {},
-                message=message, done=request.query_params.get("done") == "1", **words())
+                message=message, done=request.query_params.get("done") == "1", dossier=await dossier.for_vote(row, voter),
+                photo_base=f"/my/votes/{vote_id}/photos", **words())
 
 
 @get("/my/votes/{vote_id:int}", guards=[signed_in])
@@ -329,7 +331,29 @@ async def my_vote_cast(request: Request, vote_id: FromPath[int]) -> Any:
     return Redirect(f"/my/votes/{vote_id}?done=1", status_code=303)
 
 
-PAGE_ROUTES: list = [vote_list, vote_new, vote_create, vote_page, vote_action, letters_pdf, notice_page, notice_pdf,
+# ---------------------------------------------------------------- photos of what is decided
+
+def _photo(request: Request, row: dict, body: bytes) -> Response:
+    from council.web.downloads import download
+
+    return download(body, row["filename"], row["content_type"], "inline")
+
+
+@get("/v/{token:str}/photos/{attachment_id:int}")
+async def link_photo(request: Request, token: FromPath[str], attachment_id: FromPath[int]) -> Response:
+    """The images of the case the link's vote decides: whoever holds the letter may see them."""
+    vote, _voter, _ballot = await ballots.voter_for_token(token)
+    return _photo(request, *await dossier.photo(vote, attachment_id, request.app.state.settings.upload_dir))
+
+
+@get("/my/votes/{vote_id:int}/photos/{attachment_id:int}", guards=[signed_in])
+async def my_vote_photo(request: Request, vote_id: FromPath[int], attachment_id: FromPath[int]) -> Response:
+    need(request.user, "my_votes")
+    vote, _voter = await ballots.resident_voter(request.user, vote_id)
+    return _photo(request, *await dossier.photo(vote, attachment_id, request.app.state.settings.upload_dir))
+
+
+PAGE_ROUTES: list = [link_photo, my_vote_photo, vote_list, vote_new, vote_create, vote_page, vote_action, letters_pdf, notice_page, notice_pdf,
                      link_page, link_vote, my_votes, my_vote, my_vote_cast]
 API_ROUTES: list = []
 __all__ = ["PAGE_ROUTES", "API_ROUTES", "DomainError"]

@@ -75,6 +75,11 @@ async def vote_detail(principal: Principal, vote_id: int) -> dict:
     d["estate_name"] = estate["name"] if estate else ""
     d["options_list"] = as_json(row["options"])
     d["scope_buildings"] = as_json(row["scope_buildings"]) or []
+    # The scope by the buildings' numbers ("2栋、5栋"), never as a count (issue 17).
+    from council.places.tables import Building
+
+    d["scope_building_numbers"] = [b["number"] for b in await Building.select(Building.number).where(
+        Building.id.is_in(d["scope_buildings"] or [-1])).order_by(Building.id)]
     d["rule_params"] = as_json(row["rule_params"]) or {}
     d["result"] = as_json(row["result"])
     d["progress"] = None

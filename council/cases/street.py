@@ -1,0 +1,158 @@
+"""The dashboard a street office reads (issue 17): over a date range of cases received, the
+six-step funnel (cases per step, median days in each, from the timeline's `moved` events), and
+breakdowns by category, department (response time, on-time rate), estate and grid, with the
+mediation success rate and satisfaction. The arithmetic is council.cases.funnel (pure).
+
+Every table is a list of rows with one header, so the page and the XLSX export (council.core.
+tabular, the one writer) draw the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from council.accounts.permissions import Role
+from council.accounts.principal import Principal
+from council.cases import funnel as f
+from council.cases import proposal_steps
+from council.cases.calendar_store import LOCAL, today
+from council.cases.tables import Case, CaseEvent, Rating
+from council.core.errors import Forbidden, Invalid
+from council.parties.tables import Organisation
+from council.places.tables import Estate, Grid, GridBuilding
+
+TABLES = ("funnel", "category", "department", "estate", "grid")
+# A request's answer reaches the resident when the department reports back.
+ANSWERED = ("reported", "closed", "rated")
+
+
+def parse_range(start: str | None, end: str | None, on: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The date range (inclusive); by default the last 365 days. A bad date is refused, in words."""
+    on = on or today()
+    errors = {}
+    try:
+        first = dt.date.fromisoformat(start) if start else on - dt.timedelta(days=364)
+    except ValueError:
+        errors["start"], first = "Enter a date as YYYY-MM-DD.", on
+    try:
+        last = dt.date.fromisoformat(end) if end else on
+    except ValueError:
+        errors["end"], last = "Enter a date as YYYY-MM-DD.", on
+    if not errors and first > last:
+        errors["end"] = "The end comes before the start."
+    if errors:
+        raise Invalid("Please correct the marked fields.", errors=errors)
+    return first, last
+
+
+def _check(principal: Principal, station_id: int) -> None:
+    if not (principal.role == Role.admin or (principal.role in (Role.secretary, Role.grid_worker, Role.mediator)
+                                             and station_id in principal.station_ids)):
+        raise Forbidden("This belongs to a station you do not serve.")
+
+
+def _at(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+async def figures(principal: Principal, station_id: int, start: dt.date, end: dt.date,
+                  category_labels: dict[str, str]) -> dict:
+    _check(principal, station_id)
+    lo = dt.datetime.combine(start, dt.time(), LOCAL)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), LOCAL)
+    cases = await Case.select(Case.id, Case.kind, Case.state, Case.category, Case.estate, Case.building,
+                              Case.organisation, Case.due_date, Case.created_at, Case.closed_at).where(
+        (Case.station == station_id) & (Case.created_at >= lo) & (Case.created_at < hi))
+    ids = [c["id"] for c in cases] or [-1]
+    moves: dict[int, list] = defaultdict(list)
+    for e in await CaseEvent.select(CaseEvent.case, CaseEvent.at, CaseEvent.from_state, CaseEvent.to_state).where(
+            CaseEvent.case.is_in(ids) & (CaseEvent.kind == "moved")):
+        if e["to_state"]:
+            moves[e["case"]].append((_at(e["at"]), e["from_state"], e["to_state"]))
+    ratings: dict[int, list[str]] = defaultdict(list)
+    for r in await Rating.select(Rating.case, Rating.rating).where(Rating.case.is_in(ids)):
+        ratings[r["case"]].append(r["rating"])
+    until = dt.datetime.now(dt.timezone.utc)
+
+    # the six steps, for the proposals received in the range
+    proposals = [c for c in cases if c["kind"] == "proposal"]
+    paths = [f.days_in_states(_at(c["created_at"]), proposal_steps.STEPS[0], moves[c["id"]], until) for c in proposals]
+    steps = f.funnel(paths, [c["state"] for c in proposals], proposal_steps.STEPS)
+
+    def group(key, label) -> list[dict]:
+        rows: dict = defaultdict(lambda: {"received": 0, "closed": 0, "days": [], "ratings": []})
+        for c in cases:
+            r = rows[key(c)]
+            r["received"] += 1
+            if c["closed_at"]:
+                r["closed"] += 1
+                r["days"].append((_at(c["closed_at"]) - _at(c["created_at"])).total_seconds() / f.DAY)
+            r["ratings"] += ratings[c["id"]]
+        out = []
+        for k, r in sorted(rows.items(), key=lambda kv: -kv[1]["received"]):
+            good, n, pct = f.satisfaction(r["ratings"])
+            out.append({"name": label(k), "received": r["received"], "closed": r["closed"],
+                        "median_days": f.median_days(r["days"]), "satisfaction": pct, "ratings": n})
+        return out
+
+    estates = {e["id"]: e["name"] for e in await Estate.select(Estate.id, Estate.name)}
+    building_grid: dict[int, str] = {}
+    for g in await GridBuilding.select(GridBuilding.building, GridBuilding.grid.name.as_alias("name")):
+        building_grid[g["building"]] = g["name"]
+    orgs = {o["id"]: o["name"] for o in await Organisation.select(Organisation.id, Organisation.name).where(
+        Organisation.id.is_in([c["organisation"] for c in cases if c["organisation"]] or [-1]))}
+
+    # departments: the requests dispatched to each
+    dept: dict = defaultdict(lambda: {"dispatched": 0, "answered": 0, "on_time": 0, "response": [], "ratings": []})
+    for c in cases:
+        if c["kind"] != "request" or not c["organisation"]:
+            continue
+        d = dept[c["organisation"]]
+        d["dispatched"] += 1
+        d["ratings"] += ratings[c["id"]]
+        ordered = sorted(moves[c["id"]], key=lambda m: m[0])
+        sent = next((at for at, _fr, to in ordered if to == "dispatched"), _at(c["created_at"]))
+        answer = next((at for at, _fr, to in ordered if to in ANSWERED and at >= sent), None)
+        if answer is not None:
+            d["answered"] += 1
+            d["response"].append((answer - sent).total_seconds() / f.DAY)
+            if c["due_date"] is None or answer.astimezone(LOCAL).date() <= c["due_date"]:
+                d["on_time"] += 1
+    departments = []
+    for org, d in sorted(dept.items(), key=lambda kv: -kv[1]["dispatched"]):
+        departments.append({"name": orgs.get(org, "—"), "dispatched": d["dispatched"], "answered": d["answered"],
+                            "median_response_days": f.median_days(d["response"]),
+                            "on_time": f.rate(d["on_time"], d["answered"]),
+                            "satisfaction": f.satisfaction(d["ratings"])[2]})
+    settled, ended, success = f.mediation_success(c["state"] for c in cases if c["kind"] == "dispute")
+    good, rated, satisfied = f.satisfaction(r for rs in ratings.values() for r in rs)
+    return {
+        "start": start, "end": end, "received": len(cases), "funnel": steps,
+        "category": group(lambda c: c["category"], lambda k: category_labels.get(k, k)),
+        "department": departments,
+        "estate": group(lambda c: c["estate"], lambda k: estates.get(k, "—") if k else "—"),
+        "grid": group(lambda c: building_grid.get(c["building"]) if c["building"] else None, lambda k: k or "—"),
+        "mediation": {"settled": settled, "ended": ended, "rate": success},
+        "satisfaction": {"good": good, "rated": rated, "rate": satisfied},
+    }
+
+
+def _n(value) -> object:
+    return "—" if value is None else value
+
+
+def table(data: dict, name: str, _, step_labels: dict[str, str]) -> list[list]:
+    """One table as rows (header first), for the page and the XLSX file alike."""
+    if name == "funnel":
+        return [[_("Step"), _("Cases in this step now"), _("Cases that reached it"), _("Median days in this step")]] + [
+            [_(step_labels.get(s["step"], s["step"])), s["now"], s["reached"], _n(s["median_days"])] for s in data["funnel"]]
+    if name == "department":
+        return [[_("Department"), _("Dispatched"), _("Answered"), _("Median days to answer"), _("On time (%)"),
+                 _("Satisfaction rate (%)")]] + [
+            [d["name"], d["dispatched"], d["answered"], _n(d["median_response_days"]), _n(d["on_time"]),
+             _n(d["satisfaction"])] for d in data["department"]]
+    head = {"category": _("Category"), "estate": _("Estate"), "grid": _("Grid")}[name]
+    return [[head, _("Received"), _("Closed"), _("Median days to close"), _("Satisfaction rate (%)")]] + [
+        [r["name"], r["received"], r["closed"], _n(r["median_days"]), _n(r["satisfaction"])] for r in data[name]]
+
