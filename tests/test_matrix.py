@@ -72,10 +72,6 @@ REGISTER_ROLES = {
 EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/": {"GET": SIGNED_IN},
     "/healthz": {"GET": PUBLIC},
-    "/readyz": {"GET": PUBLIC},  # for the load balancer: says ready or not, nothing personal
-    # Prometheus: no session decides, the metrics token does (404 without one configured, tested
-    # in the deployment tests); no role is refused by the session layer.
-    "/metrics": {"GET": PUBLIC},
     "/readyz": {"GET": PUBLIC},
     "/metrics": {"GET": PUBLIC},  # 404 until COUNCIL_METRICS_TOKEN is set, then the token, not a role
     "/login": {"GET": PUBLIC, "POST": PUBLIC},
