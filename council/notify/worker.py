@@ -74,7 +74,7 @@ class Worker:
         if not db.is_sqlite():
             return True
         # Renewed every round; a killed holder's lease runs out soon after its claims do.
-        return await lease.acquire("delivery", self.holder, self.claim_seconds + 5)
+        return await lease.acquire("delivery", self.holder, self.claim_seconds + 1)
 
     async def claim(self) -> list[dict]:
         now = now_ms()
