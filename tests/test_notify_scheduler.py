@@ -69,3 +69,38 @@ async def test_one_lease_holder_at_a_time():
         await db.raw('UPDATE "notify_lease" SET "until_ms" = 1 WHERE "name" = {}', name)  # a ran out (died)
     assert await lease.acquire(name, b, 30)
     assert not await lease.acquire(name, a, 30)
+
+
+def test_quiet_hours_put_a_night_sms_off_until_morning_unless_urgent():
+    from council.notify import outbox
+
+    night = dt.datetime(2026, 12, 2, 23, 30, tzinfo=LOCAL)
+    at = int(night.timestamp() * 1000)
+    t = outbox.Target("org:1", "x", addresses={"sms": "13800000000"}, quiet=("21:00", "08:00"))
+    status, next_ms = outbox._plan(t, "sms", False, at)
+    assert status == "pending" and dt.datetime.fromtimestamp(next_ms / 1000, LOCAL) == dt.datetime(2026, 12, 3, 8, 0, tzinfo=LOCAL)
+    assert outbox._plan(t, "sms", True, at) == ("pending", at)  # urgent: at once
+    assert outbox._plan(t, "email", False, at) == ("pending", at)  # only SMS waits
+    t.digest = True
+    assert outbox._plan(t, "sms", False, at)[0] == "held"  # kept for the digest
+    assert outbox._plan(t, "inapp", False, at)[0] == "sent"
+
+
+async def test_daily_digest_bundles_held_messages_once():
+    from council.notify import outbox
+
+    key = f"user:{(await principal('gridworker')).user_id}"
+    t = outbox.Target(key, "网格员", addresses={"email": "grid@example.org"}, digest=True)
+    async with db.write():
+        for i in range(3):
+            await outbox.enqueue("request.report", f"test.digest:{i}", [t], {"number": f"D-{i}", "title": "t"})
+    held = await Outbox.select(Outbox.id).where(Outbox.event_key.like("test.digest:%") & (Outbox.status == "held"))
+    assert len(held) == 3
+    morning = dt.datetime.now(LOCAL).replace(hour=9, minute=0)
+    assert await scheduler.digests(morning.replace(hour=7)) == 0  # not before 08:00
+    assert await scheduler.digests(morning) == 1
+    assert await scheduler.digests(morning) == 0
+    digest = await Outbox.select().where((Outbox.event == "digest") & (Outbox.recipient == key)).first()
+    items = digest["params"]["items"] if isinstance(digest["params"], dict) else __import__("json").loads(digest["params"])["items"]
+    assert sorted(i["params"]["number"] for i in items) == ["D-0", "D-1", "D-2"]
+    assert await Outbox.count().where(Outbox.event_key.like("test.digest:%") & (Outbox.status == "digested")) == 3
