@@ -104,3 +104,38 @@ async def test_daily_digest_bundles_held_messages_once():
     items = digest["params"]["items"] if isinstance(digest["params"], dict) else __import__("json").loads(digest["params"])["items"]
     assert sorted(i["params"]["number"] for i in items) == ["D-0", "D-1", "D-2"]
     assert await Outbox.count().where(Outbox.event_key.like("test.digest:%") & (Outbox.status == "digested")) == 3
+
+
+async def test_vote_closing_reminds_only_those_who_have_not_voted():
+    from council.notify.tables import Preference
+    from council.people.tables import Ownership
+    from council.places.tables import Unit
+    from council.votes import ballots, manage
+    from council.votes.tables import Vote, VoteVoter
+    from tests.test_votes_services import link_of, scope
+
+    s = await scope("3栋")
+    units = [u["id"] for u in await Unit.select(Unit.id).where(Unit.building.is_in(s["buildings"]))]
+    owners = list(dict.fromkeys(o["person"] for o in await Ownership.select(Ownership.person).where(Ownership.unit.is_in(units))))[:2]
+    assert len(owners) == 2
+    for p in owners:
+        await Preference.delete().where(Preference.owner == f"person:{p}")
+        await Preference.insert(Preference(owner=f"person:{p}", channels=["sms"]))
+    try:
+        sec = await principal("secretary")
+        vote_id = await manage.create_vote(sec, {**s, "title": "屋面防水", "question": "是否同意？",
+                                                 "rule_set": "art278_ordinary"})
+        await manage.open_vote(sec, vote_id)
+        now = dt.datetime.now(dt.timezone.utc)
+        await Vote.update({Vote.closes_at: now + dt.timedelta(hours=10)}).where(Vote.id == vote_id)
+        voter = await VoteVoter.select().where((VoteVoter.vote == vote_id) & (VoteVoter.person == owners[0])).first()
+        await ballots.cast_online(await link_of(vote_id, voter), "agree")
+        await scheduler.votes_closing(now)
+        await scheduler.votes_closing(now)
+        rows = await Outbox.select().where(Outbox.event_key == f"vote.closing:vote:{vote_id}")
+        told = {r["recipient"] for r in rows}
+        assert f"person:{owners[1]}" in told and f"person:{owners[0]}" not in told
+        assert len(rows) == len({(r["recipient"], r["channel"]) for r in rows})
+    finally:
+        for p in owners:
+            await Preference.delete().where(Preference.owner == f"person:{p}")
