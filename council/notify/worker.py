@@ -16,7 +16,6 @@ at a time anyway, so delivery runs only in the worker that holds the "delivery" 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 import os
