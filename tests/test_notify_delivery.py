@@ -9,7 +9,7 @@ import pytest
 
 from council import db
 from council.cases import requests
-from council.notify import config, outbox, recipients, worker
+from council.notify import config, outbox, worker
 from council.notify.tables import Attempt, Outbox, Preference
 from council.parties.tables import Organisation
 from tests.notify_standins import AliyunSms, Smtp, WeComRobot
@@ -186,9 +186,6 @@ async def test_reconcile_after_a_crash_neither_loses_nor_repeats(standins):
 
 
 async def test_unconfigured_channel_holds_the_message():
-    config.clear_cache()
-    for k in ("COUNCIL_SMS_ACCESS_KEY_ID", "COUNCIL_SMS_ENDPOINT"):
-        assert k not in os.environ or True
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("COUNCIL_SMS_")}
     config.clear_cache()
     try:

@@ -74,7 +74,7 @@ async def test_meeting_invited_moved_cancelled(standins):  # noqa: F811
         Outbox.event_key.like(f"meeting.%:meeting:{mid}:%")))
 
 
-async def test_session_scheduled_party_confirms_through_the_link(standins, app):  # noqa: F811
+async def test_session_scheduled_party_confirms_through_the_link(standins, app, as_user):  # noqa: F811
     sms, _, _ = standins
     med = await med_principal("mediator")
     d = await mediating()
@@ -95,7 +95,9 @@ async def test_session_scheduled_party_confirms_through_the_link(standins, app):
         assert page.status_code == 200 and d["number"] in page.text and "13812345678" not in page.text
         assert post_form(anon, f"{path}/confirm", {}).status_code == 303
         assert post_form(anon, f"{path}/confirm", {}).status_code == 409  # single purpose, used once
-    assert await CaseEvent.exists().where((CaseEvent.case == d["case"]) & (CaseEvent.kind == "mediation.session_confirmed"))
+    assert await CaseEvent.exists().where((CaseEvent.case == d["case"]) & (CaseEvent.kind == "session_confirmed"))
+    file_page = as_user("mediator").get(f"/mediation/{d['id']}").text
+    assert "当事人已确认调解时间" in file_page and "已短信通知" in file_page
     await sessions.move_session(med, d["id"], sid, {"date": (day + dt.timedelta(days=1)).isoformat(), "start": "18:00",
                                                      "end": "19:00", "place": "驿站二楼", "reason": "当事人出差"})
     assert await Outbox.count().where(Outbox.event_key.like(f"session.moved:session:{sid}:%")) >= 3

@@ -5,7 +5,6 @@ import pytest
 
 from council import db
 from council.cases import requests
-from council.cases.tables import Case
 from council.core.errors import Conflict
 from council.notify import outbox, recipients
 from council.notify.tables import Outbox

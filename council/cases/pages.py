@@ -88,7 +88,7 @@ REQUEST_MOVES = {
 }
 EVENT_LABELS = {
     "created": N_("Case registered"), "note": N_("Progress note"), "chased": N_("Chased (督单)"),
-    "escalated": N_("Escalated (提级办)"), "opinion": N_("Opinion"), "option": N_("Option added"), "notified": N_("Notification"),
+    "escalated": N_("Escalated (提级办)"), "opinion": N_("Opinion"), "option": N_("Option added"), "notified": N_("Notification"), "session_confirmed": N_("Session time confirmed by the party"),
     "option_preferred": N_("Preferred option chosen"), "task": N_("Task added"), "task_progress": N_("Task progress"),
     "task_cancelled": N_("Task cancelled"), "deadline_moved": N_("Deadline moved by the holiday calendar"),
     "budget_line": N_("Budget line added"), "funding_source": N_("Funding source added"),

@@ -119,7 +119,7 @@ async def confirm_session(token: str, ip: str = "") -> None:
     principal = Principal(user_id=0, username=f"link:{link['id']}", display_name=party["name"], role="resident",
                           via="link")
     async with db.write():
-        await add_event(principal, s["file"]["case"], "mediation.session_confirmed",
+        await add_event(principal, s["file"]["case"], "session_confirmed",
                         text=f"{party['name']} {local_time(s['starts_at'])}")
         await links.mark_used(link["id"], finished=True)
         await audit.record(principal, "notify.link_used", entity_type="notify_link", entity_id=link["id"],

@@ -115,9 +115,11 @@ async def save_preferences(request: Request) -> Any:
 async def outbox_page(request: Request) -> Any:
     qp = request.query_params
     filters = {k: qp.get(k, "") for k in ("status", "channel", "event", "q")}
-    page_no = int(qp.get("page", "1")) if qp.get("page", "1").isdigit() else 1
+    from council.core.reading import bounded_int
+
+    page_no = bounded_int(qp.get("page", "1"), lo=1) or 1
     rows, total = await manage.outbox_list(request.user, **filters, page=page_no)
-    shown = int(qp.get("attempts")) if (qp.get("attempts") or "").isdigit() else None
+    shown = bounded_int(qp.get("attempts") or "", lo=1)
     attempts = await manage.attempts_of(request.user, shown) if shown else []
     from council.privacy import mask_phone
 

@@ -38,7 +38,7 @@ async def users(user_ids: Iterable[int | None]) -> list[Target]:
 
 async def station_staff(station_id: int, roles: tuple[str, ...] = ("secretary",), *, group: bool = True) -> list[Target]:
     """The station's staff in these roles (in-app and their own channels), and its WeCom group."""
-    from council.accounts.tables import User, UserStation
+    from council.accounts.tables import UserStation
 
     rows = await UserStation.select(UserStation.user).where(
         (UserStation.station == station_id) & UserStation.user.role.is_in(list(roles)))

@@ -16,7 +16,6 @@ at a time anyway, so delivery runs only in the worker that holds the "delivery" 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 import os
@@ -74,7 +73,7 @@ class Worker:
         if not db.is_sqlite():
             return True
         # Renewed every round; a killed holder's lease runs out soon after its claims do.
-        return await lease.acquire("delivery", self.holder, self.claim_seconds + 5)
+        return await lease.acquire("delivery", self.holder, self.claim_seconds + 1)
 
     async def claim(self) -> list[dict]:
         now = now_ms()
@@ -121,11 +120,26 @@ class Worker:
         channel = await self.channels.get("email")
         if not channel.configured:
             return [(r, None, 0) for r in rows]
-        msgs = [await self._message(r) for r in rows]
+        from council.notify.channels import Result
+
+        out, ready, msgs = [], [], []
+        for r in rows:
+            try:
+                msgs.append(await self._message(r))
+                ready.append(r)
+            except Exception as e:  # one bad message must not hold up the batch
+                log.exception("notify: building %s failed", r["id"])
+                out.append((r, Result(False, type(e).__name__, str(e)[:500]), 0))
+        if not ready:
+            return out
         started = time.perf_counter()
-        answers = await channel.send_many(msgs)
-        ms = int((time.perf_counter() - started) * 1000 / len(rows))
-        return [(r, a, ms) for r, a in zip(rows, answers)]
+        try:
+            answers = await channel.send_many(msgs)
+        except Exception as e:
+            log.exception("notify: e-mail batch failed")
+            answers = [Result(False, type(e).__name__, str(e)[:500]) for _ in msgs]
+        ms = int((time.perf_counter() - started) * 1000 / len(ready))
+        return out + [(r, a, ms) for r, a in zip(ready, answers)]
 
     async def record(self, results) -> None:
         """One transaction for the batch: the attempts, then the rows — the sent ones in one
