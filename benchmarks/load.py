@@ -167,7 +167,8 @@ async def user_loop(n: int, w: Workload, stats: Stats, until: float) -> None:
                         continue
                     vote, voter, choice = w.ballot_queue.pop()
                     r = await client.post(f"/api/v1/votes/{vote}/ballots", headers=w.auth("secretary"), json={
-                        "choice": choice, "channel": "paper", "voter": voter, "form_ref": f"load-{vote}-{voter}"})
+                        "choice": choice, "channel": "paper", "voter": voter, "form_ref": f"load-{vote}-{voter}",
+                        "received_on": time.strftime("%Y-%m-%d")})
                     ok = r.status_code == 201
                     if ok:
                         stats.ballots.append(r.json()["id"])

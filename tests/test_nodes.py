@@ -10,7 +10,9 @@ one are served byte-identical by the other. PostgreSQL only: SQLite is one machi
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+from datetime import date
 
 import httpx
 import pytest
@@ -38,7 +40,10 @@ def nodes():
         for s in (a, b):
             if s:
                 s.stop()
-        site.drop()
+        if os.environ.get("COUNCIL_KEEP_SITE"):
+            print("kept", site.data_dir)
+        else:
+            site.drop()
 
 
 def test_nodes_share_files_ballots_numbers_and_minutes(nodes):
@@ -81,7 +86,8 @@ def test_nodes_share_files_ballots_numbers_and_minutes(nodes):
                 httpx.AsyncClient(base_url=b.base, headers=auth, timeout=120) as xb:
             def ballot(c, voter, ref):
                 return c.post(f"/api/v1/votes/{vote}/ballots",
-                              json={"choice": choice, "channel": "paper", "voter": voter, "form_ref": ref})
+                              json={"choice": choice, "channel": "paper", "voter": voter, "form_ref": ref,
+                                    "received_on": date.today().isoformat()})
             same = [ballot(xa, first, "n-a"), ballot(xb, first, "n-b")]
             spread = [ballot([xa, xb][i % 2], v, f"n-{v}") for i, v in enumerate(rest)]
             return await asyncio.gather(*same), await asyncio.gather(*spread)

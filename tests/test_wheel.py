@@ -104,7 +104,7 @@ def _sign_in(client: httpx.Client, username: str = "admin") -> None:
 LINK = re.compile(r'href="(/[^"#]*)"')
 
 
-def _crawl(client: httpx.Client, limit: int = 120) -> tuple[dict[str, int], list[str]]:
+def _crawl(client: httpx.Client, limit: int = 100) -> tuple[dict[str, int], list[str]]:
     """Status of every page reachable from / by links (GET, this site), and the PDF links seen."""
     seen: dict[str, int] = {}
     pdfs: list[str] = []
@@ -163,7 +163,7 @@ def test_the_built_wheel_migrates_loads_the_demo_serves_and_renders_a_pdf(instal
             time.sleep(0.2)
 
         def crawl(lang: str, word: str) -> list[str]:
-            with httpx.Client(base_url=base, headers={"Accept-Language": lang}, timeout=60) as client:
+            with httpx.Client(base_url=base, headers={"Accept-Language": lang}, timeout=180) as client:
                 assert word in client.get("/login").text
                 _sign_in(client)
                 seen, pdfs = _crawl(client)

@@ -264,7 +264,8 @@ async def token_user(token: str) -> dict | None:
     """The token's user (with "token_scope"), None for an unknown or revoked token; raises
     TokenExpired for an expired one."""
     rows = await db.raw(TOKEN_SQL, _sha256(token))
-    row = dict(rows[0]) if rows else None  # a plain dict: token_scope is added below
+    # A copy: on PostgreSQL db.raw hands back asyncpg's read-only records.
+    row = dict(rows[0]) if rows else None
     if not row or row["revoked_at"] is not None or not row["is_active"]:
         return None
     now = _now()
