@@ -40,14 +40,29 @@ class LoginThrottle:
         self.sleep = sleep  # tests record the waits instead of sleeping
 
     async def attempt(self, *keys: str) -> float:
-        """Count one attempt on each key and return the wait that comes before checking it."""
+        """Count one attempt on each key and return the wait that comes before checking it.
+
+        Concurrent sign-ins on PostgreSQL: rows are always locked in one order (sorted keys, the
+        same order succeeded() uses), so two attempts never deadlock on each other; two first
+        attempts on one key race to insert it, and the loser simply counts again."""
+        from council import db
+
+        for attempt_no in range(3):
+            try:
+                return await self._count(sorted(set(keys)))
+            except Exception as e:  # the insert race (unique) or a deadlock the database broke
+                if attempt_no == 2 or not (db.is_unique_violation(e) or "deadlock" in str(e).lower()):
+                    raise
+        return 0.0  # pragma: no cover
+
+    async def _count(self, keys: list[str]) -> float:
         from council import db
         from council.accounts.tables import LoginThrottleEntry as T
 
         now = _now()
         wait = 0.0
         async with db.write():
-            rows = {r["key"]: r for r in await T.select().where(T.key.is_in(list(keys)))}
+            rows = {r["key"]: r for r in await T.select().where(T.key.is_in(keys))}
             for key in keys:
                 row = rows.get(key)
                 before = 0 if row is None or row["updated_at"] < now - WINDOW else row["attempts"]
@@ -64,9 +79,9 @@ class LoginThrottle:
         from council import db
         from council.accounts.tables import LoginThrottleEntry as T
 
-        async with db.write():
-            await T.delete().where(T.key == user_key)
+        async with db.write():  # in attempt()'s order ("ip:…" before "user:…"): no deadlock between them
             await T.update({T.attempts: T.attempts - 1}).where((T.key == ip_key) & (T.attempts > 0))
+            await T.delete().where(T.key == user_key)
 
     async def attempts(self, key: str) -> int:
         from council.accounts.tables import LoginThrottleEntry as T

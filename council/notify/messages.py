@@ -46,7 +46,14 @@ SUBJECT = N_("Council notification")
 
 
 def public_url() -> str:
-    return (os.environ.get("COUNCIL_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+    """The base of links in messages: COUNCIL_PUBLIC_URL through the one place that reads it
+    (council.links); unset, the demo's own address, which is what `./run.sh demo` serves."""
+    from council.links import NoPublicUrl, public_base
+
+    try:
+        return public_base()
+    except NoPublicUrl:
+        return "http://127.0.0.1:8000"
 
 
 @dataclass
