@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from council import storage
 from council.accounts.principal import SYSTEM
 from council.accounts.services import create_token
 from council.app import MAX_BODY
@@ -41,6 +42,13 @@ async def secretary_auth() -> dict:
 
 def upload_tree(settings) -> set[Path]:
     return {p for p in Path(settings.data_dir).rglob("*") if p.is_file()}
+
+
+async def blob_keys() -> set[str]:
+    """The keys of the files kept in the database (COUNCIL_FILE_STORE=database, PostgreSQL's default)."""
+    if not storage.in_database():
+        return set()
+    return {r["key"] for r in await storage.StoredBlob.select(storage.StoredBlob.key)}
 
 
 # ---------------------------------------------------------------- 413
@@ -178,7 +186,7 @@ async def test_path_tricks_over_http_store_under_a_random_name(client, settings,
     r = client.post("/api/v1/cases", headers=secretary_auth, json={
         "kind": "request", "title": "文件名测试", "category": "facilities", "channel": "other"})
     case_id = r.json()["id"]
-    before = upload_tree(settings)
+    before, rows_before = upload_tree(settings), await blob_keys()
     r = client.post(f"/api/v1/cases/{case_id}/attachments", headers=secretary_auth,
                     files={"file": (name, PNG, "image/png")})
     assert r.status_code == 201, r.text
@@ -187,8 +195,13 @@ async def test_path_tricks_over_http_store_under_a_random_name(client, settings,
     assert ".." not in body["filename"].split(".")[0] and len(body["filename"]) <= attachments.NAME_LIMIT
     row = await Attachment.select().where(Attachment.id == body["id"]).first()
     assert attachments.STORED_NAME.match(row["stored_as"])
-    new = upload_tree(settings) - before
-    assert new == {Path(settings.upload_dir) / "cases" / row["stored_as"]}
+    new, new_rows = upload_tree(settings) - before, await blob_keys() - rows_before
+    if storage.in_database():  # PostgreSQL: the file is a stored_blob row, and nothing is written to disk
+        assert new == set() and new_rows == {f"cases/{row['stored_as']}"}
+        kept = await storage.StoredBlob.select().where(storage.StoredBlob.key == f"cases/{row['stored_as']}").first()
+        assert bytes(kept["content"]) == PNG
+    else:
+        assert new == {Path(settings.upload_dir) / "cases" / row["stored_as"]} and new_rows == set()
     assert not Path("/tmp/escape.png").exists()
     # Downloading sends the neutral name back, quoted, never a path.
     r = client.get(body["url"], headers=secretary_auth)
@@ -213,13 +226,13 @@ async def test_wrong_types_are_refused_by_content(client, settings, secretary_au
     r = client.post("/api/v1/cases", headers=secretary_auth, json={
         "kind": "request", "title": "类型测试", "category": "facilities", "channel": "other"})
     case_id = r.json()["id"]
-    before = upload_tree(settings)
+    before, rows_before = upload_tree(settings), await blob_keys()
     r = client.post(f"/api/v1/cases/{case_id}/attachments", headers=secretary_auth,
                     files={"file": (name, content, "image/png")})  # the client's content type is not trusted
     assert r.status_code == 415, (name, r.status_code, r.text)
     assert r.headers["content-type"].startswith(PROBLEM)
     assert await Attachment.count().where(Attachment.case == case_id) == 0
-    assert upload_tree(settings) == before
+    assert upload_tree(settings) == before and await blob_keys() == rows_before
 
 
 def test_wrong_type_on_the_page_is_refused_in_chinese(as_user):

@@ -202,10 +202,18 @@ async def test_uploads_are_served_nosniff_and_as_downloads_unless_their_bytes_ar
 
     # The type comes from the bytes, not from the name or the type recorded at upload: a stored
     # file that is not an image (whatever its row says) is never shown inline.
+    from council import storage
+
     row = await Attachment.select().where(Attachment.id == ids["照片.png"]).first()
-    stored = settings.upload_dir / "cases" / row["stored_as"]
-    stored.write_bytes(b"<html><script>alert(1)</script></html>")
+    swapped = b"<html><script>alert(1)</script></html>"
+    if storage.in_database():  # PostgreSQL: the bytes are a stored_blob row, not a file on this node
+        key = f"cases/{row['stored_as']}"
+        assert await storage.StoredBlob.exists().where(storage.StoredBlob.key == key)
+        await storage.StoredBlob.update({storage.StoredBlob.content: swapped}).where(storage.StoredBlob.key == key)
+    else:
+        (settings.upload_dir / "cases" / row["stored_as"]).write_bytes(swapped)
     r, _ = fetch(ids["照片.png"])
+    assert r.content == swapped  # the bytes served are the ones now stored, wherever they are kept
     assert r.headers["content-disposition"].startswith("attachment")
     assert r.headers["content-type"].startswith("application/octet-stream")
     assert r.headers["x-content-type-options"] == "nosniff"

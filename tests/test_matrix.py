@@ -657,6 +657,7 @@ FILL = {"title": "范围检查", "text": "范围检查", "what": "范围检查",
 # Per route, what the plausible body needs beyond FILL (the case, meeting … in the path decide).
 BODY = {
     ("POST", "/api/v1/cases"): {"kind": "request"},
+    ("POST", "/api/v1/votes"): {"matter": "art278_9", "rule_set": "art278_ordinary"},
     ("POST", "/api/v1/cases/{}/moves"): {"action": "dispatch"},
     ("POST", "/api/v1/mediation"): {"category": "neighbours", "source": "applied"},
     ("POST", "/api/v1/meetings"): {"kind": "coordination", "starts_at": None, "ends_at": None},

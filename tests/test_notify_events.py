@@ -36,7 +36,8 @@ async def test_vote_opened_reaches_a_consenting_owner_with_their_own_voting_link
     await Preference.insert(Preference(owner=key, channels=["sms"], quiet_start="00:00", quiet_end="00:00"))  # consent
     try:
         sec = await principal("secretary")
-        vote_id = await manage.create_vote(sec, {**s, "title": "加装电梯", "question": "是否同意？", "rule_set": "art278_ordinary"})
+        vote_id = await manage.create_vote(sec, {**s, "title": "加装电梯", "question": "是否同意？",
+                                                 "matter": "art278_7", "rule_set": "art278_major"})  # Art. 278 (7): alter the building
         await manage.open_vote(sec, vote_id)
         row = await Outbox.select().where((Outbox.event_key == f"vote.opened:vote:{vote_id}") & (Outbox.recipient == key)).first()
         assert row and row["channel"] == "sms"

@@ -124,7 +124,7 @@ async def test_vote_closing_reminds_only_those_who_have_not_voted():
     try:
         sec = await principal("secretary")
         vote_id = await manage.create_vote(sec, {**s, "title": "屋面防水", "question": "是否同意？",
-                                                 "rule_set": "art278_ordinary"})
+                                                 "matter": "art278_5", "rule_set": "art278_ordinary"})  # Art. 278 (5): use the fund
         await manage.open_vote(sec, vote_id)
         now = dt.datetime.now(dt.timezone.utc)
         await Vote.update({Vote.closes_at: now + dt.timedelta(hours=10)}).where(Vote.id == vote_id)

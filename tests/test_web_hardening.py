@@ -121,6 +121,8 @@ SECRET_URLS = {
     "/api/v1/people?q=1234&page=2": "1234",
     "/reset/resettoken-abc": "resettoken-abc",
     "/notices/NoTiCeKeY1234567890": "NoTiCeKeY1234567890",
+    "/n/NoTiFyToKeN1234567890/report?done=report": "NoTiFyToKeN1234567890",
+    "/v/AbCdEfGhIjKlMnOpQrStUvWxYz012345/photos/7": "AbCdEfGhIjKlMnOpQrStUvWxYz012345",
 }
 
 

@@ -47,9 +47,11 @@ def parse_range(start: str | None, end: str | None, on: dt.date | None = None) -
 
 
 def _check(principal: Principal, station_id: int) -> None:
-    if not (principal.role == Role.admin or (principal.role in (Role.secretary, Role.grid_worker, Role.mediator)
-                                             and station_id in principal.station_ids)):
-        raise Forbidden("This belongs to a station you do not serve.")
+    """The role reads dashboards (else 403); another station answers as a missing one (404)."""
+    if principal.role not in (Role.admin, Role.secretary, Role.grid_worker, Role.mediator):
+        raise Forbidden()
+    if principal.role != Role.admin:
+        principal.require_station(station_id)
 
 
 def _at(moment: dt.datetime) -> dt.datetime:

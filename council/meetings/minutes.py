@@ -266,31 +266,31 @@ async def versions(meeting_id: int) -> list[dict]:
     ).where(MinutesVersion.meeting == meeting_id).order_by(MinutesVersion.number)
 
 
+async def _approved_version(principal: Principal, meeting_id: int, number: int | None, column) -> dict:
+    """One approved version's `column` (latest unless a number is given); NotFound while none."""
+    await load_meeting(principal, meeting_id)  # NotFound / Forbidden
+    q = MinutesVersion.select(MinutesVersion.number, column).where(MinutesVersion.meeting == meeting_id)
+    if number is not None:
+        q = q.where(MinutesVersion.number == number)
+    row = await q.order_by(MinutesVersion.number, ascending=False).first()
+    if row is None or row[column._meta.name] is None:
+        raise NotFound("These minutes are not approved yet.")
+    return row
+
+
 async def approved_docx(principal: Principal, meeting_id: int, number: int | None = None) -> tuple[bytes, int]:
     """The approved minutes as an editable .docx, built from the version's frozen snapshot."""
     import json
 
     from council.meetings.docx_minutes import minutes_docx
 
-    await load_meeting(principal, meeting_id)  # NotFound / Forbidden
-    q = MinutesVersion.select(MinutesVersion.number, MinutesVersion.snapshot).where(MinutesVersion.meeting == meeting_id)
-    if number is not None:
-        q = q.where(MinutesVersion.number == number)
-    row = await q.order_by(MinutesVersion.number, ascending=False).first()
-    if row is None:
-        raise NotFound("These minutes are not approved yet.")
+    row = await _approved_version(principal, meeting_id, number, MinutesVersion.snapshot)
     snap = json.loads(row["snapshot"]) if isinstance(row["snapshot"], str) else row["snapshot"]
     return minutes_docx(snap), row["number"]
 
 
 async def stored_pdf(principal: Principal, meeting_id: int, number: int | None = None) -> tuple[bytes, int]:
     """The PDF exactly as it was stored at approval (latest version unless a number is given)."""
-    await load_meeting(principal, meeting_id)  # NotFound / Forbidden
-    q = MinutesVersion.select(MinutesVersion.number, MinutesVersion.pdf).where(MinutesVersion.meeting == meeting_id)
-    if number is not None:
-        q = q.where(MinutesVersion.number == number)
-    row = await q.order_by(MinutesVersion.number, ascending=False).first()
-    if row is None or row["pdf"] is None:
-        raise NotFound("These minutes are not approved yet.")
+    row = await _approved_version(principal, meeting_id, number, MinutesVersion.pdf)
     return bytes(row["pdf"]), row["number"]
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from council.core import i18n
 from council.notify.tables import Outbox
 
 
@@ -15,14 +16,18 @@ CHANNEL_DONE = {"sms": N_("Notified by SMS"), "email": N_("Notified by e-mail"),
 STATUS = {"sent": N_("Delivered"), "pending": N_("Waiting to send"), "sending": N_("Sending"), "held": N_("Held"),
           "dead": N_("Failed"), "digested": N_("In the digest")}
 LABEL = N_("Notification")
+# What acted: the delivery worker, not a person. Written in the site's language, as the stored
+# labels of the case's own events are (the system's is 服务器命令行（council）).
+ACTOR = N_("Message delivery")
 
 
 async def case_entries(case_id: int) -> list[dict]:
     rows = await Outbox.select(Outbox.id, Outbox.channel, Outbox.recipient_label, Outbox.status, Outbox.created_at,
                                Outbox.sent_at, Outbox.attempts).where(Outbox.case == case_id).order_by(Outbox.id)
+    actor = i18n.gettext(i18n.DEFAULT_LOCALE, ACTOR)
     return [{
         "id": 0, "at": r["created_at"], "kind": "notified", "from_state": "", "to_state": "", "text": "",
-        "actor_label": "",
+        "actor_label": actor,
         "data": {"notify_channel": r["channel"], "notify_to": r["recipient_label"], "notify_status": r["status"],
                  "notify_how": CHANNEL_DONE.get(r["channel"], r["channel"]),
                  "notify_outcome": STATUS.get(r["status"], r["status"]),

@@ -9,6 +9,8 @@ ID number, whoever typed it. A vote without a case (a standalone question) has n
 
 from __future__ import annotations
 
+from council import db
+
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -61,7 +63,7 @@ async def for_vote(vote: dict, voter: dict | None) -> dict | None:
         mine = sum((Decimal(p["amount"]) for p in await Pledge.select(Pledge.amount).where(
             (Pledge.case == case_id) & Pledge.unit.is_in(_units(voter)))), Decimal(0))
     photos = await Attachment.select(Attachment.id, Attachment.filename).where(
-        (Attachment.case == case_id) & Attachment.content_type.like("image/%")).order_by(Attachment.id)
+        (Attachment.case == case_id) & db.starts_with(Attachment.content_type, "image/")).order_by(Attachment.id)
     source_labels = dict(FUNDING_SOURCES)
     return {
         "number": case["number"], "title": scrub(case["title"]), "description": scrub(case["description"]),

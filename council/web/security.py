@@ -107,8 +107,9 @@ def client_address(connection) -> str:
 
 # ---------------------------------------------------------------- the access log
 
-# Path segments that are secrets: a voting link, a calendar feed, a public notice's key, a reset link.
-SECRET_PATHS = re.compile(r"^(/v/|/api/v1/ballots/|/calendar/|/notices/|/api/v1/notices/|/reset/)([^/?#]+)")
+# Path segments that are secrets: a voting link (and its photos, /v/{token}/photos/…), a calendar feed,
+# a public notice's key, a reset link, a notification's link (/n/{token} and its actions).
+SECRET_PATHS = re.compile(r"^(/v/|/api/v1/ballots/|/calendar/|/notices/|/api/v1/notices/|/reset/|/n/)([^/?#]+)")
 # Query values that are secrets or a person's search: a name or phone typed into a search box.
 SECRET_QUERY = frozenset({"q", "token", "key", "phone", "name", "id_number", "reset", "password"})
 REDACTED = "[redacted]"
