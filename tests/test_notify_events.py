@@ -20,7 +20,7 @@ from council.votes import ballots, manage
 from tests.support import post_form
 from tests.test_mediation_sessions import a_day, mediating
 from tests.test_mediation_services import principal as med_principal
-from tests.test_meetings_services import future_weekday, new_meeting, org
+from tests.test_meetings_services import future_weekday, new_meeting, station
 from tests.test_notify_delivery import standins  # noqa: F401  (fixture)
 from tests.test_votes_services import principal, scope
 
@@ -56,9 +56,14 @@ async def test_vote_opened_reaches_a_consenting_owner_with_their_own_voting_link
 
 
 async def test_meeting_invited_moved_cancelled(standins):  # noqa: F811
-    property_org = await org("物业")
+    # The demo station's property company: other tests make organisations of the same name in other
+    # communities, and an unordered pick may land on one of them (PostgreSQL returns rows in no set order).
+    st = await station()
+    property_org = (await Organisation.select(Organisation.id).where(
+        Organisation.name.like("%物业%") & (Organisation.community == st["community"])).order_by(Organisation.id).first())["id"]
     await Organisation.update({Organisation.phone: "13500001111"}).where(Organisation.id == property_org)
-    mid = await new_meeting(future_weekday(60, 15), room_name="调解室", title="停车协调会")
+    mid = await new_meeting(future_weekday(60, 15), room_name="调解室", title="停车协调会",
+                            parties=[{"key": f"org:{property_org}", "required": True}])
     key = f"meeting.invited:meeting:{mid}:org:{property_org}"
     assert await Outbox.count().where((Outbox.event_key == key) & (Outbox.channel == "sms")) == 1
     sec = await principal("secretary")
