@@ -83,9 +83,7 @@ async def record_ruling(principal: Principal, dispute_id: int, data: dict[str, A
     r.check()
     async with db.write():
         f = await store.load_file(principal, dispute_id)
-        c = await JudicialConfirmation.select().where(JudicialConfirmation.dispute == dispute_id).first()
-        if c is None:
-            raise Conflict("Record the application first.")
+        c = await _application(dispute_id)
         if ruling_on < c["applied_on"]:
             raise Invalid(FIX, errors={"ruling_on": "The ruling is dated before the application."})
         if c["accepted_on"] and ruling_on < c["accepted_on"]:
@@ -113,9 +111,7 @@ async def record_court_step(principal: Principal, dispute_id: int, data: dict[st
     r.check()
     async with db.write():
         f = await store.load_file(principal, dispute_id)
-        c = await JudicialConfirmation.select().where(JudicialConfirmation.dispute == dispute_id).first()
-        if c is None:
-            raise Conflict("Record the application first.")
+        c = await _application(dispute_id)
         if c["ruling"]:
             raise Conflict("The court has ruled.")
         values: dict[str, Any] = {}
@@ -137,3 +133,11 @@ async def record_court_step(principal: Principal, dispute_id: int, data: dict[st
         await store.history(principal, f, "confirmation_court", text=reason or "",
                             entity_type="judicial_confirmation", entity_id=c["id"],
                             before={k: c[k] for k in values}, after=values, ip=ip)
+
+
+async def _application(dispute_id: int) -> dict:
+    """The file's application for judicial confirmation; the court's steps need one first."""
+    c = await JudicialConfirmation.select().where(JudicialConfirmation.dispute == dispute_id).first()
+    if c is None:
+        raise Conflict("Record the application first.")
+    return c

@@ -202,14 +202,20 @@ async def link_page(request: Request, token: FromPath[str]) -> Any:
     return await _link_page(request, token)
 
 
-@post("/n/{token:str}/accept")
-async def link_accept(request: Request, token: FromPath[str]) -> Any:
+async def _link_action(request: Request, token: str, done: str, action) -> Any:
+    """One answer for every move made through a link: back to the link's page, with the refusal
+    beside its field, or with what was done."""
     try:
-        await linkuse.accept_case(token, ip=client_ip(request))
+        await action
     except (Invalid, Conflict) as e:
         message, errors = _errors(request, e)
         return await _link_page(request, token, status_code=e.status, message=message, errors=errors)
-    return Redirect(f"/n/{token}?done=accept", status_code=303)
+    return Redirect(f"/n/{token}?done={done}", status_code=303)
+
+
+@post("/n/{token:str}/accept")
+async def link_accept(request: Request, token: FromPath[str]) -> Any:
+    return await _link_action(request, token, "accept", linkuse.accept_case(token, ip=client_ip(request)))
 
 
 UPLOAD_LIMIT = 64 * 1024 * 1024
@@ -224,23 +230,13 @@ async def link_report(request: Request, token: FromPath[str]) -> Any:
     for upload in (form.getall("photos", []) if hasattr(form, "getall") else []):
         if hasattr(upload, "read") and upload.filename:
             photos.append((upload.filename, await upload.read(attachments.MAX_BYTES + 1)))
-    try:
-        await linkuse.report_case(token, form.get("report") or "", photos[:10], request.app.state.settings.upload_dir,
-                                  ip=client_ip(request))
-    except (Invalid, Conflict) as e:
-        message, errors = _errors(request, e)
-        return await _link_page(request, token, status_code=e.status, message=message, errors=errors)
-    return Redirect(f"/n/{token}?done=report", status_code=303)
+    return await _link_action(request, token, "report", linkuse.report_case(
+        token, form.get("report") or "", photos[:10], request.app.state.settings.upload_dir, ip=client_ip(request)))
 
 
 @post("/n/{token:str}/confirm")
 async def link_confirm(request: Request, token: FromPath[str]) -> Any:
-    try:
-        await linkuse.confirm_session(token, ip=client_ip(request))
-    except (Invalid, Conflict) as e:
-        message, errors = _errors(request, e)
-        return await _link_page(request, token, status_code=e.status, message=message, errors=errors)
-    return Redirect(f"/n/{token}?done=confirm", status_code=303)
+    return await _link_action(request, token, "confirm", linkuse.confirm_session(token, ip=client_ip(request)))
 
 
 PAGE_ROUTES = [inbox_page, inbox_read, my_preferences, save_preferences, outbox_page, resend, channels_page,
