@@ -298,7 +298,7 @@ COURT_EXTENSION_DAYS = 10  # extendable once by 10 days, with the court presiden
 def decision_deadline(accepted_on: dt.date, *, extended: bool) -> dt.date:
     """The court decides within 15 days of accepting the application, 25 if it extended the
     period (Supreme People's Court, Provisions on judicial confirmation of people's mediation
-    agreements, 2011, Art. 6; Civil Procedure Law interpretation). The day of acceptance is not
+    agreements, 2011, Art. 5 — Art. 4 gives it 3 days to accept). The day of acceptance is not
     counted."""
     return accepted_on + dt.timedelta(days=COURT_DECISION_DAYS + (COURT_EXTENSION_DAYS if extended else 0))
 
