@@ -15,7 +15,8 @@ from pypdf import PdfReader
 
 from council.accounts.principal import SYSTEM
 from council.accounts.services import create_token
-from council.cases.tables import CaseEvent, Task
+from council.cases.holidays_cn import national, station_calendar
+from council.cases.tables import CaseEvent, StationHoliday, Task
 from council.meetings.tables import Meeting, MeetingParty, MinutesVersion
 from council.parties.tables import Organisation
 from council.stations.tables import Room, Station
@@ -38,9 +39,13 @@ async def org(name_part: str) -> int:
     return (await Organisation.select(Organisation.id).where(Organisation.name.like(f"%{name_part}%")).first())["id"]
 
 
+_CN = station_calendar(national({}), [])
+
+
 def next_weekday(days: int) -> dt.date:
+    """A working weekday about `days` ahead (the slot finder leaves national holidays out)."""
     d = dt.date.today() + dt.timedelta(days=days)
-    while d.weekday() >= 5:
+    while d.weekday() >= 5 or not _CN.is_working_day(d):
         d += dt.timedelta(days=1)
     return d
 
@@ -441,3 +446,46 @@ def test_meetings_calendar_lists_the_reception_day_and_other_room_bookings(as_us
     assert "接待日" in section
     r = as_user("resident").get("/meetings", headers=ZH)
     assert r.status_code == 200 and 'id="room-bookings"' not in r.text
+
+
+async def test_slot_finder_leaves_holidays_out_unless_ticked_and_offers_make_up_days(client, as_user):
+    """A day off (here the station's own, laid over the national calendar like a statutory holiday)
+    offers no time to a department that works weekdays; ticking 包括节假日 offers it; a make-up
+    Saturday is a working day. API and page."""
+    sec = {"Authorization": f"Bearer {await create_token(SYSTEM, 'secretary', 'slots holidays test')}"}
+    st = await Station.select().where(Station.case_prefix == "ZXL").first()
+    cg = f"org:{await org('城市管理')}"  # 08:30–12:00 and 14:00–17:30 on weekdays
+    wed = next_weekday(120)
+    while wed.weekday() != 2 or not all(_CN.is_working_day(wed + dt.timedelta(days=i)) for i in range(3)) \
+            or not _CN.is_working_day(wed - dt.timedelta(days=1)):
+        wed = next_weekday((wed - dt.date.today()).days + 1)
+    sat = wed + dt.timedelta(days=3)
+    rows = await StationHoliday.insert(
+        StationHoliday(station=st["id"], day=wed, kind="holiday", note="测试闭站"),
+        StationHoliday(station=st["id"], day=sat, kind="makeup", note="测试调休上班")).returning(StationHoliday.id)
+    try:
+        def days(first, last, **extra):
+            r = client.post("/api/v1/meetings/slots", headers=sec, json={
+                "station": st["id"], "parties": [{"key": cg}], "duration_minutes": 60, "limit": 50,
+                "first_day": first.isoformat(), "last_day": last.isoformat(), "need_room": False, **extra})
+            assert r.status_code == 200, r.text
+            return {x["starts_at"][:10] for x in r.json()["slots"]}
+
+        assert days(wed, wed) == set()
+        assert days(wed, wed, include_holidays=True) == {wed.isoformat()}
+        assert days(sat, sat) == {sat.isoformat()}
+        assert days(sat, sat, include_holidays=True) == {sat.isoformat()}
+        assert days(sat + dt.timedelta(days=1), sat + dt.timedelta(days=1)) == set()  # an ordinary Sunday
+
+        c = as_user("secretary")
+        form = {"kind": "coordination", "title": "节假日测试", "duration": "60", f"party_{cg}": "required",
+                "first_day": wed.isoformat(), "last_day": wed.isoformat(), "do": "find"}
+        r = post_form(c, "/meetings/new", form, headers=ZH)
+        assert r.status_code == 200 and "包括节假日" in r.text
+        assert "没有找到所有必须参加方都有空的时间" in r.text
+        r = post_form(c, "/meetings/new", {**form, "include_holidays": "1"}, headers=ZH)
+        found = re.findall(r'name="slot" value="([^"]+)"', r.text)
+        assert found and all(v.startswith(wed.isoformat()) for v in found)
+        assert 'name="include_holidays" value="1" checked' in r.text
+    finally:
+        await StationHoliday.delete().where(StationHoliday.id.is_in([x["id"] for x in rows]))

@@ -164,3 +164,85 @@ def test_inside_hours():
     assert not inside_hours(WEEKDAYS_9_17, at(MON, 16, 30), at(MON, 17, 30))
     assert not inside_hours(WEEKDAYS_9_17, at(MON + dt.timedelta(days=5), 9), at(MON + dt.timedelta(days=5), 10))
     assert inside_hours(None, at(MON, 3), at(MON, 4))
+
+
+# ---------------------------------------------------------------- national holidays (issue 13)
+
+from council.cases.holidays_cn import national, station_calendar  # noqa: E402
+from council.meetings.slots import calendar_days, holiday_days  # noqa: E402
+
+CN = station_calendar(national({}), [])  # 2026: the State Council's arrangement
+NATIONAL_DAY = dt.date(2026, 10, 1)  # Thursday; 1–7 October off, Saturday 10 October worked
+MAKEUP_SAT = dt.date(2026, 10, 10)
+
+
+def find_cn(parties, first, last, include_holidays=False, calendar=CN, **kw):
+    closed, open_ = calendar_days(calendar, first, last, include_holidays=include_holidays)
+    return find_slots(parties, H, first, last, closed_days=closed, open_days=open_, limit=1000, **kw)
+
+
+def test_the_national_day_week_is_closed_weekend_included():
+    closed, open_ = calendar_days(CN, dt.date(2026, 9, 28), dt.date(2026, 10, 11))
+    assert closed == {NATIONAL_DAY + dt.timedelta(days=i) for i in range(7)}  # 3–4 October too
+    assert open_ == {MAKEUP_SAT}
+    # The days either side are ordinary: Wednesday 30 September and Thursday 8 October.
+    assert dt.date(2026, 9, 30) not in closed and dt.date(2026, 10, 8) not in closed
+
+
+def test_an_ordinary_weekend_is_not_a_holiday():
+    assert holiday_days(CN.is_working_day, CN.holidays, dt.date(2026, 11, 21), dt.date(2026, 11, 22)) == frozenset()
+
+
+def test_no_slot_on_a_holiday_even_for_a_party_without_hours():
+    for hours in (WEEKDAYS_9_17, None):
+        r = find_cn([Party("org:1", hours=hours)], dt.date(2026, 9, 30), dt.date(2026, 10, 8))
+        days = {s.start.date() for s in r.slots}
+        assert not days & {NATIONAL_DAY + dt.timedelta(days=i) for i in range(7)}
+        assert dt.date(2026, 9, 30) in days and dt.date(2026, 10, 8) in days
+
+
+def test_the_make_up_saturday_is_a_working_day_with_weekday_hours():
+    r = find_cn([Party("org:1", hours=WEEKDAYS_9_17)], MAKEUP_SAT, MAKEUP_SAT)
+    assert r.slots[0].start == at(MAKEUP_SAT, 9)
+    assert max(s.start for s in r.slots) == at(MAKEUP_SAT, 16)
+    # The Sunday after it is an ordinary weekend day: no weekday hours.
+    sun = MAKEUP_SAT + dt.timedelta(days=1)
+    assert find_cn([Party("org:1", hours=WEEKDAYS_9_17)], sun, sun).slots == []
+
+
+def test_make_up_day_uses_the_first_weekday_with_hours():
+    tue_only = [{"weekday": 1, "start": "14:00", "end": "16:00"}]
+    r = find_cn([Party("org:1", hours=tue_only)], MAKEUP_SAT, MAKEUP_SAT)
+    assert [s.start for s in r.slots][:1] == [at(MAKEUP_SAT, 14)]
+    assert find_cn([Party("org:2", hours=[{"weekday": 5, "start": "09:00", "end": "12:00"}])],
+                   MAKEUP_SAT, MAKEUP_SAT).slots == []  # Saturday-only hours: no weekday hours to work
+
+
+def test_include_holidays_offers_the_holiday_at_its_weekday_hours():
+    r = find_cn([Party("org:1", hours=WEEKDAYS_9_17)], NATIONAL_DAY, NATIONAL_DAY, include_holidays=True)
+    assert r.slots[0].start == at(NATIONAL_DAY, 9)
+    # The Saturday of the holiday week opens only for parties that work Saturdays (or have no hours).
+    sat = dt.date(2026, 10, 3)
+    assert find_cn([Party("org:1", hours=WEEKDAYS_9_17)], sat, sat, include_holidays=True).slots == []
+    assert find_cn([Party("org:1", hours=None)], sat, sat, include_holidays=True).slots
+    # The make-up Saturday stays a working day with the tick too.
+    assert find_cn([Party("org:1", hours=WEEKDAYS_9_17)], MAKEUP_SAT, MAKEUP_SAT, include_holidays=True).slots
+
+
+def test_a_station_day_off_and_a_station_make_up_day_count_like_national_ones():
+    local_off, local_makeup = dt.date(2026, 11, 25), dt.date(2026, 11, 28)  # Wednesday, Saturday
+    cal = station_calendar(national({}), [(local_off, "holiday"), (local_makeup, "makeup")])
+    r = find_cn([Party("org:1", hours=WEEKDAYS_9_17)], local_off, local_makeup, calendar=cal)
+    days = {s.start.date() for s in r.slots}
+    assert local_off not in days and local_makeup in days and dt.date(2026, 11, 26) in days
+    # National Day itself, overridden by the station as a working day, is offered.
+    cal = station_calendar(national({}), [(NATIONAL_DAY, "makeup")])
+    assert find_cn([Party("org:1", hours=WEEKDAYS_9_17)], NATIONAL_DAY, NATIONAL_DAY, calendar=cal).slots
+
+
+def test_near_misses_are_not_offered_on_holidays():
+    busy = [(at(dt.date(2026, 9, 30), 0), at(dt.date(2026, 10, 9), 0))]
+    r = find_cn([Party("org:1", hours=WEEKDAYS_9_17), Party("org:2", hours=WEEKDAYS_9_17, busy=busy)],
+                dt.date(2026, 9, 30), dt.date(2026, 10, 8))
+    assert r.slots == []
+    assert {s.start.date() for s in r.near_misses} == {dt.date(2026, 9, 30), dt.date(2026, 10, 8)}

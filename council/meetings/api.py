@@ -127,7 +127,8 @@ async def slots_api(request: Request, data: JSONBody[s.SlotQuery]) -> s.SlotsOut
     result, names = await scheduling.suggest(
         request.user, data.station, [msgspec.structs.asdict(p) for p in data.parties],
         duration_minutes=data.duration_minutes, first_day=data.first_day, last_day=data.last_day,
-        need_room=data.need_room, limit=max(1, min(data.limit, 50)), per_day=None)
+        need_room=data.need_room, limit=max(1, min(data.limit, 50)), per_day=None,
+        include_holidays=data.include_holidays)
 
     def out(slot) -> s.SlotOut:
         return s.SlotOut(starts_at=_local(slot.start), ends_at=_local(slot.end),

@@ -162,7 +162,8 @@ async def new_meeting_submit(request: Request) -> Any:
             duration = _int(values.get("duration")) or 0
             result, names = await scheduling.suggest(principal, ctx["station"]["id"], specs,
                                                      duration_minutes=duration, first_day=first, last_day=last,
-                                                     need_room=values.get("need_room") == "1")
+                                                     need_room=values.get("need_room") == "1",
+                                                     include_holidays=values.get("include_holidays") == "1")
             return page(request, "meetings/new.html", values=values, errors={}, message=None, result=result,
                         names=names, **ctx, **_common())
         starts, ends, room = values.get("starts_at", ""), values.get("ends_at", ""), _choice(values, "room")

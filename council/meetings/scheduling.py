@@ -13,7 +13,7 @@ from typing import Any
 from council import db
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
-from council.cases.tables import StationHoliday
+from council.cases.calendar_store import calendar_for
 from council.core import scope
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
 from council.core.localtime import LOCAL
@@ -461,8 +461,10 @@ async def import_ics(principal: Principal, station: int, who: str, content: byte
 
 async def suggest(principal: Principal, station: int, parties: list[dict], *, duration_minutes: int,
                   first_day: dt.date, last_day: dt.date, need_room: bool = True, ignore_meeting: int | None = None,
-                  limit: int = 10, per_day: int | None = 2) -> tuple[slots.Result, dict[str, str]]:
-    """Ranked slots for these parties at this station. Returns the result and key → name."""
+                  limit: int = 10, per_day: int | None = 2,
+                  include_holidays: bool = False) -> tuple[slots.Result, dict[str, str]]:
+    """Ranked slots for these parties at this station. Returns the result and key → name.
+    Holidays are not offered unless include_holidays (包括节假日); make-up working days are."""
     errors: dict[str, str] = {}
     if not 15 <= duration_minutes <= 12 * 60:
         errors["duration"] = "Choose a duration between 15 minutes and 12 hours."
@@ -488,16 +490,16 @@ async def suggest(principal: Principal, station: int, parties: list[dict], *, du
     by_key: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
     for b in found:
         by_key.setdefault(b.who, []).append((b.start, b.end))
-    holidays = {r["day"] for r in await StationHoliday.select(StationHoliday.day, StationHoliday.kind).where(
-        (StationHoliday.station == station) & (StationHoliday.day >= first_day) & (StationHoliday.day <= last_day))
-        if r.get("kind", "holiday") == "holiday"}
+    # China's statutory holidays and make-up working days, with the station's own days over them.
+    closed, open_days = slots.calendar_days(await calendar_for(station), first_day, last_day,
+                                            include_holidays=include_holidays)
     result = slots.find_slots(
         [slots.Party(p["key"], resolved[p["key"]]["name"], resolved[p["key"]]["hours"], by_key.get(p["key"], ()),
                      p["required"]) for p in specs],
         dt.timedelta(minutes=duration_minutes), first_day, last_day,
         rooms=[slots.Room(f"room:{r['id']}", r["name"], by_key.get(f"room:{r['id']}", ())) for r in rooms]
         if need_room else None,
-        closed_days=holidays, not_before=now(), limit=limit, per_day=per_day,
+        closed_days=closed, open_days=open_days, not_before=now(), limit=limit, per_day=per_day,
     )
     names = {k: v["name"] for k, v in resolved.items()}
     names.update({f"room:{r['id']}": r["name"] for r in rooms})

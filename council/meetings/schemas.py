@@ -84,6 +84,7 @@ class SlotQuery(_In, kw_only=True):
     first_day: dt.date
     last_day: dt.date
     need_room: bool = True
+    include_holidays: bool = False  # 包括节假日: offer statutory holidays too
     limit: int = 10
 
 

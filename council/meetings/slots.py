@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -99,7 +99,8 @@ class _Grid:
     """Minutes since local midnight of the window's first day, and steps of that grid."""
 
     def __init__(self, first: dt.date, last: dt.date, step: int, duration: int, tz: ZoneInfo,
-                 closed_days: frozenset[dt.date], not_before: dt.datetime | None):
+                 closed_days: frozenset[dt.date], not_before: dt.datetime | None,
+                 open_days: frozenset[dt.date] = frozenset()):
         self.tz = tz
         self.step = step
         self.duration = duration
@@ -108,6 +109,7 @@ class _Grid:
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
         self.total = self.at(end)
         self.closed = closed_days
+        self.open = open_days - closed_days
         self.floor = max(0, self.at(not_before)) if not_before is not None else 0
 
     def at(self, moment: dt.datetime) -> int:
@@ -128,7 +130,12 @@ class _Grid:
         for day in self.days:
             if day in self.closed:
                 continue
-            periods = [(0, 24 * 60)] if hours is None else by_day.get(day.weekday(), [])
+            if hours is None:
+                periods = [(0, 24 * 60)]
+            elif day in self.open and day.weekday() >= 5:
+                periods = _workday_periods(by_day)
+            else:
+                periods = by_day.get(day.weekday(), [])
             for a, b in periods:
                 out.append((self.local(day, a), self.local(day, b)))
         return _merge(out)
@@ -152,6 +159,53 @@ class _Grid:
         return (self.origin + dt.timedelta(minutes=index * self.step)).astimezone(self.tz)
 
 
+def _workday_periods(by_day: dict[int, list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """A make-up working day (调休上班) is worked like a weekday. The State Council's notice does
+    not say which weekday it stands in for, so a party works its Monday hours (or those of the
+    first weekday it has any): "城管 works 08:30–17:30 on weekdays" holds on the make-up Saturday."""
+    for wd in range(5):
+        if by_day.get(wd):
+            return by_day[wd]
+    return []
+
+
+def holiday_days(is_working_day: Callable[[dt.date], bool], holidays: Iterable[dt.date],
+                 first_day: dt.date, last_day: dt.date) -> frozenset[dt.date]:
+    """The days of the window that belong to a holiday: each day off of the calendar's holidays,
+    and the weekend days joined to one by other days off (the Saturday and Sunday inside the
+    National Day week, the weekend that makes the Mid-Autumn Friday three days). An ordinary
+    weekend is not a holiday; a make-up working day never is."""
+    holidays = frozenset(holidays)
+    out: set[dt.date] = set()
+    # Scan a little beyond the window so a run that starts before it is recognised.
+    day = first_day - dt.timedelta(days=3)
+    end = last_day + dt.timedelta(days=3)
+    run: list[dt.date] = []
+    while day <= end + dt.timedelta(days=1):
+        off = day <= end and not is_working_day(day)
+        if off:
+            run.append(day)
+        else:
+            if any(d in holidays for d in run):
+                out.update(d for d in run if first_day <= d <= last_day)
+            run = []
+        day += dt.timedelta(days=1)
+    return frozenset(out)
+
+
+def calendar_days(calendar, first_day: dt.date, last_day: dt.date, *,
+                  include_holidays: bool = False) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(closed_days, open_days) for find_slots from a working calendar (council.cases.workcalendar
+    .WorkCalendar: national holidays and make-up days with the station's own laid over them).
+
+    Holidays are closed unless the secretary ticks "include holidays" (包括节假日): then a holiday
+    is an ordinary day of its weekday. Make-up working days in the window are open either way."""
+    closed = frozenset() if include_holidays else holiday_days(
+        calendar.is_working_day, calendar.holidays, first_day, last_day)
+    open_ = frozenset(d for d in calendar.makeup_days if first_day <= d <= last_day)
+    return closed, open_
+
+
 def _bits(mask: int):
     while mask:
         low = mask & -mask
@@ -169,6 +223,7 @@ def find_slots(
     step: dt.timedelta = dt.timedelta(minutes=15),
     tz: str = DEFAULT_TZ,
     closed_days: Iterable[dt.date] = (),
+    open_days: Iterable[dt.date] = (),
     not_before: dt.datetime | None = None,
     limit: int = 10,
     per_day: int | None = None,
@@ -177,8 +232,9 @@ def find_slots(
     """Candidate slots ranked by how many optional parties can come, then earliest.
 
     ``rooms=None`` means no room is needed; an empty list means a room is needed but none exists
-    (every start is then a near miss naming ROOM). ``closed_days`` (station holidays) are closed
-    for everyone. ``per_day`` caps the candidates offered per calendar day so the list shows a
+    (every start is then a near miss naming ROOM). ``closed_days`` (holidays, see calendar_days)
+    are closed for everyone; on ``open_days`` (make-up working days on a weekend) a party with
+    working hours works its weekday hours. ``per_day`` caps the candidates offered per calendar day so the list shows a
     choice of days rather than twelve quarter-hours of one morning.
     """
     step_min = int(step.total_seconds() // 60)
@@ -188,7 +244,8 @@ def find_slots(
     if last_day < first_day:
         return Result()
     zone = ZoneInfo(tz)
-    grid = _Grid(first_day, last_day, step_min, dur_min, zone, frozenset(closed_days), not_before)
+    grid = _Grid(first_day, last_day, step_min, dur_min, zone, frozenset(closed_days), not_before,
+                 frozenset(open_days))
 
     masks: dict[str, int] = {}
     # Near misses are offered only in someone's working day: "midnight, 城管 cannot" helps nobody.
