@@ -1,0 +1,78 @@
+"""The app's routes and its API document, compared with a recorded snapshot.
+
+Every route the app serves is recorded as (method, path) with what decides who may call it and
+how it is described: the guards that apply (from the app, its routers and the handler, in the
+order they run), the route name, the OpenAPI tags, whether it is in the API document, and the
+body limit. tests/data/routes_snapshot.json holds that table and the /api/v1 OpenAPI document as
+they were before the routes moved into per-domain routers (council/<domain>/routes.py); a route
+that appears, disappears, loses a guard or changes its tags fails here.
+
+A deliberate change (a new route, a new guard) is recorded with
+
+    COUNCIL_UPDATE_ROUTES_SNAPSHOT=1 .venv/bin/python -m pytest -q tests/test_routes_snapshot.py
+
+and the diff of tests/data/routes_snapshot.json shows it in review.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+SNAPSHOT = Path(__file__).parent / "data" / "routes_snapshot.json"
+
+
+def _name(fn) -> str:
+    fn = getattr(fn, "func", fn)  # an AsyncCallable wrapper
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def route_table(app) -> list[dict]:
+    rows = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            layers = handler.ownership_layers
+            guards: list[str] = []
+            for layer in layers:
+                for g in getattr(layer, "guards", None) or ():
+                    if _name(g) not in guards:
+                        guards.append(_name(g))
+            tags = sorted(set(handler.resolve_tags()))
+            include = handler.resolve_include_in_schema()
+            body_limit = handler.resolve_request_max_body_size()
+            for method in sorted(getattr(handler, "http_methods", ()) or ("WEBSOCKET",)):
+                rows.append({"method": method, "path": route.path, "name": handler.name, "guards": guards,
+                             "tags": tags, "in_schema": include, "body_limit": body_limit,
+                             "handler": _name(handler.fn)})
+    rows.sort(key=lambda r: (r["path"], r["method"]))
+    return rows
+
+
+def current(app) -> dict:
+    return {"routes": route_table(app), "openapi": app.openapi_schema.to_schema()}
+
+
+def test_routes_and_api_document_match_the_snapshot(app):
+    now = json.loads(json.dumps(current(app), sort_keys=True, default=str))
+    if os.environ.get("COUNCIL_UPDATE_ROUTES_SNAPSHOT") == "1":
+        SNAPSHOT.write_text(json.dumps(now, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    recorded = json.loads(SNAPSHOT.read_text())
+    was = {(r["method"], r["path"]): r for r in recorded["routes"]}
+    got = {(r["method"], r["path"]): r for r in now["routes"]}
+    assert sorted(got.keys() - was.keys()) == [], "routes added"
+    assert sorted(was.keys() - got.keys()) == [], "routes gone"
+    changed = {k: (was[k], got[k]) for k in was if was[k] != got[k]}
+    assert changed == {}, "routes changed (guards, name, tags, schema, body limit)"
+    assert sorted(now["openapi"]["paths"]) == sorted(recorded["openapi"]["paths"])
+    for path, item in recorded["openapi"]["paths"].items():
+        assert now["openapi"]["paths"][path] == item, path
+    assert now["openapi"] == recorded["openapi"]
+
+
+def test_every_route_that_is_not_public_has_a_guard(app):
+    """The guard column is not empty by accident: the sign-in pages, the health probes, the voting
+    and notice links and the feeds are the routes without one."""
+    open_ = {r["path"] for r in route_table(app) if not r["guards"] and r["method"] != "OPTIONS"}
+    assert not {"/", "/cases", "/api/v1/cases", "/admin/notify", "/api/v1/votes"} & open_
+    assert {"/login", "/healthz", "/v/{token:str}", "/api/v1/ballots/{token:str}"} <= open_
