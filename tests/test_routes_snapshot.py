@@ -77,3 +77,13 @@ def test_every_route_that_is_not_public_has_a_guard(app):
     open_ = {r["path"] for r in route_table(app) if not r["guards"] and r["method"] != "OPTIONS"}
     assert not {"/", "/cases", "/api/v1/cases", "/admin/notify", "/api/v1/votes"} & open_
     assert {"/login", "/healthz", "/v/{token:str}", "/api/v1/ballots/{token:str}"} <= open_
+
+
+def test_every_register_has_its_pages_and_api(app):
+    """A register is served by its domain's routes.py (council.web.registers.routers_of): one
+    declared in a module no domain mounts would have no pages."""
+    from council.core.registry import REGISTERS
+
+    paths = {r["path"] for r in route_table(app)}
+    missing = [name for name in REGISTERS if f"/{name}" not in paths or f"/api/v1/{name}" not in paths]
+    assert missing == []
