@@ -87,3 +87,28 @@ def test_every_register_has_its_pages_and_api(app):
     paths = {r["path"] for r in route_table(app)}
     missing = [name for name in REGISTERS if f"/{name}" not in paths or f"/api/v1/{name}" not in paths]
     assert missing == []
+
+
+def test_a_guard_named_by_a_router_and_its_handler_runs_once(app):
+    """/cases: the cases router and the handler both name signed_in; /api/v1/votes: the router
+    signed_in, the handler signed_in and a role check. Each guard runs once, router's first."""
+    from litestar import HttpMethod
+
+    def guards(path: str) -> list:
+        for route in app.routes:
+            if route.path == path:
+                handler = route.route_handler_map[HttpMethod.GET][0]
+                return handler.resolve_guards()
+        raise AssertionError(path)
+
+    assert len(guards("/cases")) == 1
+    assert len(guards("/api/v1/votes")) == 2
+
+
+def test_public_links_answer_without_sign_in_and_private_areas_refuse(client):
+    assert client.get("/board", follow_redirects=False).status_code == 200
+    assert client.get("/v/not-a-token", follow_redirects=False).status_code in (200, 404)
+    assert client.get("/api/v1/ballots/not-a-token").status_code == 404
+    assert client.get("/cases", follow_redirects=False).status_code in (302, 303, 401)
+    assert client.get("/api/v1/cases").status_code == 401
+    assert client.get("/reports", follow_redirects=False).status_code in (302, 303, 401)
