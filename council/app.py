@@ -2,9 +2,18 @@
 
 Routes are declared by the domains, not here. Each domain package has a `routes.py` that builds
 its `page_router` (pages, mounted at /) and/or its `api_router` (mounted under /api/v1, the only
-part in the OpenAPI document), each a litestar Router carrying the domain's path prefix, its
-guards (signed_in for everything but the few public links, which a domain lists by name) and its
-OpenAPI tags. create_app() mounts the domains listed in DOMAINS, so adding a domain is one line:
+part in the OpenAPI document), each a litestar Router carrying
+
+- the domain's path prefix (`/audit`, `/board`, `/reports`; `/` for a domain whose pages live
+  under several prefixes, such as cases: /cases, /inbox, /my/tasks), handler paths being relative
+  to it;
+- its guards: `signed_in` on the router, so a handler adds only its role checks; the few links
+  that need no sign-in (a voting token, a notice key, a calendar feed, a message link, the login
+  page) are listed by name in the domain's routes.py and mounted beside the guarded router;
+- its OpenAPI tags.
+
+A new route goes into its domain module's PAGE_ROUTES / API_ROUTES, which routes.py mounts.
+create_app() mounts the domains listed in DOMAINS, so adding a domain is one line:
 
     DOMAINS = (..., "oversight")   # council/oversight/routes.py: page_router = Router(...)
 
@@ -63,6 +72,9 @@ DOMAINS = (
 def domain_routers() -> tuple[list[Router], list[Router]]:
     """The page routers and the API routers of DOMAINS."""
     modules = [importlib.import_module(f"council.{name}.routes") for name in DOMAINS]
+    for name, m in zip(DOMAINS, modules):
+        if getattr(m, "page_router", None) is None and getattr(m, "api_router", None) is None:
+            raise RuntimeError(f"council/{name}/routes.py declares neither page_router nor api_router")
     pages = [m.page_router for m in modules if getattr(m, "page_router", None) is not None]
     apis = [m.api_router for m in modules if getattr(m, "api_router", None) is not None]
     return pages, apis
