@@ -71,15 +71,26 @@ async def run_once(pg_admin: str, workers: int, seconds: float, users: int) -> d
             await w.prepare(c)
         stats = Stats()
         started = time.perf_counter()
+        loads: list[float] = []
+
+        async def sample_load() -> None:  # the machine may be shared: say how busy it was
+            while True:
+                loads.append(os.getloadavg()[0])
+                await asyncio.sleep(5)
+
+        sampler = asyncio.create_task(sample_load())
         await asyncio.gather(*(user_loop(n, w, stats, started + seconds) for n in range(users)))
         elapsed = time.perf_counter() - started
+        sampler.cancel()
+        loads.append(os.getloadavg()[0])
         problems = await check_database(site.database_url, stats)
         if any(stats.errors.values()):
             for name, path in (("nginx", proxy.tmp / "error.log"), ("server", site.data_dir / "server.log")):
                 lines = [ln for ln in path.read_text(errors="replace").splitlines() if "rror" in ln or "xception" in ln]
                 for ln in lines[-6:]:
                     print(f"  {name} log: {ln[:300]}")
-        return {"workers": workers, "elapsed": elapsed, "stats": stats, "problems": problems, "notes": w.notes}
+        return {"workers": workers, "elapsed": elapsed, "stats": stats, "problems": problems, "notes": w.notes,
+                "load": (min(loads), sum(loads) / len(loads), max(loads))}
     finally:
         await asyncio.to_thread(proxy.stop)
         await asyncio.to_thread(stop, proc)
@@ -108,6 +119,9 @@ def report(results: list[dict]) -> bool:
         print(f"workers={r['workers']}: {len(st.cases)} cases and {len(st.ballots)} ballots acknowledged — "
               + ("all found in the database" if not r["problems"] else "PROBLEMS: " + "; ".join(r["problems"]))
               + f"; errors: {errors}")
+        lo, mean, hi = r["load"]
+        print(f"  load average (1 min) during the run: mean {mean:.1f}, min {lo:.1f}, max {hi:.1f} "
+              f"on {os.cpu_count()} cores")
         for kind, errs in st.errors.items():
             for e in sorted(set(errs))[:5]:
                 print(f"  error [{kind}]: {e}")

@@ -1,7 +1,29 @@
-"""The application factory."""
+"""The application factory.
+
+Routes are declared by the domains, not here. Each domain package has a `routes.py` that builds
+its `page_router` (pages, mounted at /) and/or its `api_router` (mounted under /api/v1, the only
+part in the OpenAPI document), each a litestar Router carrying
+
+- the domain's path prefix (`/audit`, `/board`, `/reports`; `/` for a domain whose pages live
+  under several prefixes, such as cases: /cases, /inbox, /my/tasks), handler paths being relative
+  to it;
+- its guards: `signed_in` on the router, so a handler adds only its role checks; the few links
+  that need no sign-in (a voting token, a notice key, a calendar feed, a message link, the login
+  page) are listed by name in the domain's routes.py and mounted beside the guarded router;
+- its OpenAPI tags.
+
+A new route goes into its domain module's PAGE_ROUTES / API_ROUTES, which routes.py mounts.
+create_app() mounts the domains listed in DOMAINS, so adding a domain is one line:
+
+    DOMAINS = (..., "oversight")   # council/oversight/routes.py: page_router = Router(...)
+
+tests/test_routes_snapshot.py holds every route with its guards and the API document: a route
+that appears, disappears or changes its guards shows there.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -24,6 +46,38 @@ from council.paths import TEMPLATES  # noqa: E402  (checkout or installed wheel)
 # Routes that take files raise their own limit (request_max_body_size on the handler: case
 # photos and attachments, register spreadsheets).
 MAX_BODY = 1024 * 1024
+
+
+# Each is council/<name>/routes.py (see above). Order does not matter.
+DOMAINS = (
+    "ops",
+    "home",
+    "accounts",
+    "places",
+    "parties",
+    "people",
+    "stations",
+    "cases",
+    "votes",
+    "meetings",
+    "mediation",
+    "reception",
+    "notify",
+    "reports",
+    "board",
+    "audit",
+)
+
+
+def domain_routers() -> tuple[list[Router], list[Router]]:
+    """The page routers and the API routers of DOMAINS."""
+    modules = [importlib.import_module(f"council.{name}.routes") for name in DOMAINS]
+    for name, m in zip(DOMAINS, modules):
+        if getattr(m, "page_router", None) is None and getattr(m, "api_router", None) is None:
+            raise RuntimeError(f"council/{name}/routes.py declares neither page_router nor api_router")
+    pages = [m.page_router for m in modules if getattr(m, "page_router", None) is not None]
+    apis = [m.api_router for m in modules if getattr(m, "api_router", None) is not None]
+    return pages, apis
 
 
 class NotMigrated(RuntimeError):
@@ -94,14 +148,9 @@ async def _shutdown(app: Litestar) -> None:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    from council.accounts import pages as account_pages
     from council.accounts.middleware import AuthMiddleware
     from council.notify.pages import bell_middleware
-    from council.web import home
-    from council.web import ops as ops_routes
     from council.web.errors import EXCEPTION_HANDLERS
-    from council.web.registers import all_api_routers, all_page_routers
-    from council.web.extra import API_ROUTES, PAGE_ROUTES
     from council.web import speed
     from litestar.datastructures import CacheControlHeader
     from council.web.security import JsonDepthMiddleware, add_security_headers, install_log_redaction
@@ -112,17 +161,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     storage.configure(settings.file_store)
     _load_registers()
+    page_routers, api_routers = domain_routers()
 
     # The OpenAPI document describes the API only: pages are left out app-wide (below) and the
-    # /api/v1 router puts its own routes back in, so new modules need no flags of their own.
-    api = Router(path="/api/v1", route_handlers=[*all_api_routers(), *API_ROUTES], include_in_schema=True)
+    # /api/v1 router puts its own routes back in, so new domains need no flags of their own.
+    api = Router(path="/api/v1", route_handlers=api_routers, include_in_schema=True)
     app = Litestar(
         route_handlers=[
-            *home.ROUTES,
-            *ops_routes.ROUTES,
-            *account_pages.ROUTES,
-            *all_page_routers(),
-            *PAGE_ROUTES,
+            *page_routers,
             api,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False,
                                        cache_control=CacheControlHeader(max_age=speed.STATIC_MAX_AGE, public=True)),

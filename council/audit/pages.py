@@ -53,7 +53,7 @@ def _page_number(request: Request) -> int:
     return bounded_int(request.query_params.get("page"), lo=1) or 1
 
 
-@get("/audit", guards=[signed_in], name="audit.list")
+@get("/", guards=[signed_in], name="audit.list")
 async def audit_list(request: Request) -> Any:
     principal = request.user
     queries.require_read(principal)
@@ -81,7 +81,7 @@ async def audit_list(request: Request) -> Any:
     )
 
 
-@get("/audit/{entry_id:int}", guards=[signed_in], name="audit.detail")
+@get("/{entry_id:int}", guards=[signed_in], name="audit.detail")
 async def audit_detail(request: Request, entry_id: FromPath[int]) -> Any:
     principal = request.user
     row = await queries.get_entry(principal, entry_id)
@@ -132,7 +132,7 @@ def to_out(principal, row: dict) -> AuditEntryOut:
     )
 
 
-@get("/audit", guards=[signed_in], summary="List audit entries, newest first", tags=["Audit"])
+@get("/", guards=[signed_in], summary="List audit entries, newest first", tags=["Audit"])
 async def audit_list_api(
     request: Request,
     action: FromQuery[str] = "",
@@ -160,7 +160,7 @@ async def audit_list_api(
     return AuditPage(items=[to_out(principal, r) for r in rows], total=total, page=page, per_page=per_page)
 
 
-@get("/audit/{entry_id:int}", guards=[signed_in], summary="Read one audit entry", tags=["Audit"])
+@get("/{entry_id:int}", guards=[signed_in], summary="Read one audit entry", tags=["Audit"])
 async def audit_detail_api(request: Request, entry_id: FromPath[int]) -> AuditEntryOut:
     return to_out(request.user, await queries.get_entry(request.user, entry_id))
 

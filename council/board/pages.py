@@ -14,12 +14,12 @@ from council.core.localtime import LOCAL
 from council.web.rendering import page
 
 
-@get("/board")
+@get("/")
 async def board_index(request: Request) -> Any:
     return page(request, "board/index.html", stations=await queries.stations())
 
 
-@get("/board/{prefix:str}")
+@get("/{prefix:str}")
 async def station_board(request: Request, prefix: FromPath[str], month: FromQuery[str] = "") -> Any:
     station = await queries.station_by_prefix(prefix)
     if station is None:

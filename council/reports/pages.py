@@ -47,7 +47,7 @@ def _xlsx(content: bytes, name: str) -> Response:
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@get("/reports", guards=[signed_in])
+@get("/", guards=[signed_in])
 async def reports_page(request: Request) -> Any:
     _need(request.user)
     today = dt.datetime.now(LOCAL).date()
@@ -57,7 +57,7 @@ async def reports_page(request: Request) -> Any:
                 end=last_month.isoformat(), monthly=request.user.role in service.MONTHLY_ROLES)
 
 
-@get("/reports/monthly.xlsx", guards=[signed_in])
+@get("/monthly.xlsx", guards=[signed_in])
 async def monthly_xlsx(request: Request) -> Response:
     _need(request.user)
     month = request.query_params.get("month", "")[:7]
@@ -68,7 +68,7 @@ async def monthly_xlsx(request: Request) -> Response:
     return _xlsx(content, f"station-report-{month}.xlsx")
 
 
-@get("/reports/mediation.xlsx", guards=[signed_in])
+@get("/mediation.xlsx", guards=[signed_in])
 async def mediation_xlsx(request: Request) -> Response:
     _need(request.user)
     start = _date(request.query_params.get("start", "")[:10], "start")

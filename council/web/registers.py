@@ -281,9 +281,8 @@ def api_router(reg: Register) -> Router:
     return Router(path=f"/{reg.name}", route_handlers=handlers, guards=[signed_in], tags=[reg.plural])
 
 
-def all_page_routers() -> list[Router]:
-    return [page_router(reg) for reg in REGISTERS.values()]
-
-
-def all_api_routers() -> list[Router]:
-    return [api_router(reg) for reg in REGISTERS.values()]
+def routers_of(module: Any) -> tuple[list[Router], list[Router]]:
+    """The page routers and the API routers of the registers a module declares (its
+    council.core.registry.register(...) calls), for that domain's routes.py."""
+    regs = [v for v in vars(module).values() if isinstance(v, Register) and REGISTERS.get(v.name) is v]
+    return [page_router(reg) for reg in regs], [api_router(reg) for reg in regs]

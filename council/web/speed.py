@@ -96,10 +96,23 @@ def inline_sync_guards(app) -> int:
 
         return run
 
+    def once(guards: list) -> list:
+        """A domain's router guards its routes (council/<domain>/routes.py) and many handlers still
+        name the same guard: run each guard once, in the order the layers give."""
+        seen, kept = set(), []
+        for g in guards:
+            key = getattr(g, "func", g)
+            if key not in seen:
+                seen.add(key)
+                kept.append(g)
+        return kept
+
     n = 0
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
             guards = handler.resolve_guards()
+            if len(once(guards)) != len(guards):
+                guards = handler._resolved_guards = once(guards)
             if any(isinstance(g, AsyncCallable) for g in guards):
                 handler._resolved_guards = [inline(g) if isinstance(g, AsyncCallable) else g for g in guards]
                 n += 1
