@@ -3,9 +3,11 @@
 Every route the app serves is recorded as (method, path) with what decides who may call it and
 how it is described: the guards that apply (from the app, its routers and the handler, in the
 order they run), the route name, the OpenAPI tags, whether it is in the API document, and the
-body limit. tests/data/routes_snapshot.json holds that table and the /api/v1 OpenAPI document as
-they were before the routes moved into per-domain routers (council/<domain>/routes.py); a route
-that appears, disappears, loses a guard or changes its tags fails here.
+body limit. tests/data/routes_snapshot.json holds that table as it was before the routes moved
+into per-domain routers (council/<domain>/routes.py); a route that appears, disappears, loses a
+guard or changes its tags fails here. (The move was also checked against the whole /api/v1
+OpenAPI document; that part of the snapshot was dropped afterwards — 1 MB that every new field
+would have to re-record — and tests/test_schemathesis.py keeps checking that every API route is typed.)
 
 A deliberate change (a new route, a new guard) is recorded with
 
@@ -51,10 +53,10 @@ def route_table(app) -> list[dict]:
 
 
 def current(app) -> dict:
-    return {"routes": route_table(app), "openapi": app.openapi_schema.to_schema()}
+    return {"routes": route_table(app)}
 
 
-def test_routes_and_api_document_match_the_snapshot(app):
+def test_routes_match_the_snapshot(app):
     now = json.loads(json.dumps(current(app), sort_keys=True, default=str))
     if os.environ.get("COUNCIL_UPDATE_ROUTES_SNAPSHOT") == "1":
         SNAPSHOT.write_text(json.dumps(now, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
@@ -65,10 +67,6 @@ def test_routes_and_api_document_match_the_snapshot(app):
     assert sorted(was.keys() - got.keys()) == [], "routes gone"
     changed = [f"{k}: {was[k]} -> {got[k]}" for k in sorted(was) if was[k] != got[k]]
     assert changed == [], "routes changed (guards, name, tags, schema, body limit):\n" + "\n".join(changed)
-    assert sorted(now["openapi"]["paths"]) == sorted(recorded["openapi"]["paths"])
-    for path, item in recorded["openapi"]["paths"].items():
-        assert now["openapi"]["paths"][path] == item, path
-    assert now["openapi"] == recorded["openapi"]
 
 
 def test_every_route_that_is_not_public_has_a_guard(app):
