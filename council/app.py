@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db.configure(settings.database_url)
     from council import storage
 
-    storage.configure(settings.file_store)
+    storage.configure(settings.file_store, settings.upload_dir)
     _load_registers()
 
     # The OpenAPI document describes the API only: pages are left out app-wide (below) and the

@@ -21,6 +21,7 @@ class Principal:
     locale: str = ""
     via: str = "session"  # session / token / cli
     station_names: tuple[str, ...] = ()  # shown in the top bar: which station's app this is
+    station_emblem: str = ""  # the first station's emblem (its address), beside its name in the top bar
 
     @property
     def is_admin(self) -> bool:

@@ -17,12 +17,13 @@ from council.mediation import pages as mediation_pages
 from council.places import imports
 from council.reception import api as reception_api
 from council.reception import pages as reception_pages
+from council.stations import pages as station_pages
 from council.votes import api as votes_api
 from council.votes import pages as votes_pages
 
 MODULES = (audit_pages, admin_pages, imports, people_pages, cases_pages, cases_api, votes_pages, votes_api,
            meetings_pages, meetings_api, mediation_pages, mediation_api,
-           reception_pages, reception_api, board_pages, notify_pages, report_pages)
+           reception_pages, reception_api, board_pages, notify_pages, report_pages, station_pages)
 
 PAGE_ROUTES: list = [r for m in MODULES for r in m.PAGE_ROUTES]
 API_ROUTES: list = [r for m in MODULES for r in m.API_ROUTES]
