@@ -25,7 +25,7 @@ def _zh(msgid: str) -> str:
     """Papers are printed in Chinese whatever the reader's screen language."""
     from council.core import i18n
 
-    return i18n.translations("zh_CN").gettext(msgid)
+    return i18n.translate(i18n.translations("zh_CN"), msgid)
 
 
 def _cn_date(day) -> str:
