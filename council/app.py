@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db.configure(settings.database_url)
     from council import storage
 
-    storage.configure(settings.file_store)
+    storage.configure(settings.file_store, settings.upload_dir)
     _load_registers()
     page_routers, api_routers = domain_routers()
 

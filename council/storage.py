@@ -27,12 +27,25 @@ KEY = re.compile(r"^[a-z]+/[0-9a-f]{32}$")
 _mode = "files"
 
 
-def configure(mode: str) -> None:
-    """Called by create_app() (and the CLI) with settings.file_store."""
-    global _mode
+_upload_dir: Path | None = None
+
+
+def configure(mode: str, upload_dir: Path | None = None) -> None:
+    """Called by create_app() (and the CLI) with settings.file_store (and settings.upload_dir)."""
+    global _mode, _upload_dir
     if mode not in ("files", "database"):
         raise ValueError(mode)
     _mode = mode
+    if upload_dir is not None:
+        _upload_dir = Path(upload_dir)
+
+
+def upload_dir() -> Path:
+    """The uploads folder, for code that reads a stored file with no request at hand (a PDF's
+    emblem): the configured one, else the default under COUNCIL_DATA_DIR."""
+    if _upload_dir is not None:
+        return _upload_dir
+    return Path(os.environ.get("COUNCIL_DATA_DIR", "data")).resolve() / "uploads"
 
 
 def in_database() -> bool:

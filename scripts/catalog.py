@@ -5,8 +5,11 @@
                                                  council/locale/zh_CN/LC_MESSAGES/messages.po
                                                  (existing translations are kept)
     .venv/bin/python scripts/catalog.py --check  change nothing; exit 1 listing every msgid no
-                                                 zh_CN domain translates, and every translation
-                                                 whose %(name)s placeholders differ from its msgid
+                                                 zh_CN domain translates, every translation
+                                                 whose %(name)s placeholders differ from its msgid,
+                                                 every msgid (same msgctxt) two domains translate
+                                                 differently, and every glossary term
+                                                 (catalog.GLOSSARY) rendered otherwise
 
 After translating, run scripts/install.sh to compile the .mo files. The logic lives in
 council.core.catalog, which tests/test_i18n.py runs too.
@@ -42,8 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     if bad_placeholders:
         print(f"{len(bad_placeholders)} translation(s) with placeholders unlike their msgid:", file=sys.stderr)
         print("\n".join(f"  {p}" for p in bad_placeholders), file=sys.stderr)
+    inconsistent = catalog.conflicts() + catalog.glossary_problems()
+    if inconsistent:
+        print(f"{len(inconsistent)} inconsistent translation(s) (one word per meaning; msgctxt where a word has two):",
+              file=sys.stderr)
+        print("\n".join(f"  {p}" for p in inconsistent), file=sys.stderr)
     if args.check:
-        if untranslated_ids or bad_placeholders:
+        if untranslated_ids or bad_placeholders or inconsistent:
             return 1
         print(f"zh_CN catalogue complete: {len(pot)} msgids translated.")
     return 0

@@ -203,6 +203,10 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/admin/notify": {"*": ADMIN},
     "/admin/notify/**": {"*": ADMIN},
     "/n/**": {"*": PUBLIC},
+    # A station's emblem (issue 17): changed by the station's administrators (the admin, its
+    # secretary; the station is checked in council.stations.emblem), shown to whoever works there.
+    "/stations/{}/emblem": {"GET": SIGNED_IN, "POST": SECRETARIAT},
+    "/stations/{}/emblem/remove": {"POST": SECRETARIAT},
 }
 for _name, (_read, _write) in REGISTER_ROLES.items():
     EXPECTED.update({

@@ -21,6 +21,7 @@ class Principal:
     locale: str = ""
     via: str = "session"  # session / token / cli
     station_names: tuple[str, ...] = ()  # shown in the top bar: which station's app this is
+    station_emblem: str = ""  # the first station's emblem (its address), beside its name in the top bar
 
     @property
     def is_admin(self) -> bool:
@@ -48,3 +49,6 @@ class Principal:
 # What acts as SYSTEM is the `council` command on the server (user and token commands, calendar
 # loads, the demo loader): timelines and the audit log name it so, never a bare "system" (issue 17).
 SYSTEM = Principal(user_id=0, username="system", display_name="服务器命令行（council）", role=Role.admin, via="cli")
+# Who acts through a per-household voting link (no account): named as such in the audit log, never
+# by the household (the voter's id is in the entry; a secret ballot's choice is not).
+VOTING_LINK = Principal(user_id=0, username="vote-link", display_name="业主（表决链接）", role=Role.resident, via="link")

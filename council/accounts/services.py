@@ -32,8 +32,11 @@ def session_hash(token: str) -> str:
 
 
 async def principal_for_user(user: dict, via: str) -> Principal:
+    from council.stations.emblem import emblem_url
+
     stations = await (
-        UserStation.select(UserStation.station.id, UserStation.station.community, UserStation.station.name)
+        UserStation.select(UserStation.station.id, UserStation.station.community, UserStation.station.name,
+                           UserStation.station.emblem)
         .where(UserStation.user == user["id"]).order_by(UserStation.station.id)
     )
     communities = frozenset(s["station.community"] for s in stations)
@@ -55,6 +58,7 @@ async def principal_for_user(user: dict, via: str) -> Principal:
         locale=user["locale"],
         via=via,
         station_names=tuple(s["station.name"] for s in stations),
+        station_emblem=emblem_url(stations[0]["station.id"], stations[0]["station.emblem"]) if stations else "",
     )
 
 

@@ -239,6 +239,7 @@ async def _list_context(request: Request, f: CaseFilter) -> dict:
     today_ = today()
     for r in rows:
         r["overdue"] = case_overdue(r["kind"], r["state"], r["due_date"], today_)
+        r["progress"] = case_progress(r["kind"], r["state"])
     return dict(
         rows=rows, total=total, f=f, pages=max(1, -(-total // queries.PER_PAGE)),
         qs=filter_query(f), categories=await category_labels(station_ids),
@@ -253,7 +254,7 @@ async def _list_context(request: Request, f: CaseFilter) -> dict:
 def _list_page(request: Request, ctx: dict, *, title: str, action: str, status_code: int = 200) -> Any:
     return page(request, "cases/list.html", status_code=status_code, title=title, action=action,
                 state_labels=STATE_LABELS, kinds=KINDS, kind_labels=dict(KINDS), channels=CHANNELS, priorities=dict(PRIORITIES),
-                escalations=ESCALATION_LABELS, **ctx)
+                escalations=ESCALATION_LABELS, step_short=STEP_SHORT, **ctx)
 
 
 @get("/cases", guards=[signed_in])
@@ -428,6 +429,18 @@ def progress(stages: tuple[str, ...], state: str, *, finished: bool) -> list[tup
     return [(s, "done" if i < here else "now" if i == here else "") for i, s in enumerate(stages)]
 
 
+def case_progress(kind: str, state: str) -> list[tuple[str, str]]:
+    """A proposal's six steps or a request's closed loop, marked for where this case is (the case
+    page, the case lists and the home page draw it with one macro, templates/cases/_steps.html).
+    Other kinds have none; a case that ended before its first step (rejected, answered on the spot,
+    converted) has nothing marked."""
+    if kind == "proposal":
+        return progress(proposal_steps.STEPS, state, finished=state == "closed")
+    if kind == "request":
+        return progress(LOOP, state, finished=state == "rated")
+    return []
+
+
 async def _units_for_case(row: dict) -> list[tuple[int, str]]:
     query = Unit.select(Unit.id, Unit.number, Unit.estate.name.as_alias("estate_name"))
     where = (Unit.estate == row["estate"]) if row["estate"] else (Unit.community == row["community"])
@@ -461,11 +474,11 @@ async def case_context(principal: Principal, case_id: int) -> dict:
         from council.votes.queries import case_votes
 
         ctx["vote_panel"] = await case_votes(principal, d)  # the decide step's votes, "Start a vote"
-        ctx["progress"] = progress(proposal_steps.STEPS, d["state"], finished=d["state"] == "closed")
+        ctx["progress"] = case_progress(d["kind"], d["state"])
         if d["state"] in ("fund", "evaluate") and (perms["follow_up"] or perms["rate"]):
             ctx["units"] = await _units_for_case(d)
     elif d["kind"] == "request":
-        ctx["progress"] = progress(LOOP, d["state"], finished=d["state"] == "rated")
+        ctx["progress"] = case_progress(d["kind"], d["state"])
         ctx["pending_extension"] = next((e for e in d["extensions"] if e["status"] == "pending"), None)
     else:
         ctx["progress"] = []
@@ -665,9 +678,10 @@ async def inbox_page(request: Request) -> Any:
     today_ = today()
     for r in rows:
         r["overdue"] = case_overdue(r["kind"], r["state"], r["due_date"], today_)
+        r["progress"] = case_progress(r["kind"], r["state"])
     return page(request, "cases/inbox.html", rows=rows, total=total, page_no=current,
                 pages=max(1, -(-total // queries.PER_PAGE)), state_labels=STATE_LABELS, kind_labels=dict(KINDS),
-                escalations=ESCALATION_LABELS)
+                escalations=ESCALATION_LABELS, step_short=STEP_SHORT)
 
 
 @get("/my/tasks", guards=[signed_in])

@@ -58,12 +58,31 @@ HEADER_COMMENT = """\
 # `--check` to list what is untranslated, then scripts/install.sh to compile.
 # Use the words of DOMAIN.md §9 (议事驿站, 业主, 专有部分面积, 物业公司, 业委会, 居委会 …)."""
 
+# A word that means two things in the app carries a msgctxt (council.core.i18n.C_ in Python,
+# pgettext in templates). Entries are keyed as the compiled catalogue keys them: the msgid alone,
+# or "context\x04msgid" (what gettext's pgettext looks up), so every dict of translations here
+# stays str -> str.
+CONTEXT_SEP = "\x04"
+CONTEXT_KEYWORDS = {"C_": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}
+
+
+def key_of(msgid: str, context: str | None = None) -> str:
+    return f"{context}{CONTEXT_SEP}{msgid}" if context else str(msgid)
+
+
+def split_key(key: str) -> tuple[str | None, str]:
+    """(context or None, msgid)."""
+    context, sep, msgid = key.partition(CONTEXT_SEP)
+    return (context, msgid) if sep else (None, key)
+
+
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
 
 
 @dataclass
 class Entry:
     msgid: str
+    context: str | None = None
     locations: list[tuple[str, int | None]] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
 
@@ -74,10 +93,11 @@ class Collector:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
 
-    def add(self, msgid: str, location: tuple[str, int | None], comment: str = "") -> None:
+    def add(self, msgid: str, location: tuple[str, int | None], comment: str = "", context: str | None = None) -> None:
         if not isinstance(msgid, str) or not msgid.strip():
             return
-        entry = self.entries.setdefault(msgid, Entry(msgid))
+        context = context or getattr(msgid, "context", None)  # an i18n.InContext label kept as data
+        entry = self.entries.setdefault(key_of(msgid, context), Entry(str(msgid), context))
         if location not in entry.locations:
             entry.locations.append(location)
         if comment and comment not in entry.comments:
@@ -90,7 +110,7 @@ def source_messages(collector: Collector, root: Path = ROOT) -> None:
     """What `pybabel extract -F babel.cfg -k Invalid -k Forbidden …` finds, file by file."""
     with open(BABEL_CFG, encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f, str(BABEL_CFG))
-    plain = dict(DEFAULT_KEYWORDS)
+    plain = {**DEFAULT_KEYWORDS, **CONTEXT_KEYWORDS}
     with_errors = {**plain, **{k: None for k in error_keywords()}}  # None: the first argument
     files = sorted(
         rel.as_posix()
@@ -104,14 +124,14 @@ def source_messages(collector: Collector, root: Path = ROOT) -> None:
                 continue
             if method != "ignore":
                 keywords = plain if rel.startswith(NOT_UI) else with_errors
-                for lineno, message, comments, _ctx in extract_from_file(
+                for lineno, message, comments, ctx in extract_from_file(
                     method, str(root / rel), keywords=keywords, comment_tags=COMMENT_TAGS,
                     options=options_map.get(pattern, {}), strip_comment_tags=True,
                 ):
                     msgid = message if isinstance(message, str) else message[0]  # no plural forms in use
-                    collector.add(msgid, (rel, lineno))
+                    collector.add(msgid, (rel, lineno), context=ctx)
                     for c in comments:
-                        collector.add(msgid, (rel, lineno), c)
+                        collector.add(msgid, (rel, lineno), c, context=ctx)
             break
 
 
@@ -291,7 +311,7 @@ def template(collector: Collector | None = None) -> Catalog:
     collector = collector or collect()
     pot = Catalog(project="Council", version=_version(), domain=CORE_DOMAIN, fuzzy=False)
     for entry in collector.entries.values():
-        pot.add(entry.msgid, locations=entry.locations, auto_comments=entry.comments)
+        pot.add(entry.msgid, locations=entry.locations, auto_comments=entry.comments, context=entry.context)
     return pot
 
 
@@ -307,8 +327,10 @@ def read_catalog(path: Path) -> Catalog:
 
 
 def translated(cat: Catalog) -> dict[str, str]:
-    """msgid → translation, as compiled: fuzzy and empty entries do not reach the .mo."""
-    return {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    """msgid (key_of: with its context) → translation, as compiled: fuzzy and empty entries do not
+    reach the .mo."""
+    return {key_of(m.id, m.context): m.string for m in cat
+            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
 
 
 def translated_elsewhere(
@@ -326,7 +348,7 @@ def missing(pot: Catalog, locale: str = DEFAULT_LOCALE, locale_dir: Path = LOCAL
     done: set[str] = set()
     for path in domain_files(locale, locale_dir):
         done.update(translated(read_catalog(path)))
-    return [m.id for m in pot if m.id and m.id not in done]
+    return [key_of(m.id, m.context) for m in pot if m.id and key_of(m.id, m.context) not in done]
 
 
 def placeholders(text: str) -> list[str]:
@@ -359,20 +381,21 @@ def update_core(pot: Catalog, locale: str = DEFAULT_LOCALE, locale_dir: Path = L
         po = Catalog(locale=locale, domain=CORE_DOMAIN, project="Council", fuzzy=False)
     elsewhere = translated_elsewhere(locale, locale_dir=locale_dir)
     mine = translated(po)
-    remembered = {m.id: m.string for m in po.obsolete.values() if m.string}
+    remembered = {key_of(m.id, m.context): m.string for m in po.obsolete.values() if m.string}
 
     own = Catalog(project="Council", domain=CORE_DOMAIN, fuzzy=False)
     for m in pot:
-        if m.id and (m.id not in elsewhere or m.id in mine):
-            own.add(m.id, locations=m.locations, auto_comments=m.auto_comments)
+        k = key_of(m.id, m.context) if m.id else ""
+        if m.id and (k not in elsewhere or k in mine):
+            own.add(m.id, locations=m.locations, auto_comments=m.auto_comments, context=m.context)
     # No creation-date bump: an unchanged catalogue stays byte-identical.
     po.update(own, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
     for m in po:
-        if m.id and not m.string and m.id in remembered:
-            m.string = remembered[m.id]
+        if m.id and not m.string and key_of(m.id, m.context) in remembered:
+            m.string = remembered[key_of(m.id, m.context)]
     # Obsolete entries are kept (as #~) only when they carry a translation worth keeping
     # and their msgid is not back in use.
-    for key in [k for k, m in po.obsolete.items() if not m.string or k in po]:
+    for key in [k for k, m in po.obsolete.items() if not m.string or po.get(m.id, context=m.context) is not None]:
         del po.obsolete[key]
     po.fuzzy = False
     po.project, po.version = "Council", _version()
@@ -399,6 +422,69 @@ def write_template(pot: Catalog, path: Path = POT_PATH) -> Path:
     return path
 
 
+# ---------------------------------------------------------------- one word per meaning
+
+# The glossary (DOMAIN.md §9, and the words the app settled on): a msgid using the English term
+# (a regular expression, case-insensitive) is translated with one of the Chinese renderings. A
+# term that legitimately means something else in some msgids has that other sense excluded in
+# its pattern (a police station is no 议事驿站; co-owners are 共有人).
+GLOSSARY: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"(?<!police )\bstations?\b", ("驿站",)),
+    (r"\breception days?\b", ("接待日",)),
+    (r"(?<!co-)\bowners?\b(?!'? committee)", ("业主",)),
+    (r"\bowners'? committee", ("业委会", "业主委员会")),
+    (r"\bresidents'? committee", ("居委会", "居民委员会")),
+    (r"\bproperty (manager|company|management)", ("物业",)),
+    (r"\bmaintenance fund", ("维修资金",)),
+    (r"\bpublic notice", ("公示",)),
+    (r"\bjudicial confirmation", ("司法确认",)),
+    (r"\bmediation agreement", ("调解协议",)),
+    (r"\bminutes\b", ("纪要", "分钟")),  # a meeting's minutes, or a duration in minutes
+    (r"\bchase[sd]?\b", ("督单", "督办", "催办")),
+    (r"\bescalat", ("提级", "上一级")),
+    (r"\bbasically satisfied\b", ("基本满意",)),
+    (r"\bunsatisfied\b", ("不满意",)),
+)
+
+
+def _all_translations(locale: str, locale_dir: Path) -> dict[str, dict[str, str]]:
+    """key_of(msgid, context) → {domain: translation}."""
+    out: dict[str, dict[str, str]] = {}
+    for path in domain_files(locale, locale_dir):
+        for key, string in translated(read_catalog(path)).items():
+            out.setdefault(key, {})[path.stem] = string
+    return out
+
+
+def conflicts(locale: str = DEFAULT_LOCALE, locale_dir: Path = LOCALE_DIR) -> list[str]:
+    """A msgid (in one context) translated two ways by two domains: only one can reach the screen
+    (the domains are merged into one catalogue), so the other page shows a word nobody chose. A
+    word with two meanings gets a msgctxt instead (council.core.i18n.C_, pgettext)."""
+    problems = []
+    for key, by_domain in sorted(_all_translations(locale, locale_dir).items()):
+        if len(set(by_domain.values())) > 1:
+            context, msgid = split_key(key)
+            ways = ", ".join(f"{d}.po: {s!r}" for d, s in sorted(by_domain.items()))
+            problems.append(f"{msgid!r}{f' (msgctxt {context!r})' if context else ''} is translated two ways: {ways}")
+    return problems
+
+
+def glossary_problems(locale: str = DEFAULT_LOCALE, locale_dir: Path = LOCALE_DIR,
+                      glossary: tuple[tuple[str, tuple[str, ...]], ...] = GLOSSARY) -> list[str]:
+    """Translations that render a glossary term other than the glossary does."""
+    patterns = [(re.compile(p, re.I), words) for p, words in glossary]
+    problems = []
+    for key, by_domain in sorted(_all_translations(locale, locale_dir).items()):
+        _context, msgid = split_key(key)
+        for pattern, words in patterns:
+            if not pattern.search(msgid):
+                continue
+            for domain, string in sorted(by_domain.items()):
+                if not any(w in string for w in words):
+                    problems.append(f"{domain}.po: {msgid!r} -> {string!r}: {pattern.pattern} is {'/'.join(words)}")
+    return problems
+
+
 def report(pot: Catalog, locale: str = DEFAULT_LOCALE, locale_dir: Path = LOCALE_DIR) -> tuple[list[str], list[str]]:
     """(untranslated msgids, placeholder mismatches): both empty means the catalogue is complete."""
     return missing(pot, locale, locale_dir), placeholder_problems(locale, locale_dir)
@@ -406,7 +492,9 @@ def report(pot: Catalog, locale: str = DEFAULT_LOCALE, locale_dir: Path = LOCALE
 
 def format_missing(ids: Iterable[str], pot: Catalog) -> str:
     lines = []
-    for msgid in ids:
-        where = ", ".join(f"{f}:{n}" if n else f for f, n in pot[msgid].locations[:3])
-        lines.append(f"  {msgid!r}  ({where})")
+    for key in ids:
+        context, msgid = split_key(key)
+        entry = pot.get(msgid, context=context)
+        where = ", ".join(f"{f}:{n}" if n else f for f, n in (entry.locations[:3] if entry else []))
+        lines.append(f"  {msgid!r}{f' (msgctxt {context!r})' if context else ''}  ({where})")
     return "\n".join(lines)

@@ -83,6 +83,35 @@ def choose(user_setting: str | None, cookie: str | None, accept_language: str | 
     return normalise(user_setting) or normalise(cookie) or from_accept_language(accept_language) or DEFAULT_LOCALE
 
 
+class InContext(str):
+    """A msgid with its msgctxt, for a word that means two things in the app ("Held": a meeting that
+    took place, 已召开; a message kept back, 暂缓发送). Kept as data like any msgid (a label in a
+    word list) and translated by `_()` in its context: templates need not know it has one."""
+
+    context: str
+
+    def __new__(cls, context: str, msgid: str) -> "InContext":
+        self = super().__new__(cls, msgid)
+        self.context = context
+        return self
+
+    def __reduce__(self):  # stays InContext on its way to a PDF worker process
+        return (InContext, (self.context, str(self)))
+
+
+def C_(context: str, msgid: str) -> InContext:
+    """Marks a msgid with its context for extraction (babel keyword C_) and for `_()`."""
+    return InContext(context, msgid)
+
+
+def translate(trans: NullTranslations, message: str, context: str | None = None) -> str:
+    """gettext, or pgettext when the message (or the caller) names a context."""
+    context = context or getattr(message, "context", None)
+    if context:
+        return trans.pgettext(context, str(message))
+    return trans.gettext(message)
+
+
 def gettext(locale: str, message: str, **params) -> str:
-    text = translations(locale).gettext(message)
+    text = translate(translations(locale), message)
     return text % params if params else text

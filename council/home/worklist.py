@@ -214,18 +214,14 @@ async def _resident_votes(principal: Principal) -> Section:
 
 
 async def _resident_cases(principal: Principal) -> Section:
-    from council.cases.pages import LOOP, progress
-    from council.cases import proposal_steps
+    from council.cases.pages import case_progress
     from council.cases.queries import CaseFilter, list_cases
 
     rows, total = await list_cases(principal, CaseFilter(mine=True), per_page=ROWS)
     out = []
     for r in rows:
         row = _case_row(r, today())
-        if r["kind"] == "proposal":
-            row["progress"] = progress(proposal_steps.STEPS, r["state"], finished=r["state"] == "closed")
-        elif r["kind"] == "request":
-            row["progress"] = progress(LOOP, r["state"], finished=r["state"] == "rated")
+        row["progress"] = case_progress(r["kind"], r["state"])
         out.append(row)
     return Section("cases", N_("My cases"), out, total, "/cases?mine=1")
 

@@ -25,7 +25,7 @@ def _zh(msgid: str) -> str:
     """Papers are printed in Chinese whatever the reader's screen language."""
     from council.core import i18n
 
-    return i18n.translations("zh_CN").gettext(msgid)
+    return i18n.translate(i18n.translations("zh_CN"), msgid)
 
 
 def _cn_date(day) -> str:
@@ -87,6 +87,9 @@ async def agreement_pdf(principal: Principal, dispute_id: int, *, ip: str = "") 
         "sealed_on": _cn_date(a["sealed_on"]) if a["sealed_on"] else "",
         "effective_on": _cn_date(effect.effective_on) if in_effect else "",
     }
+    from council.stations.emblem import pdf_emblem
+
+    context["station_emblem"] = await pdf_emblem(f["station"])
     content = await pdf.render("pdf/mediation_agreement.html", context, "zh_CN")
     # The agreement shows full ID numbers: who printed it is logged like any look at them.
     await audit.record(principal, "mediation.agreement_printed", entity_type="mediation_agreement", entity_id=a["id"],
@@ -110,5 +113,8 @@ async def session_record_pdf(principal: Principal, dispute_id: int, session_id: 
         "parties": [_party(p, full_identity=False) for p in f["parties"]],
         "attendees": s["attendees"], "record": s["record"], "result": _zh(dict(v.SESSION_RESULTS).get(s["result"], "")) if s["result"] else "",
     }
+    from council.stations.emblem import pdf_emblem
+
+    context["station_emblem"] = await pdf_emblem(f["station"])
     content = await pdf.render("pdf/mediation_record.html", context, "zh_CN")
     return content, f"调解笔录-{f['number']}-{session_id}"

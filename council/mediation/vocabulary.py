@@ -1,5 +1,7 @@
 """The words dispute files are described with (msgids, translated where shown). No web or db imports."""
 
+from council.core.i18n import C_
+
 CATEGORIES = (
     ("neighbours", "Neighbour dispute"), ("property_service", "Property service"),
     ("family_marriage", "Family and marriage"), ("bride_price", "Bride price"), ("contract", "Contract dispute"),
@@ -28,7 +30,8 @@ STATUS_MATTERS = (
     ("none", "None: only rights and obligations"), ("marriage", "Marriage relation"),
     ("adoption", "Adoption relation"), ("personal_status", "Other personal status (e.g. parentage)"),
 )
-RULINGS = (("", "Waiting for the ruling"), ("confirmed", "Confirmed"), ("rejected", "Rejected"))
+# The court's "Rejected" (驳回) is not a rejected proposal's (不予受理): msgctxt "ruling".
+RULINGS = (("", "Waiting for the ruling"), ("confirmed", "Confirmed"), ("rejected", C_("ruling", "Rejected")))
 OBLIGATION_STATES = (
     ("pending", "Pending"), ("partly_performed", "Partly performed"), ("performed", "Performed"),
     ("overdue", "Overdue"),

@@ -186,7 +186,11 @@ async def approve(principal: Principal, meeting_id: int, *, version: Any, ip: st
     digest = content_hash(snap)
     snap["content_hash"] = digest
     # Rendered before the write transaction: a PDF takes a while, and the write lock must not wait on it.
-    document = await pdf.render("pdf/minutes.html", snap, "zh_CN")
+    from council.stations.emblem import pdf_emblem
+
+    # The emblem is the station's letterhead, not the minutes' content: outside the hashed snapshot.
+    document = await pdf.render("pdf/minutes.html", {**snap, "station_emblem": await pdf_emblem(row["station"])},
+                               "zh_CN")
     async with db.write():
         fresh, _ = await load_meeting(principal, meeting_id)
         again = await draft(meeting_id)

@@ -459,6 +459,9 @@ async def minutes_preview(request: Request, meeting_id: FromPath[int]) -> Respon
             raise Forbidden()
         current = await minutes.draft(meeting_id)
         snap = await snapshot_for(row, current["content"], number=0, draft=True)
+        from council.stations.emblem import pdf_emblem
+
+        snap["station_emblem"] = await pdf_emblem(row["station"])
     return _pdf_response(await pdf.render("pdf/minutes.html", snap, "zh_CN"), f"minutes-{meeting_id}-draft.pdf")
 
 

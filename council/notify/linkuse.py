@@ -116,8 +116,8 @@ async def confirm_session(token: str, ip: str = "") -> None:
         raise Conflict("This session was cancelled.")
     if link["used_at"] is not None:
         raise Conflict("Already confirmed.")
-    principal = Principal(user_id=0, username=f"link:{link['id']}", display_name=party["name"], role="resident",
-                          via="link")
+    principal = Principal(user_id=0, username=f"link:{link['id']}", display_name=f"{party['name']}（短信链接）",
+                          role="resident", via="link")
     async with db.write():
         await add_event(principal, s["file"]["case"], "session_confirmed",
                         text=f"{party['name']} {local_time(s['starts_at'])}")

@@ -10,6 +10,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from council.core.i18n import C_
 from council.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from council.core.localtime import local_time
 from council.notify import config, linkuse, manage, messages, rules
@@ -22,8 +23,9 @@ def N_(msgid: str) -> str:
 
 
 CHANNEL_LABELS = {"inapp": N_("In the app"), "email": N_("E-mail"), "wecom": N_("WeCom group robot"), "sms": N_("SMS")}
-STATUS_LABELS = {"pending": N_("Waiting to send"), "sending": N_("Sending"), "sent": N_("Delivered"), "held": N_("Held"),
-                 "dead": N_("Failed"), "digested": N_("In the digest")}
+# "Held" and "Failed" mean other things elsewhere (a meeting held, a vote failed): msgctxt "delivery".
+STATUS_LABELS = {"pending": N_("Waiting to send"), "sending": N_("Sending"), "sent": N_("Delivered"),
+                 "held": C_("delivery", "Held"), "dead": C_("delivery", "Failed"), "digested": N_("In the digest")}
 FIELD_LABELS = {"host": N_("Server"), "port": N_("Port"), "user": N_("User name"), "password": N_("Password"),
                 "from": N_("Sender address"), "tls": N_("TLS (starttls / ssl / empty)"), "endpoint": N_("Endpoint"),
                 "key": N_("Default robot key"), "access_key_id": N_("AccessKey ID"),

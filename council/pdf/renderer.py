@@ -116,10 +116,15 @@ def _jinja(locale: str):
     trans = i18n.translations(locale)
 
     def _(message: str, **params: Any) -> str:
-        text = trans.gettext(message)
+        text = i18n.translate(trans, message)  # an i18n.InContext label in its context
+        return text % params if params else text
+
+    def pgettext(context: str, message: str, **params: Any) -> str:
+        text = i18n.translate(trans, message, context)
         return text % params if params else text
 
     env.globals["_"] = _
+    env.globals["pgettext"] = pgettext
     return env
 
 

@@ -63,7 +63,10 @@ REPORT_LOCALE = "zh_CN"
 
 async def day_pdf(principal: Principal, station_id: int | None, day: dt.date, ip: str = "") -> bytes:
     ctx = await day_report(principal, station_id, day)
-    content = await pdf.render("pdf/reception_day.html", ctx, REPORT_LOCALE)
+    from council.stations.emblem import pdf_emblem
+
+    content = await pdf.render("pdf/reception_day.html", {**ctx, "station_emblem": await pdf_emblem(ctx["station_id"])},
+                               REPORT_LOCALE)
     await audit.record(principal, "reception.report.print", entity_type="station", entity_id=ctx["station_id"],
                        after={"day": ctx["day"], "visitors": ctx["visitors"]}, station_id=ctx["station_id"], ip=ip)
     return content

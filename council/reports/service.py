@@ -12,6 +12,7 @@ from council.accounts.principal import Principal
 from council.cases.tables import Case, Rating
 from council.cases.vocabulary import CHANNELS
 from council.core.errors import Forbidden, Invalid
+from council.core.i18n import C_
 from council.core.localtime import LOCAL
 from council.reports.monthly import StationMonth, compute, percent
 from council.stations.tables import Station
@@ -68,8 +69,9 @@ def monthly_xlsx(months: list[StationMonth], month: str, _, category_labels: dic
 
     channels = [c for c, _l in CHANNELS]
     summary = [[_("Station work report (议事驿站工作月报)") + f" {month}"], [],
-               [_("Station"), _("Received"), _("Done"), _("Requests done"), _("On time"), _("On-time rate"),
-                _("Ratings"), _("Satisfaction")]]
+               # Counts, not states ("Done" a task, "On time" a case, "Ratings" a section): msgctxt "count".
+               [_("Station"), _("Received"), _(C_("count", "Done")), _("Requests done"), _(C_("count", "On time")),
+                _("On-time rate"), _(C_("count", "Ratings")), _("Satisfaction")]]
     for m in months:
         summary.append([m.station, m.received, m.done, m.done_requests, m.on_time, percent(m.on_time_rate),
                         sum(m.ratings.values()), percent(m.satisfaction)])
@@ -95,7 +97,7 @@ async def mediation_xlsx(principal: Principal, start: dt.date, end: dt.date, sta
     labels = dict(CATEGORIES)
     head = [_("Station"), _("Dispute type"), _("Received"), _("In progress"), _("Settled"), _("Not settled"),
             _("Withdrawn"), _("Terminated"), _("Refused by a party"), _("Success rate"), _("Obligations due"),
-            _("Obligations performed"), _("Judicial confirmation applied"), _("Confirmed"), _("Rejected"),
+            _("Obligations performed"), _("Judicial confirmation applied"), _("Confirmed"), _(C_("ruling", "Rejected")),
             _("Average days to close")]
     rows = [[_("People's mediation statistics (人民调解案件统计)") + f" {start} – {end}"], [], head]
     for s in await stations_for(principal, station_ids):

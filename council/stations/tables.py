@@ -15,6 +15,9 @@ class Station(Table, tablename="station"):
     reception_weekday = Integer(default=4)  # 0 = Monday … 4 = Friday
     reception_start = Time()
     reception_end = Time()
+    # The emblem shown beside the name in the top bar and on PDFs: a storage key ("emblems/<hex>",
+    # council/storage.py), "" for none (council/stations/emblem.py).
+    emblem = Varchar(length=100, default="")
     version = Integer(default=1)
 
 

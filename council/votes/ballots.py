@@ -13,7 +13,7 @@ from typing import Any
 
 from council import db
 from council.accounts.permissions import Role
-from council.accounts.principal import Principal
+from council.accounts.principal import VOTING_LINK, Principal
 from council.audit import service as audit
 from council.core.errors import Conflict, Forbidden, Invalid, NotFound
 from council.votes import batching, conduct, policy, tokens
@@ -86,7 +86,7 @@ async def cast_online(token: str, choice: Any, ip: str = "") -> dict:
             _open_now(row)
             picked = _choice(row, choice, allow_spoiled=False)
             ballot_id = await _insert(row, voter, picked, channel="online")
-            await audit.record(None, "vote.ballot", entity_type="vote", entity_id=row["id"],
+            await audit.record(VOTING_LINK, "vote.ballot", entity_type="vote", entity_id=row["id"],
                                after={"voter": voter["id"], "channel": "online", "ballot": ballot_id,
                                       **_what(row, picked)},
                                station_id=row["station"], ip=ip)

@@ -43,6 +43,9 @@ async def letters_pdf(principal: Principal, vote_id: int, base_url: str, locale:
     row = await get_vote(vote_id)
     await audit.record(principal, "vote.letters_printed", entity_type="vote", entity_id=vote_id,
                        after={"letters": len(data["letters"]), "voter": voter_id}, station_id=row["station"], ip=ip)
+    from council.stations.emblem import pdf_emblem
+
+    data["station_emblem"] = await pdf_emblem(row["station"])
     return await pdf.render("pdf/ballot_letter.html", data, locale)
 
 
@@ -65,4 +68,8 @@ async def notice_pdf(vote_id: int, locale: str) -> bytes:
     n["opened_at"], n["closed_at"] = local_time(n["opened_at"]), local_time(n["closed_at"])
     n["closes_at"] = local_time(n["closes_at"]) if n["closes_at"] else ""
     n["notice_until"] = n["notice_until"].isoformat() if n["notice_until"] else ""
+    from council.stations.emblem import pdf_emblem
+    from council.votes.common import get_vote
+
+    n["station_emblem"] = await pdf_emblem((await get_vote(vote_id))["station"])
     return await pdf.render("pdf/vote_notice.html", n, locale)

@@ -49,10 +49,21 @@ def translator(locale: str):
     trans = i18n.translations(locale)
 
     def _(message: str, **params: Any) -> str:
-        text = trans.gettext(message)
+        text = i18n.translate(trans, message)  # an i18n.InContext label is translated in its context
         return text % params if params else text
 
     return _
+
+
+def context_translator(locale: str):
+    """pgettext for templates: {{ pgettext("delivery", "Held") }}."""
+    trans = i18n.translations(locale)
+
+    def pgettext(context: str, message: str, **params: Any) -> str:
+        text = i18n.translate(trans, message, context)
+        return text % params if params else text
+
+    return pgettext
 
 
 # Navigation by job: each role's first-level entries, in the order of its week (at most five, so
@@ -108,6 +119,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         context={
             "_": _,
             "gettext": _,
+            "pgettext": context_translator(locale),
             "locale": locale,
             "html_lang": "zh-CN" if locale == "zh_CN" else "en",
             "user": principal,
