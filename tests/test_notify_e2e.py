@@ -116,5 +116,7 @@ async def test_judicial_window_reminders_seven_and_two_days_before_it_closes(sta
     await worker.drain()
     for mark in (7, 2):
         row = next(r for r in rows if r["event_key"] == f"{prefix}{mark}" and r["recipient"] == f"party:{a}")
+        after = await Outbox.select().where(Outbox.id == row["id"]).first()
+        assert after["status"] == "sent", (after["status"], after["last_error"], after["next_ms"])
         assert _sms_text(sms, row["id"]) == [
             f"调解案卷 {d['number']}：申请司法确认还剩 {mark} 天（截至 {until}）。"]
