@@ -16,7 +16,8 @@ from council.notify.tables import Attempt, Outbox, Preference
 
 FIX = "Please correct the marked fields."
 PAGE = 50
-STATUSES = ("pending", "sending", "sent", "held", "dead", "digested")
+STATUSES = ("pending", "sending", "sent", "held", "dead", "uncertain", "digested")
+RESENDABLE = ("dead", "held", "pending", "uncertain")
 
 
 def _inbox_where(user_id: int):
@@ -74,14 +75,16 @@ async def attempts_of(principal: Principal, outbox_id: int) -> list[dict]:
 
 
 async def resend(principal: Principal, outbox_id: int, ip: str = "") -> None:
-    """Send a failed or held message again: due now, with a fresh count of tries. Audited."""
+    """Send a failed, held or uncertain message again: due now, with a fresh count of tries.
+    Audited. An uncertain one (a WeCom message in flight when a worker died) is sent again only
+    here, after the admin has looked in the group."""
     _require_admin(principal)
     async with db.write():
         row = await Outbox.select(Outbox.id, Outbox.status, Outbox.channel).where(Outbox.id == outbox_id).first()
         if row is None:
             raise NotFound()
-        if row["status"] not in ("dead", "held", "pending"):
-            raise Conflict("Only a failed, held or waiting message can be sent again.")
+        if row["status"] not in RESENDABLE:
+            raise Conflict("Only a failed, held, uncertain or waiting message can be sent again.")
         await Outbox.update({Outbox.status: "pending", Outbox.attempts: 0, Outbox.next_ms: now_ms(),
                              Outbox.last_error: ""}).where(Outbox.id == outbox_id)
         await audit.record(principal, "notify.resend", entity_type="notify_outbox", entity_id=outbox_id,

@@ -38,6 +38,10 @@ TEMPLATES = {
     "session.moved": N_("The mediation session of file %(file)s has moved to %(when)s: please confirm the time."),
     "agreement.effective": N_("The mediation agreement of file %(file)s took effect on %(effective_on)s."),
     "judicial.window": N_("File %(file)s: %(days)s days left to apply for judicial confirmation (until %(until)s)."),
+    "obligation.due_tomorrow": N_("File %(file)s: “%(what)s” (%(party)s) is due tomorrow, %(due)s."),
+    "obligation.due_today": N_("File %(file)s: “%(what)s” (%(party)s) is due today, %(due)s."),
+    "obligation.overdue": N_("File %(file)s: “%(what)s” (%(party)s) was due on %(due)s and is not recorded as performed."),
+    "roster.duty": N_("You are on duty at the reception day of %(station)s on %(day)s, %(start)s–%(end)s."),
     "holidays.missing": N_("The holiday calendar of %(year)s is missing: deadlines would count weekends only."),
     "digest": N_("%(count)s notifications since the last digest:"),
 }

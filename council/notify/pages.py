@@ -25,7 +25,8 @@ def N_(msgid: str) -> str:
 CHANNEL_LABELS = {"inapp": N_("In the app"), "email": N_("E-mail"), "wecom": N_("WeCom group robot"), "sms": N_("SMS")}
 # "Held" and "Failed" mean other things elsewhere (a meeting held, a vote failed): msgctxt "delivery".
 STATUS_LABELS = {"pending": N_("Waiting to send"), "sending": N_("Sending"), "sent": N_("Delivered"),
-                 "held": C_("delivery", "Held"), "dead": C_("delivery", "Failed"), "digested": N_("In the digest")}
+                 "held": C_("delivery", "Held"), "dead": C_("delivery", "Failed"),
+                 "uncertain": N_("Uncertain: check the group"), "digested": N_("In the digest")}
 FIELD_LABELS = {"host": N_("Server"), "port": N_("Port"), "user": N_("User name"), "password": N_("Password"),
                 "from": N_("Sender address"), "tls": N_("TLS (starttls / ssl / empty)"), "endpoint": N_("Endpoint"),
                 "key": N_("Default robot key"), "access_key_id": N_("AccessKey ID"),

@@ -81,3 +81,36 @@ def holds_for_quiet(channel: str, urgent: bool) -> bool:
     """Only SMS waits for the morning: an in-app line, an e-mail or a group message does not ring
     anyone's phone at night. Urgent messages never wait."""
     return channel == "sms" and not urgent
+
+
+# ---------------------------------------------------------------- reminders by date
+
+# An overdue obligation is reminded once, when the scheduler first sees it overdue within this many
+# days after its due date: a scheduler down for longer (or a first start on old data) does not
+# flood the parties with reminders about terms long past, which the mediator follows up in person.
+OBLIGATION_OVERDUE_DAYS = 7
+DUTY_REMIND_HOUR = 8  # the duty reminder goes from 08:00 the day before
+
+
+def obligation_mark(due: dt.date | None, today: dt.date, performed: bool = False) -> str | None:
+    """Which reminder an agreement's term is due on `today`: "tomorrow" (the day before it falls
+    due), "today" (its due day), "overdue" (from the day after, for OBLIGATION_OVERDUE_DAYS days),
+    or None (nothing due, no date, or already performed)."""
+    if due is None or performed:
+        return None
+    left = (due - today).days
+    if left == 1:
+        return "tomorrow"
+    if left == 0:
+        return "today"
+    if -OBLIGATION_OVERDUE_DAYS <= left < 0:
+        return "overdue"
+    return None
+
+
+def duty_reminder_due(now_local: dt.datetime, day: dt.date, start: dt.time) -> bool:
+    """The person on duty at a reception day hears of it from 08:00 the day before until the
+    reception starts (a scheduler that was down the day before catches up on the morning)."""
+    begin = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(DUTY_REMIND_HOUR), now_local.tzinfo)
+    end = dt.datetime.combine(day, start, now_local.tzinfo)
+    return begin <= now_local < end

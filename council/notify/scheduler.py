@@ -85,6 +85,84 @@ async def judicial_windows(today: dt.date) -> int:
     return written
 
 
+async def obligations(today: dt.date) -> int:
+    """An agreement's terms (Art. 31: the committee supervises performance): the day before a term
+    falls due, on its due day, and once when it is overdue — to the party who must perform (at
+    their phone, when they consented to mediation) and to the file's mediators."""
+    from council.mediation.rules import Performance, obligation_state
+    from council.mediation.tables import (AgreementObligation, DisputeFile, DisputeMediator, DisputeParty,
+                                          ObligationPerformance)
+    from council.notify.rules import OBLIGATION_OVERDUE_DAYS, obligation_mark
+
+    rows = await AgreementObligation.select(
+        AgreementObligation.id, AgreementObligation.party, AgreementObligation.what, AgreementObligation.amount,
+        AgreementObligation.due_date, AgreementObligation.agreement.dispute.as_alias("dispute")).where(
+        AgreementObligation.agreement.effective_on.is_not_null() & AgreementObligation.due_date.is_not_null()
+        & (AgreementObligation.due_date >= today - dt.timedelta(days=OBLIGATION_OVERDUE_DAYS))
+        & (AgreementObligation.due_date <= today + dt.timedelta(days=1)))
+    if not rows:
+        return 0
+    done: dict[int, list] = {}
+    for p in await ObligationPerformance.select().where(ObligationPerformance.obligation.is_in([r["id"] for r in rows])):
+        done.setdefault(p["obligation"], []).append(Performance(p["performed_on"], p["amount"], p["complete"]))
+    due = []
+    for r in rows:
+        state = obligation_state(amount=r["amount"], due=r["due_date"], performances=done.get(r["id"], []), today=today)
+        mark = obligation_mark(r["due_date"], today, performed=state.state == "performed")
+        if mark:
+            due.append((r, mark))
+    if not due:
+        return 0
+    files = {f["id"]: f for f in await DisputeFile.select(DisputeFile.id, DisputeFile.number, DisputeFile.case).where(
+        DisputeFile.id.is_in(list({r["dispute"] for r, _ in due})))}
+    names = {p["id"]: p["name"] for p in await DisputeParty.select(DisputeParty.id, DisputeParty.name).where(
+        DisputeParty.id.is_in(list({r["party"] for r, _ in due})))}
+    written = 0
+    for r, mark in due:
+        f = files[r["dispute"]]
+        async with db.write():
+            mediators = await DisputeMediator.select(DisputeMediator.user).where(DisputeMediator.dispute == f["id"])
+            obliged = [t for t in await who.dispute_parties(f["id"]) if t.key == f"party:{r['party']}"]
+            targets = who.merge(obliged, await who.users(m["user"] for m in mediators))
+            event = f"obligation.{'overdue' if mark == 'overdue' else 'due_' + mark}"
+            written += await enqueue(event, f"{event}:obligation:{r['id']}:{r['due_date']}", targets,
+                                     {"file": f["number"], "what": r["what"][:60], "party": names.get(r["party"], "")[:40],
+                                      "due": r["due_date"].isoformat()}, case_id=f["case"])
+    return written
+
+
+async def duty_roster(now: dt.datetime) -> int:
+    """The day before a reception day (书记接待日), from 08:00: whoever is on duty that week (the
+    roster's rotation with approved swaps). Keyed by the station and the day, per recipient: a
+    swap approved after the reminder went out reaches the member who takes over."""
+    from council.notify.rules import duty_reminder_due
+    from council.reception import store as reception
+    from council.stations.tables import Station
+
+    local = now.astimezone(LOCAL)
+    today = local.date()
+    stations = await Station.select(Station.id, Station.name, Station.reception_weekday, Station.reception_start,
+                                    Station.reception_end).where(
+        Station.reception_start.is_not_null() & Station.reception_end.is_not_null())
+    written = 0
+    for st in stations:
+        for occ in await reception.occurrences(st, today, today + dt.timedelta(days=1)):
+            if not duty_reminder_due(local, occ.day, occ.start):
+                continue
+            plan = await reception.duty_weeks(st["id"], occ.day, 1)
+            members = plan[0][1] if plan else []
+            if not members:
+                continue
+            async with db.write():
+                targets = who.merge(await who.users(m["user"] for m in members if m["user"]),
+                                    await who.residents(m["person"] for m in members if m["person"] and not m["user"]))
+                written += await enqueue(
+                    "roster.duty", f"roster.duty:station:{st['id']}:{occ.day}", targets,
+                    {"station": st["name"][:40], "day": occ.day.isoformat(), "start": occ.start.strftime("%H:%M"),
+                     "end": occ.end.strftime("%H:%M")})
+    return written
+
+
 async def meetings(now: dt.datetime) -> int:
     """A day before and an hour before a scheduled meeting, to its parties, chair and recorder."""
     from council.meetings.tables import Meeting
@@ -177,6 +255,7 @@ async def run_due(now: dt.datetime | None = None) -> dict[str, int]:
     today = now.astimezone(LOCAL).date()
     out = {}
     for name, job, arg in (("deadlines", deadlines, today), ("judicial", judicial_windows, today),
+                           ("obligations", obligations, today), ("duty", duty_roster, now),
                            ("meetings", meetings, now), ("votes", votes_closing, now),
                            ("holidays", holidays, today), ("digests", digests, now)):
         try:

@@ -14,7 +14,8 @@ def N_(msgid: str) -> str:
 CHANNEL_DONE = {"sms": N_("Notified by SMS"), "email": N_("Notified by e-mail"),
                 "wecom": N_("Notified in the WeCom group"), "inapp": N_("Notified in the app")}
 STATUS = {"sent": N_("Delivered"), "pending": N_("Waiting to send"), "sending": N_("Sending"),
-          "held": i18n.C_("delivery", "Held"), "dead": i18n.C_("delivery", "Failed"), "digested": N_("In the digest")}
+          "held": i18n.C_("delivery", "Held"), "dead": i18n.C_("delivery", "Failed"),
+          "uncertain": N_("Uncertain: check the group"), "digested": N_("In the digest")}
 LABEL = N_("Notification")
 # What acted: the delivery worker, not a person. Written in the site's language, as the stored
 # labels of the case's own events are (the system's is 服务器命令行（council）).

@@ -41,6 +41,9 @@ STALE_PG = (
     'FOR UPDATE SKIP LOCKED) RETURNING *'
 )
 STALE_SQLITE = STALE_PG.replace(" FOR UPDATE SKIP LOCKED", "")
+# Channels the worker cannot ask afterwards whether a message went (SMS can: QuerySendDetails).
+UNASKABLE = ("email", "wecom")
+UNCERTAIN = "uncertain: the worker stopped while the robot was posting it; check the group before sending again"
 MARK = (
     'UPDATE "notify_outbox" SET "status" = {}, "next_ms" = {}, "last_error" = {}, "provider_id" = {}, '
     '"sent_at" = {} WHERE "id" = {} AND "attempt_id" = {}'
@@ -98,7 +101,10 @@ class Worker:
                     channel = await self.channels.get(row["channel"])
                     if not channel.configured:
                         return row, None, 0
-                    result = await channel.send(await self._message(row))
+                    msg = await self._message(row)
+                    if row["channel"] in UNASKABLE:
+                        await self._mark_sending([row])
+                    result = await channel.send(msg)
                 except Exception as e:  # a bug in one message must not stop the others
                     log.exception("notify: sending %s failed", row["id"])
                     from council.notify.channels import Result
@@ -132,6 +138,7 @@ class Worker:
                 out.append((r, Result(False, type(e).__name__, str(e)[:500]), 0))
         if not ready:
             return out
+        await self._mark_sending(ready)
         started = time.perf_counter()
         try:
             answers = await channel.send_many(msgs)
@@ -140,6 +147,19 @@ class Worker:
             answers = [Result(False, type(e).__name__, str(e)[:500]) for _ in msgs]
         ms = int((time.perf_counter() - started) * 1000 / len(ready))
         return out + [(r, a, ms) for r, a in zip(ready, answers)]
+
+    async def _mark_sending(self, rows: list[dict]) -> None:
+        """Commit a `sending` attempt for these messages just before the channel is called. After a
+        crash, a claimed row whose last attempt is `sending` may have reached the receiver (the
+        call started and its answer was lost); one without it was never handed to the channel.
+        For WeCom (one small transaction a message: a robot takes 20 messages a minute anyway) and
+        e-mail (one for the batch, which goes over one SMTP connection)."""
+        from council.notify.tables import Attempt
+
+        at = utcnow()
+        async with db.write():
+            await Attempt.insert(*[Attempt(outbox=r["id"], attempt_id=r["attempt_id"], at=at, outcome="sending")
+                                   for r in rows])
 
     async def record(self, results) -> None:
         """One transaction for the batch: the attempts, then the rows — the sent ones in one
@@ -187,26 +207,47 @@ class Worker:
         stale = [dict(r) for r in stale]
         from council.notify.tables import Attempt
 
-        decided = []
+        started = await self._started({r["id"] for r in stale if r["channel"] in UNASKABLE})
+        decided = []  # (row, status, outcome, code)
         for row in stale:
+            if row["channel"] == "wecom" and row["id"] in started:
+                # A robot cannot be asked and has no idempotency key: sending again may post it
+                # twice. The admin checks the group, then sends it again (or not) from the outbox.
+                decided.append((row, "uncertain", "uncertain", "no_answer"))
+                continue
+            if row["channel"] == "email" and row["id"] in started:
+                # Sent again with the same Message-ID: receivers that dedupe by it show one.
+                decided.append((row, "pending", "resent", "same_message_id"))
+                continue
+            if row["channel"] in UNASKABLE:  # claimed but never handed to the channel
+                decided.append((row, "pending", "resent", "not_started"))
+                continue
             channel = await self.channels.get(row["channel"])
             went = None
             if channel.configured:
                 went = await channel.confirm(await self._message(row), local_day(row["claim_until_ms"] - int(self.claim_seconds * 1000)))
-            decided.append((row, went))
+            decided.append((row, "sent" if went else "pending", "reconciled" if went else "resent",
+                            "found" if went else ("not_found" if went is False else "unknown")))
         at = utcnow()
         async with db.write():
-            for row, went in decided:
-                if went:
-                    await db.raw(MARK, "sent", now, "", "", at, row["id"], attempt)
-                else:
-                    await db.raw(MARK, "pending", now, "", "", None, row["id"], attempt)
-            await Attempt.insert(*[Attempt(outbox=row["id"], attempt_id=attempt, at=at,
-                                           outcome="reconciled" if went else "resent",
-                                           code="found" if went else ("not_found" if went is False else "unknown"),
-                                           answer="") for row, went in decided])
+            for row, status, _outcome, _code in decided:
+                error = UNCERTAIN if status == "uncertain" else ""
+                await db.raw(MARK, status, now, error, "", at if status == "sent" else None, row["id"], attempt)
+            await Attempt.insert(*[Attempt(outbox=row["id"], attempt_id=attempt, at=at, outcome=outcome, code=code,
+                                           answer="") for row, _status, outcome, code in decided])
         log.info("notify: reconciled %d interrupted messages", len(decided))
         return len(decided)
+
+    @staticmethod
+    async def _started(ids: set[int]) -> set[int]:
+        """Of these rows, those whose latest attempt is `sending`: handed to the channel, no answer."""
+        if not ids:
+            return set()
+        ids = sorted(ids)
+        rows = await db.raw(
+            'SELECT "outbox", "outcome" FROM "notify_attempt" WHERE "id" IN (SELECT MAX("id") FROM "notify_attempt" '
+            f'WHERE "outbox" IN ({", ".join(["{}"] * len(ids))}) GROUP BY "outbox")', *ids)
+        return {r["outbox"] for r in rows if r["outcome"] == "sending"}
 
     async def tick(self) -> int:
         """One round: the scheduler when due (under its lease), then one batch. Returns rows sent."""
