@@ -476,8 +476,9 @@ def glossary_problems(locale: str = DEFAULT_LOCALE, locale_dir: Path = LOCALE_DI
     problems = []
     for key, by_domain in sorted(_all_translations(locale, locale_dir).items()):
         _context, msgid = split_key(key)
+        words_only = PLACEHOLDER.sub("", msgid)  # %(station)s is a name filled in, not the word
         for pattern, words in patterns:
-            if not pattern.search(msgid):
+            if not pattern.search(words_only):
                 continue
             for domain, string in sorted(by_domain.items()):
                 if not any(w in string for w in words):
