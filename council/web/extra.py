@@ -8,6 +8,7 @@ from council.board import pages as board_pages
 from council.reports import pages as report_pages
 from council.cases import api as cases_api
 from council.cases import pages as cases_pages
+from council.jobs import pages as job_pages
 from council.people import pages as people_pages
 from council.meetings import api as meetings_api
 from council.meetings import pages as meetings_pages
@@ -22,7 +23,7 @@ from council.votes import pages as votes_pages
 
 MODULES = (audit_pages, admin_pages, imports, people_pages, cases_pages, cases_api, votes_pages, votes_api,
            meetings_pages, meetings_api, mediation_pages, mediation_api,
-           reception_pages, reception_api, board_pages, notify_pages, report_pages)
+           reception_pages, reception_api, board_pages, notify_pages, report_pages, job_pages)
 
 PAGE_ROUTES: list = [r for m in MODULES for r in m.PAGE_ROUTES]
 API_ROUTES: list = [r for m in MODULES for r in m.API_ROUTES]
