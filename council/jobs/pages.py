@@ -55,10 +55,10 @@ def status_of(job: dict, _) -> dict[str, Any]:
 def back_link(job: dict) -> tuple[str, str]:
     """Where the job came from (msgid, path)."""
     if job["kind"] == "letters":
-        return "Back to the vote", f"/votes/{job['subject_id']}"
+        return rules.N_("Back to the vote"), f"/votes/{job['subject_id']}"
     if job["kind"] == "import":
-        return "Units", f"/units?estate={job['subject_id']}"
-    return "Backups", "/admin/backups"
+        return rules.N_("Units"), f"/units?estate={job['subject_id']}"
+    return rules.N_("Backups"), "/admin/backups"
 
 
 @get("/jobs/{job_id:int}", guards=[signed_in], name="jobs.page")

@@ -27,7 +27,7 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
 FINISHED = frozenset({DONE, FAILED})
 MOVES = {QUEUED: frozenset({RUNNING, FAILED}), RUNNING: frozenset({DONE, FAILED}), DONE: frozenset(), FAILED: frozenset()}
-STATE_LABELS = {QUEUED: N_("Waiting to start"), RUNNING: N_("Running"), DONE: N_("Ready"), FAILED: N_("Failed")}
+STATE_LABELS = {QUEUED: N_("Waiting to start"), RUNNING: N_("Running"), DONE: N_("Ready"), FAILED: N_("Stopped with an error")}
 
 SECRETARIAT = frozenset({Role.admin, Role.secretary})
 ADMIN = frozenset({Role.admin})

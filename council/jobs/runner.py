@@ -139,10 +139,10 @@ class Runner:
         beat = asyncio.create_task(self._keep_claim(job["id"], stop))
         try:
             if kind is None:
-                raise JobFailed("This kind of job is not known to this version of Council.")
+                raise JobFailed(rules.N_("This kind of job is not known to this version of Council."))
             principal = await service.requester(job)
             if principal is None or principal.role not in kind.roles:
-                raise JobFailed("The person who asked for this job may no longer do it.")
+                raise JobFailed(rules.N_("The person who asked for this job may no longer do it."))
             module, func = kind.handler.split(":")
             handler = getattr(importlib.import_module(module), func)
             ctx = Context(self, job, principal)
@@ -156,7 +156,7 @@ class Runner:
             await service.fail(job, self.holder, e.message, **e.params)
         except Exception as e:
             log.exception("jobs: job %s (%s) failed", job["id"], job["kind"])
-            await service.fail(job, self.holder, "The job stopped with an error: %(reason)s",
+            await service.fail(job, self.holder, rules.N_("The job stopped with an error: %(reason)s"),
                                reason=f"{type(e).__name__}: {e}"[:500])
         finally:
             stop.set()
