@@ -232,7 +232,8 @@ async def test_backup_from_the_admin_page_restores(client, settings, tmp_path):
     login(client, "admin")
     page = client.get("/admin/backups")
     assert page.status_code == 200 and 'action="/admin/backups"' in page.text
-    r = post_form(client, "/admin/backups", {})
+    assert post_form(client, "/admin/backups", {}).status_code == 422  # a bare POST starts nothing
+    r = post_form(client, "/admin/backups", {"start": "backup"})
     assert r.status_code == 303
     job_id = int(r.headers["location"].rsplit("/", 1)[1])
     s = _wait(client, job_id, 180)
@@ -271,7 +272,7 @@ async def test_backup_from_the_admin_page_restores(client, settings, tmp_path):
     assert client.get(f"/jobs/{job_id}").status_code == 403
     assert client.get(f"/jobs/{job_id}/download").status_code == 403
     assert client.get("/admin/backups").status_code == 403
-    assert post_form(client, "/admin/backups", {}).status_code == 403
+    assert post_form(client, "/admin/backups", {"start": "backup"}).status_code == 403
 
 
 # ---------------------------------------------------------------- station scoping

@@ -118,8 +118,12 @@ async def backups_page(request: Request) -> Any:
 @post("/admin/backups", guards=[signed_in], name="jobs.start_backup")
 async def start_backup(request: Request) -> Any:
     _admin(request)
+    from council.core.errors import Invalid
     from council.ops import backup_job
 
+    # The button says what it starts; a bare POST (a stray form, a probe) starts nothing.
+    if (await request.form()).get("start") != "backup":
+        raise Invalid("Nothing was started: use the Create a backup button.")
     job_id = await backup_job.start(request.user, ip=client_ip(request))
     return Redirect(f"/jobs/{job_id}", status_code=303)
 
