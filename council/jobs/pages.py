@@ -80,9 +80,8 @@ async def job_download(request: Request, job_id: FromPath[int]) -> Response:
     job, content = await service.result_of(request.user, job_id, request.app.state.settings.upload_dir,
                                            ip=client_ip(request))
     name = job["result_name"] or f"job-{job_id}"
-    disposition = "inline" if job["result_media"] == "application/pdf" else "attachment"
     return Response(content, media_type=job["result_media"] or "application/octet-stream", headers={
-        "Content-Disposition": f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+        "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
         "Cache-Control": "no-store",
     })
 
