@@ -196,6 +196,15 @@ async def test_letters_for_the_whole_electorate_as_a_job(as_user, monkeypatch):
     gw = as_user("gridworker")
     assert gw.get(f"/jobs/{job_id}").status_code == 403
     assert gw.get(f"/jobs/{job_id}/download").status_code == 403
+    # After a day the file is removed (it carries live voting links); the page says so.
+    from council import storage
+
+    key = (await Job.select(Job.result_key).where(Job.id == job_id).first())["result_key"]
+    assert await service.forget_results(sec.app.state.settings.upload_dir,
+                                        [{"id": job_id, "result_key": key}]) == 1
+    assert await storage.read(sec.app.state.settings.upload_dir, key) is None
+    assert sec.get(f"/jobs/{job_id}/download").status_code == 404
+    assert "/download" not in sec.get(f"/jobs/{job_id}").text
 
 
 async def test_a_large_import_runs_as_a_job_and_its_rows_are_there(client, monkeypatch):
@@ -298,3 +307,22 @@ async def test_another_stations_secretary_gets_404(settings):
     assert (await service.load_for(sec, job_id))["id"] == job_id
     assert (await service.load_for(await principal("admin"), job_id))["id"] == job_id
     assert await service.recent(stranger, "letters", subject_id=vote_id) == []
+
+
+async def test_two_runners_one_job_it_runs_once(settings):
+    """Two runners (two server processes, or a server and `council worker`) look at once: the job
+    runs in one of them, once. A letters job for a vote that does not exist fails at once, so the
+    race costs nothing to run."""
+    from council.jobs.runner import Runner
+
+    sec = await principal("secretary")
+    job_id = await service.enqueue(sec, "letters", station=next(iter(sec.station_ids)), subject_id=999999,
+                                   params={"vote": 999999, "base_url": "http://testserver", "locale": "en"})
+    a, b = Runner(settings.upload_dir, poll=0.05), Runner(settings.upload_dir, poll=0.05)
+    await asyncio.gather(a.run(until_idle=True), b.run(until_idle=True))
+    row = await Job.select().where(Job.id == job_id).first()
+    assert row["state"] == "failed" and row["error"] == "Not found."
+    assert a.ran + b.ran >= 1
+    started = await AuditEntry.count().where((AuditEntry.action == "job.started") & (AuditEntry.entity_id == job_id))
+    failed = await AuditEntry.count().where((AuditEntry.action == "job.failed") & (AuditEntry.entity_id == job_id))
+    assert (started, failed) == (1, 1)
