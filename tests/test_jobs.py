@@ -192,6 +192,7 @@ async def test_letters_for_the_whole_electorate_as_a_job(as_user, monkeypatch):
     after = printed[-1]["after"]
     after = json.loads(after) if isinstance(after, str) else after
     assert after["letters"] == voters and after["job"] == job_id
+    assert f'href="/jobs/{job_id}"' in sec.get(f"/votes/{vote_id}").text  # found again from the vote
     # The same station's other staff: a grid worker is refused (role), not shown the file.
     gw = as_user("gridworker")
     assert gw.get(f"/jobs/{job_id}").status_code == 403
