@@ -23,7 +23,7 @@ class Job(Table, tablename="job"):
     state = Varchar(length=10, default="queued")  # queued → running → done | failed
     done = Integer(default=0)
     total = Integer(default=0)
-    message = Text(default="")  # the current step, as a msgid with its params (params_json)
+    message = Text(default="")  # the current step, a msgid (translated when shown) with message_params
     message_params = JSON(default="{}")
     summary = JSON(default="{}")  # what the job did (an import's counts), shown on the job page
     result_key = Varchar(length=100, default="")  # council.storage key of the result file
