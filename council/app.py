@@ -66,6 +66,7 @@ DOMAINS = (
     "reports",
     "board",
     "audit",
+    "jobs",
 )
 
 
@@ -137,11 +138,19 @@ async def _compile_templates(app: Litestar) -> None:
     compile_templates(app.template_engine.engine)
 
 
+async def _start_jobs(app: Litestar) -> None:
+    from council.jobs.runner import start_in_process
+
+    await start_in_process(app)
+
+
 async def _shutdown(app: Litestar) -> None:
     import asyncio
 
     from council import pdf
+    from council.jobs.runner import stop_in_process
 
+    await stop_in_process(app)  # before the database closes under a running job
     await db.stop()
     # Spawned PDF workers do not notice their parent leaving: stop them, or they outlive the server.
     await asyncio.to_thread(pdf.shutdown, True)
@@ -193,7 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[_check_migrated, _warn_fonts, _start_pdf_workers, _compile_templates],
+        on_startup=[_check_migrated, _warn_fonts, _start_pdf_workers, _compile_templates, _start_jobs],
         on_shutdown=[_shutdown],
         request_max_body_size=MAX_BODY,
         include_in_schema=False,

@@ -112,7 +112,7 @@ def check() -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 def worker(once: bool) -> None:
-    """Deliver notifications and run the scheduler (council.notify); stop with Ctrl-C or SIGTERM."""
+    """Deliver notifications, run the scheduler (council.notify) and background jobs (council.jobs); stop with Ctrl-C or SIGTERM."""
     from council.notify.service import main as run
 
     sent = run(once)

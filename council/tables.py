@@ -18,6 +18,7 @@ from council.stations.tables import Room, Station, StationEstate
 from council.votes.tables import Vote, VoteBallot, VoteSecretCount, VoteVoter
 from council.storage import StoredBlob
 from council.notify.tables import TABLES as NOTIFY_TABLES
+from council.jobs.tables import TABLES as JOB_TABLES
 
 ALL_TABLES = [
     Street, Community, Estate, Building, Unit, Grid, GridBuilding,
@@ -35,4 +36,5 @@ ALL_TABLES = [
     LoginThrottleEntry,
     StoredBlob,
     *NOTIFY_TABLES,
+    *JOB_TABLES,
 ]

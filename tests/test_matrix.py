@@ -134,6 +134,7 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/votes/{}": {"GET": STAFF},
     "/votes/{}/do/{}": {"POST": STAFF},
     "/votes/{}/letters.pdf": {"GET": SECRETARIAT},
+    "/votes/{}/letters": {"POST": SECRETARIAT},  # the whole electorate's letters, as a job
     "/notices/{}": {"GET": PUBLIC},  # the key in the address is the credential (unguessable)
     "/notices/{}/notice.pdf": {"GET": PUBLIC},
     # The station's public board (公示栏): de-identified figures and decisions, for everyone.
@@ -201,6 +202,12 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     # signed links for people without accounts.
     "/notify/**": {"*": SIGNED_IN},
     "/admin/notify": {"*": ADMIN},
+    # Background jobs (council.jobs): the secretariat's letters and imports; backups for admins
+    # (which kind a job is and its station are checked per job: tests/test_jobs.py).
+    "/jobs/{}": {"GET": SECRETARIAT},
+    "/jobs/{}/status": {"GET": SECRETARIAT},
+    "/jobs/{}/download": {"GET": SECRETARIAT},
+    "/admin/backups": {"GET": ADMIN, "POST": ADMIN},
     "/admin/notify/**": {"*": ADMIN},
     "/n/**": {"*": PUBLIC},
     # A station's emblem (issue 17): changed by the station's administrators (the admin, its
@@ -473,6 +480,12 @@ async def elsewhere() -> dict:
         "channel": "hotline_12345"}))["id"]
     ids["meeting"] = await scheduling.create_meeting(SYSTEM, station=ids["station"], kind="coordination",
                                                      title=f"别处会议{tag}")
+    # A finished job of the other station (council.jobs): its page, status and file are not found.
+    from council.jobs.tables import Job
+
+    ids["job"] = (await Job.insert(Job(kind="letters", station=ids["station"], state="failed",
+                                       requested_label=f"别处书记{tag}"))
+                  .returning(Job.id))[0]["id"]
     return ids
 
 
@@ -908,7 +921,7 @@ async def test_ids_in_query_strings_show_nothing_of_another_station(app, client,
 
 
 # Path parameter -> the kind of the other station's row it can name.
-FOREIGN_PATH = {"case_id": "case", "meeting_id": "meeting", "station_id": "station"}
+FOREIGN_PATH = {"case_id": "case", "meeting_id": "meeting", "station_id": "station", "job_id": "job"}
 ROW_REGISTERS = {"units": "unit", "estates": "estate", "people": "person", "buildings": "building",
                  "communities": "community", "stations": "station", "rooms": "room", "organisations": "organisation",
                  "station-categories": "station_category", "station-holidays": "station_holiday"}

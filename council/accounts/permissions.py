@@ -47,6 +47,8 @@ MATRIX: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "station_holiday": (ALL_STAFF_AND_ADMIN, frozenset({Role.admin, Role.secretary})),
     "register_import": (frozenset({Role.admin, Role.secretary}), frozenset({Role.admin, Role.secretary})),
     "user": (frozenset({Role.admin}), frozenset({Role.admin})),
+    # Backups from the admin page (council.jobs): the archive holds everything.
+    "backup": (frozenset({Role.admin}), frozenset({Role.admin})),
     "audit": (frozenset({Role.admin, Role.secretary}), frozenset()),
     # Cases: who may open the pages; what each may do to a case is council.cases.policy.
     "case": (frozenset(Role), frozenset(Role)),

@@ -1,4 +1,4 @@
-"""Running the worker as a process: `council worker` (delivery and the scheduler)."""
+"""Running the worker as a process: `council worker` (delivery, the scheduler and background jobs)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ async def serve(once: bool = False) -> int:
 
     settings = load_settings()
     db.configure(settings.database_url)
+    from council import storage
+
+    storage.configure(settings.file_store)  # job results are kept where the server keeps files
     await db.start()
     try:
         if await pending():
@@ -25,7 +28,11 @@ async def serve(once: bool = False) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await worker.run(stop, until_idle=once)
+        # Background jobs (council.jobs) run here too, beside delivery.
+        from council.jobs.runner import Runner
+
+        jobs = Runner(settings.upload_dir)
+        await asyncio.gather(worker.run(stop, until_idle=once), jobs.run(stop, until_idle=once))
         return worker.sent
     finally:
         await db.stop()

@@ -29,6 +29,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect
 
 from council import db, storage
 from council.core.errors import Forbidden, Invalid, NotFound
@@ -44,6 +45,19 @@ MAX_UPLOAD = 5 * 1024 * 1024
 BODY_LIMIT = MAX_UPLOAD + 256 * 1024  # room for the multipart envelope and the other fields
 KEEP_UPLOADS = 24 * 3600  # an abandoned preview's file is removed after a day
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# Files with more rows than this are imported by a background job (COUNCIL_IMPORT_JOB_ROWS).
+JOB_ROWS = 300
+
+
+def job_rows() -> int:
+    import os
+
+    try:
+        return int(os.environ.get("COUNCIL_IMPORT_JOB_ROWS", JOB_ROWS))
+    except ValueError:
+        return JOB_ROWS
+
+
 MEDIA = {
     "csv": "text/csv",  # Litestar adds "; charset=utf-8" to text types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -158,9 +172,10 @@ def _sweep(folder: Path) -> None:
             pass  # removed by a concurrent sweep
 
 
-async def _keep(request: Request, filename: str, content: bytes, estate_id: int, mode: str) -> str:
+async def _keep(request: Request, filename: str, content: bytes, estate_id: int, mode: str, rows: int = 0) -> str:
     ext = filename.rsplit(".", 1)[-1].lower()
-    note = {"user": request.user.user_id, "estate": estate_id, "mode": mode, "name": filename, "ext": ext}
+    note = {"user": request.user.user_id, "estate": estate_id, "mode": mode, "name": filename, "ext": ext,
+            "rows": rows}
     if storage.in_database():
         # Any app node may take the commit: the preview's file is kept in the shared database.
         token = secrets.token_hex(16)
@@ -178,40 +193,50 @@ async def _keep(request: Request, filename: str, content: bytes, estate_id: int,
     return token
 
 
-async def _kept(request: Request, token: str) -> tuple[dict, bytes]:
-    """The file a preview kept, only for the user who uploaded it."""
+async def read_kept(upload_dir: Path, token: str) -> tuple[dict, bytes]:
+    """The file a preview kept and its note (whoever uploaded it: callers check)."""
     if not TOKEN.match(token or ""):
         raise NotFound("This upload has expired. Upload the file again.")
     try:
         if storage.in_database() and re.fullmatch(r"[0-9a-f]{32}", token):
-            raw_note = await storage.read(request.app.state.settings.upload_dir, f"importnotes/{token}")
-            content = await storage.read(request.app.state.settings.upload_dir, f"imports/{token}")
+            raw_note = await storage.read(upload_dir, f"importnotes/{token}")
+            content = await storage.read(upload_dir, f"imports/{token}")
             if raw_note is None or content is None:
                 raise ValueError(token)
             note = json.loads(raw_note.decode("utf-8"))
             if note.get("ext") not in MEDIA:
                 raise ValueError(note.get("ext"))
         else:
-            folder = _upload_dir(request)
+            folder = upload_dir / "imports"
             note = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
             if note.get("ext") not in MEDIA:
                 raise ValueError(note.get("ext"))
             content = (folder / f"{token}.{note['ext']}").read_bytes()
     except (OSError, ValueError, KeyError):
         raise NotFound("This upload has expired. Upload the file again.") from None
+    return note, content
+
+
+async def _kept(request: Request, token: str) -> tuple[dict, bytes]:
+    """The file a preview kept, only for the user who uploaded it."""
+    note, content = await read_kept(request.app.state.settings.upload_dir, token)
     if note.get("user") != request.user.user_id:
         raise Forbidden()
     return note, content
 
 
-async def _forget(request: Request, token: str, ext: str) -> None:
+async def forget_kept(upload_dir: Path, token: str, ext: str) -> None:
     if storage.in_database() and re.fullmatch(r"[0-9a-f]{32}", token):
         async with db.write():
             await storage.delete_rows(f"imports/{token}", f"importnotes/{token}")
         return
-    folder = _upload_dir(request)
+    folder = upload_dir / "imports"
     for path in (folder / f"{token}.{ext}", folder / f"{token}.json"):
         path.unlink(missing_ok=True)
+
+
+async def _forget(request: Request, token: str, ext: str) -> None:
+    await forget_kept(request.app.state.settings.upload_dir, token, ext)
 
 
 async def _form_page(request: Request, *, status_code: int = 200, message: str = "", estate: int | None = None,
@@ -255,7 +280,7 @@ async def preview_page(request: Request, data: Annotated[UploadForm, MultiPart])
     except rf.RegisterFileError as e:
         return await _form_page(request, status_code=422, message=_file_error(e, _), estate=data.estate, mode=mode)
     outcome = await service.preview(request.user, data.estate, sheet, mode)
-    token = await _keep(request, filename, content, data.estate, mode) if outcome.report.ok else ""
+    token = await _keep(request, filename, content, data.estate, mode, rows=len(sheet.rows)) if outcome.report.ok else ""
     return _preview_page(request, outcome, status_code=200 if outcome.report.ok else 422, token=token,
                          filename=filename)
 
@@ -270,6 +295,13 @@ async def commit_page(request: Request) -> Any:
     if not estate_raw.isdigit() or int(estate_raw) != note["estate"]:
         raise Invalid("This upload was checked for another estate. Upload the file again.")
     mode = _mode(note["mode"])  # the mode the preview was checked with, whatever the form says now
+    if note.get("rows", 0) > job_rows():
+        # A large register is written by a background job: a page with a progress bar instead of
+        # a request that hangs (council.jobs); small ones are written now, as before.
+        from council.places import import_job
+
+        job_id = await import_job.start(request.user, token, note, ip=client_ip(request))
+        return Redirect(f"/jobs/{job_id}", status_code=303)
     _ = translator(locale_of(request))
     try:
         sheet = await _read_register(note["name"], content)

@@ -160,13 +160,20 @@ async def render_vote(request: Request, vote_id: int, *, status_code: int = 200,
     case = None
     if d["case"]:
         case = await Case.select(Case.id, Case.number, Case.title, Case.state).where(Case.id == d["case"]).first()
+    can_manage = policy.can_manage(principal, d["station"])
+    letter_jobs = []
+    if can_manage and d["state"] == "open":  # the letters printed for the whole electorate (council.jobs)
+        from council.jobs import service as job_service
+
+        letter_jobs = await job_service.recent(principal, "letters", subject_id=vote_id, limit=3)
     return page(request, "votes/detail.html", status_code=status_code, v=d, voters=voters, q=q, case=case,
+                letter_jobs=letter_jobs,
                 reasons=reasons(request, d["live"]), form=form, errors=errors or {}, message=message,
                 values=values or {}, done=request.query_params.get("done", "") if status_code == 200 else "",
                 reissued=_int(request.query_params.get("voter", "")) if status_code == 200 else None,
                 open_row=_open_row(request), closing_early=conduct.is_early(d["closes_at"], now()),
                 notice_url=f"/notices/{queries.notice_key(vote_id)}" if d["state"] == "closed" else "",
-                can_manage=policy.can_manage(principal, d["station"]), can_enter=policy.can_enter(principal, d["station"]),
+                can_manage=can_manage, can_enter=policy.can_enter(principal, d["station"]),
                 **words())
 
 

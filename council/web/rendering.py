@@ -38,6 +38,7 @@ NAV = (
     ("Import register", "/imports", "register_import"),
     ("Audit log", "/audit", "audit"),
     ("Users", "/users", "user"),
+    ("Backups", "/admin/backups", "backup"),
 )
 
 
@@ -79,7 +80,7 @@ JOBS = {
     "resident": ("/my/votes", "/cases", "/meetings"),
 }
 SYSTEM = frozenset({"/imports", "/audit", "/users", "/station-categories", "/station-holidays", "/rooms",
-                    "/stations"})
+                    "/stations", "/admin/backups"})
 MENUS = ("Registers", "System")  # msgids: 台账, 系统
 
 
