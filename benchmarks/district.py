@@ -297,9 +297,7 @@ async def measure(district: dict, samples: int) -> bool:
     rng = random.Random(11)
 
     async def dashboard(ids):
-        await figures.station_figures(ids, start, end)
-        await figures.monthly_trend(ids, start, end)
-        await figures.heat(ids, start, end)
+        await figures.dashboard(ids, start, end)  # figures, monthly trend and heat
 
     ok = True
     street_i = 0

@@ -122,6 +122,10 @@ async def test_few_statements_whatever_the_number_of_stations(district):
     await figures.monthly_trend(ids, START, END)
     await figures.heat(ids, START, END)
     assert stats.count <= 8, stats.count  # 4 + 3 + 1
+    together = await figures.dashboard(ids, START, END, on=TODAY)
+    assert together["stations"] == await figures.station_figures(ids, START, END, on=TODAY)
+    assert together["heat"] == await figures.heat(ids, START, END)
+    assert together["trend"] == await figures.monthly_trend(ids, START, END)
 
 
 async def test_a_search_across_stations_counts_up_to_its_cap(district, monkeypatch):

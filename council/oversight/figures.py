@@ -24,6 +24,7 @@ done by closed_month (local months kept on each case, answered from the indexes)
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from council import db
@@ -39,6 +40,17 @@ def _ids(station_ids) -> str:
     """The station ids as an SQL list of integers (every one passed through int())."""
     ids = sorted({int(s) for s in station_ids})
     return "(" + ", ".join(str(i) for i in ids) + ")" if ids else "(-1)"
+
+
+async def _together(*statements):
+    """The statements side by side on PostgreSQL, each on a connection of the pool, when no
+    transaction holds this task to one connection; else (SQLite, or inside db.read()/write())
+    one after the other. Either way, their results in order."""
+    engine = db.engine()
+    current = getattr(engine, "current_transaction", None)
+    if db.is_sqlite() or current is None or current.get() is not None or not getattr(engine, "pool", None):
+        return [await s for s in statements]
+    return await asyncio.gather(*statements)
 
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -83,7 +95,7 @@ async def station_figures(station_ids: list[int], start: dt.date, end: dt.date,
     on = on or local_today()
     lo, hi = _bounds(start, end)
     ids = _ids(station_ids)
-    groups = await db.raw(
+    groups, ratings, votes, names = await _together(db.raw(
         'SELECT "station", "kind", "state", COUNT(*) AS n, COUNT("closed_at") AS done, '
         'SUM(CASE WHEN "closed_at" IS NOT NULL THEN "close_minutes" END) AS minutes, '
         'COUNT(CASE WHEN "closed_at" IS NOT NULL THEN "close_minutes" END) AS timed, '
@@ -91,19 +103,19 @@ async def station_figures(station_ids: list[int], start: dt.date, end: dt.date,
         'SUM(CASE WHEN "closed_at" IS NOT NULL AND ("due_date" IS NULL OR '
         f'{_local_closed_day_on_time()}) THEN 1 ELSE 0 END) AS on_time '
         f'FROM "case_file" WHERE "station" IN {ids} AND "created_at" >= {{}} AND "created_at" < {{}} '
-        'GROUP BY "station", "kind", "state"', on, lo, hi)
-    # A rating comes after its case: only ratings given since the period began can belong to a
-    # case received in it, which lets the index on the rating's time narrow the join.
-    ratings = await db.raw(
+        'GROUP BY "station", "kind", "state"', on, lo, hi),
+        # A rating comes after its case: only ratings given since the period began can belong to
+        # a case received in it, which lets the index on the rating's time narrow the join.
+        db.raw(
         'SELECT c."station" AS station, r."rating" AS rating, COUNT(*) AS n '
         'FROM "case_rating" r JOIN "case_file" c ON c."id" = r."case" '
         f'WHERE r."created_at" >= {{}} AND c."station" IN {ids} AND c."created_at" >= {{}} AND c."created_at" < {{}} '
-        'GROUP BY c."station", r."rating"', lo, lo, hi)
-    votes = await db.raw(
+        'GROUP BY c."station", r."rating"', lo, lo, hi),
+        db.raw(
         'SELECT "station", COUNT(*) AS n FROM "vote" '
         f'WHERE "station" IN {ids} AND "state" = \'closed\' AND "closed_at" >= {{}} AND "closed_at" < {{}} '
-        'GROUP BY "station"', lo, hi)
-    names = await station_names(station_ids)
+        'GROUP BY "station"', lo, hi),
+        station_names(station_ids))
     zero = dict.fromkeys(("received", "done", "in_progress", "overdue", "requests_done", "on_time", "minutes",
                           "timed", "settled", "ended", "good", "rated"), 0)
     sums: dict[int, dict] = {}
@@ -153,17 +165,17 @@ async def monthly_trend(station_ids: list[int], start: dt.date, end: dt.date) ->
     {station_id, month: 'YYYY-MM', received, done}. Two grouped statements on the month columns."""
     first, last = month_key(start), month_key(end)
     ids = _ids(station_ids)
-    received = await db.raw(
+    received, done, names = await _together(db.raw(
         'SELECT "station", "created_month" AS m, COUNT(*) AS n FROM "case_file" '
         f'WHERE "station" IN {ids} AND "created_month" >= {{}} AND "created_month" <= {{}} '
-        'GROUP BY "station", "created_month"', first, last)
-    done = await db.raw(
+        'GROUP BY "station", "created_month"', first, last),
+        db.raw(
         'SELECT "station", "closed_month" AS m, COUNT(*) AS n FROM "case_file" '
         f'WHERE "station" IN {ids} AND "closed_month" >= {{}} AND "closed_month" <= {{}} '
-        'GROUP BY "station", "closed_month"', first, last)
+        'GROUP BY "station", "closed_month"', first, last),
+        station_names(station_ids))
     got = {(r["station"], r["m"]): r["n"] for r in received}
     closed = {(r["station"], r["m"]): r["n"] for r in done}
-    names = await station_names(station_ids)
     out = []
     for sid in dict.fromkeys(int(s) for s in station_ids):
         if sid not in names:
@@ -188,3 +200,11 @@ async def heat(station_ids: list[int], start: dt.date, end: dt.date) -> list[dic
             "count": int(r["n"])} for r in rows]
     out.sort(key=lambda r: (-r["count"], r["community"], r["category"]))
     return out
+
+
+async def dashboard(station_ids: list[int], start: dt.date, end: dt.date, on: dt.date | None = None) -> dict:
+    """The three together, as the street and district dashboards show them:
+    {"stations": station_figures, "trend": monthly_trend, "heat": heat}."""
+    stations, trend, cells = await _together(station_figures(station_ids, start, end, on),
+                                             monthly_trend(station_ids, start, end), heat(station_ids, start, end))
+    return {"stations": stations, "trend": trend, "heat": cells}
