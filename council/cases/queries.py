@@ -129,18 +129,6 @@ class AtLeast(int):
         return format(int(self), spec) + "+"
 
 
-async def _capped_count(clauses: list) -> int:
-    from piccolo.querystring import QueryString
-
-    sub = Case.select(Case.id)
-    for c in clauses:
-        sub = sub.where(c)
-    rows = await db.engine().run_querystring(QueryString(
-        'SELECT COUNT(*) AS n FROM ({}) AS "matches"', sub.limit(SEARCH_COUNT_CAP + 1).querystrings[0]))
-    n = int(rows[0]["n"])
-    return AtLeast(SEARCH_COUNT_CAP) if n > SEARCH_COUNT_CAP else n
-
-
 async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PAGE) -> tuple[list[dict], int]:
     clauses = _clauses(principal, f)
     query = Case.select(*LIST_COLUMNS)
@@ -149,9 +137,30 @@ async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PA
         query = query.where(c)
         count = count.where(c)
     page = min(max(f.page, 1), 1_000_000)  # an absurd page is just empty; unbounded, OFFSET overflows
+    if f.q.strip():
+        return await _search(clauses, query, page, per_page)
     rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset(db.page_offset(page, per_page))
-    total = await _capped_count(clauses) if f.q.strip() else await count
-    return await _with_names(rows), total
+    return await _with_names(rows), await count
+
+
+async def _search(clauses: list, query, page: int, per_page: int) -> tuple[list[dict], int]:
+    """A search reads the ids of its matches, at most SEARCH_COUNT_CAP + 1 of them, in whatever
+    order the database finds them (a scan stops there; a rare term is answered by the trigram
+    index). Up to the cap, that list is the count and the page is cut from it; beyond it the
+    page is the newest matches (a backwards walk of the ids that stops after one page, since
+    matches are many) and the count says "1000+". Two statements either way."""
+    ids = Case.select(Case.id)
+    for c in clauses:
+        ids = ids.where(c)
+    found = [r["id"] for r in await ids.limit(SEARCH_COUNT_CAP + 1)]
+    if len(found) > SEARCH_COUNT_CAP:
+        rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset(db.page_offset(page, per_page))
+        return await _with_names(rows), AtLeast(SEARCH_COUNT_CAP)
+    found.sort(reverse=True)
+    first = db.page_offset(page, per_page)
+    chosen = found[first:first + per_page]
+    rows = await Case.select(*LIST_COLUMNS).where(Case.id.is_in(chosen)).order_by(Case.id, ascending=False) if chosen else []
+    return await _with_names(rows), len(found)
 
 
 async def export_rows(principal: Principal, f: CaseFilter, limit: int = 100_000) -> list[dict]:
