@@ -6,7 +6,8 @@ reports for many stations, docs/scale.md).
   counts read (INCLUDE), so a district's year is an index-only scan; SQLite (one station) gets
   the plain key.
 - Cases closed in a period, per station (the reception-day totals).
-- Ratings given in a month (the monthly station report).
+- Ratings by the time given, with the case and the rating (the monthly station report; the
+  dashboards' ratings, read from this index alone).
 """
 
 ID = "0019_oversight"
@@ -21,5 +22,5 @@ def statements(engine_type: str) -> list[str]:
     return [
         received,
         'CREATE INDEX "ix_case_station_closed_at" ON "case_file" ("station", "closed_at")',
-        'CREATE INDEX "ix_case_rating_created_at" ON "case_rating" ("created_at", "case")',
+        'CREATE INDEX "ix_case_rating_created_at" ON "case_rating" ("created_at", "case", "rating")',
     ]
