@@ -79,7 +79,7 @@ async def mediation_xlsx(request: Request) -> Response:
     return _xlsx(content, f"mediation-statistics-{start}-{end}.xlsx")
 
 
-@get("/reports/reception.xlsx", guards=[signed_in])
+@get("/reception.xlsx", guards=[signed_in])
 async def reception_xlsx(request: Request) -> Response:
     _need(request.user)
     start = _date(request.query_params.get("start", "")[:10], "start")
