@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.web import home
     from council.web import ops as ops_routes
     from council.web.errors import EXCEPTION_HANDLERS
+    from council.web.guards import above_stations
     from council.web.registers import all_api_routers, all_page_routers
     from council.web.extra import API_ROUTES, PAGE_ROUTES
     from council.web import speed
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[speed.RequestLog(), AuthMiddleware(), bell_middleware,
                     DefineMiddleware(JsonDepthMiddleware, max_body=MAX_BODY)],
+        # The officers above the stations read and write only chases and escalations (issue 18).
+        guards=[above_stations],
         before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -442,6 +442,8 @@ async def case_context(principal: Principal, case_id: int) -> dict:
         steer=policy.can_steer(principal, view), follow_up=policy.can_follow_up(principal, view),
         handle=policy.can_handle(principal, view), opinion=policy.can_give_opinion(principal, view),
         rate=policy.can_rate(principal, view), attach=attachments.can_attach(principal, d),
+        # 督办 / 提级办: the secretariat, or the street / district officer above the station.
+        chase=policy.can_chase(principal, view), above=policy.chases_from_above(principal),
         # A liaison updates the tasks assigned to their organisation, and only those.
         task_org=principal.organisation_id if principal.role == Role.department_liaison else None,
     )

@@ -48,7 +48,8 @@ def scope(principal: Principal):
     if principal.role in (Role.secretary, Role.mediator):
         return Case.station.is_in(list(principal.station_ids) or [-1])
     # Disputes only for those who may read them (policy.can_read_disputes, and why).
-    if principal.role == Role.grid_worker:
+    if principal.role in (Role.grid_worker, Role.street_officer, Role.district_officer):
+        # The street / district officers read every case of the stations under them, disputes aside.
         return Case.station.is_in(list(principal.station_ids) or [-1]) & (Case.kind != "dispute")
     if principal.role == Role.department_liaison:
         return (Case.organisation == (principal.organisation_id or -1)) & (Case.kind != "dispute")

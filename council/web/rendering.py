@@ -66,6 +66,10 @@ JOBS = {
     "grid_worker": ("/reception", "/cases", "/my/tasks", "/meetings"),
     "department_liaison": ("/inbox", "/cases", "/my/tasks", "/meetings"),
     "resident": ("/my/votes", "/cases", "/meetings"),
+    # Above the stations (issue 18): the overview of the stations under them first.
+    "street_officer": ("/oversight", "/cases", "/votes", "/meetings"),
+    "district_officer": ("/oversight", "/cases", "/votes", "/meetings"),
+    "judicial_officer": ("/mediation",),
 }
 SYSTEM = frozenset({"/imports", "/audit", "/users", "/station-categories", "/station-holidays", "/rooms",
                     "/stations"})
