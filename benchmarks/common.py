@@ -41,8 +41,9 @@ async def timed(fn, n: int) -> list[float]:
 
 
 @asynccontextmanager
-async def scratch_database(engine_name: str):
-    """Point COUNCIL_DATABASE_URL at a fresh database, migrated, with the demo data."""
+async def scratch_database(engine_name: str, keep: bool = False):
+    """Point COUNCIL_DATABASE_URL at a fresh database, migrated, with the demo data (dropped after,
+    unless `keep`)."""
     tmp = Path(tempfile.mkdtemp(prefix="council-bench-"))
     os.environ["COUNCIL_DATA_DIR"] = str(tmp)
     dropper = None
@@ -74,7 +75,7 @@ async def scratch_database(engine_name: str):
         yield settings
     finally:
         await db.stop()
-        if dropper:
+        if dropper and not keep:
             await dropper()
 
 

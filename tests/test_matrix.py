@@ -128,6 +128,7 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/reports": {"GET": PII},
     "/reports/monthly.xlsx": {"GET": SECRETARIAT},
     "/reports/mediation.xlsx": {"GET": PII},
+    "/reports/reception.xlsx": {"GET": PII},
     "/dashboard/export.xlsx": {"GET": STAFF},  # the dashboard's tables, as the page shows them
     "/api/v1/cases": {"GET": CASE_ROLES, "POST": STAFF | {"resident"}},
     "/api/v1/cases/overdue": {"GET": STAFF | {"department_liaison"} | OVERSIGHT},

@@ -50,9 +50,8 @@ async def _station_name(station_id: int) -> str:
     return row["name"] if row else ""
 
 
-async def agreement_pdf(principal: Principal, dispute_id: int, *, ip: str = "") -> tuple[bytes, str]:
-    from council import pdf
-
+async def _agreement(principal: Principal, dispute_id: int) -> tuple[dict, dict, dict]:
+    """(context, file, agreement): what the PDF and the editable DOCX both print, masked alike."""
     f = await queries.file_detail(principal, dispute_id)
     a = f["agreement"]
     if a is None or a["form"] != "written":
@@ -87,10 +86,31 @@ async def agreement_pdf(principal: Principal, dispute_id: int, *, ip: str = "") 
         "sealed_on": _cn_date(a["sealed_on"]) if a["sealed_on"] else "",
         "effective_on": _cn_date(effect.effective_on) if in_effect else "",
     }
+    return context, f, a
+
+
+async def agreement_pdf(principal: Principal, dispute_id: int, *, ip: str = "") -> tuple[bytes, str]:
+    from council import pdf
+
+    context, f, a = await _agreement(principal, dispute_id)
     content = await pdf.render("pdf/mediation_agreement.html", context, "zh_CN")
     # The agreement shows full ID numbers: who printed it is logged like any look at them.
     await audit.record(principal, "mediation.agreement_printed", entity_type="mediation_agreement", entity_id=a["id"],
-                       after={"dispute": dispute_id, "parties": [p["id"] for p in parties]},
+                       after={"dispute": dispute_id, "parties": [p["id"] for p in context["parties"]]},
+                       station_id=f["station"], ip=ip)
+    return content, f"调解协议书-{f['number']}"
+
+
+async def agreement_docx(principal: Principal, dispute_id: int, *, ip: str = "") -> tuple[bytes, str]:
+    """The same agreement as an editable Word/WPS file (the committees retype or amend it before
+    signing): the PDF's context, so it carries what the PDF carries and masks what it masks."""
+    from council.mediation.docx_agreement import agreement_docx as build
+
+    context, f, a = await _agreement(principal, dispute_id)
+    content = build(context)
+    await audit.record(principal, "mediation.agreement_printed", entity_type="mediation_agreement", entity_id=a["id"],
+                       after={"dispute": dispute_id, "parties": [p["id"] for p in context["parties"]],
+                              "format": "docx"},
                        station_id=f["station"], ip=ip)
     return content, f"调解协议书-{f['number']}"
 

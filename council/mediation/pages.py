@@ -267,6 +267,20 @@ async def agreement_pdf(request: Request, dispute_id: FromPath[int]) -> Response
     return _pdf(content, name)
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@get("/mediation/{dispute_id:int}/agreement.docx", guards=G)
+async def agreement_docx(request: Request, dispute_id: FromPath[int]) -> Response:
+    """The agreement as an editable .docx, beside its PDF (masked as the PDF is)."""
+    from urllib.parse import quote
+
+    content, name = await documents.agreement_docx(request.user, dispute_id, ip=client_ip(request))
+    return Response(content, media_type=DOCX, headers={
+        "Content-Disposition": f"attachment; filename=\"agreement-{dispute_id}.docx\"; filename*=UTF-8''{quote(name)}.docx",
+        "Cache-Control": "private"})
+
+
 @get("/mediation/{dispute_id:int}/sessions/{session_id:int}/record.pdf", guards=G)
 async def record_pdf(request: Request, dispute_id: FromPath[int], session_id: FromPath[int]) -> Response:
     content, name = await documents.session_record_pdf(request.user, dispute_id, session_id)
@@ -346,7 +360,7 @@ async def stats_page(request: Request) -> Any:
                 stations=await _stations(request.user), **vocab())
 
 
-PAGE_ROUTES = [file_list, open_from_case, new_form, new_submit, file_page, file_action, reveal_party, agreement_pdf, record_pdf,
+PAGE_ROUTES = [file_list, open_from_case, new_form, new_submit, file_page, file_action, reveal_party, agreement_pdf, agreement_docx, record_pdf,
                confirmations_page, stats_page, committee_page, committee_submit]
 API_ROUTES: list = []
 

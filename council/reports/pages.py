@@ -54,7 +54,8 @@ async def reports_page(request: Request) -> Any:
     last_month = (today.replace(day=1) - dt.timedelta(days=1))
     return page(request, "reports/index.html", stations=await service.stations_for(request.user, []),
                 month=f"{last_month.year}-{last_month.month:02d}", start=last_month.replace(day=1).isoformat(),
-                end=last_month.isoformat(), monthly=request.user.role in service.MONTHLY_ROLES)
+                end=last_month.isoformat(), monthly=request.user.role in service.MONTHLY_ROLES,
+                reception=request.user.role in service.RECEPTION_ROLES)
 
 
 @get("/reports/monthly.xlsx", guards=[signed_in])
@@ -78,5 +79,15 @@ async def mediation_xlsx(request: Request) -> Response:
     return _xlsx(content, f"mediation-statistics-{start}-{end}.xlsx")
 
 
-PAGE_ROUTES = [reports_page, monthly_xlsx, mediation_xlsx]
+@get("/reports/reception.xlsx", guards=[signed_in])
+async def reception_xlsx(request: Request) -> Response:
+    _need(request.user)
+    start = _date(request.query_params.get("start", "")[:10], "start")
+    end = _date(request.query_params.get("end", "")[:10], "end")
+    rows = await service.reception(request.user, start, end, _stations(request))
+    return _xlsx(service.reception_xlsx(rows, start, end, translator(locale_of(request))),
+                 f"reception-totals-{start}-{end}.xlsx")
+
+
+PAGE_ROUTES = [reports_page, monthly_xlsx, mediation_xlsx, reception_xlsx]
 API_ROUTES: list = []

@@ -18,6 +18,8 @@ from council.stations.tables import Station
 
 MONTHLY_ROLES = (Role.admin, Role.secretary)
 MEDIATION_ROLES = (Role.admin, Role.secretary, Role.mediator)
+# The reception-day totals: those who work the desk and read reports (council.reception.policy.DESK).
+RECEPTION_ROLES = (Role.admin, Role.secretary, Role.mediator)
 
 
 def month_range(month: str) -> tuple[int, dt.datetime, dt.datetime]:
@@ -48,19 +50,27 @@ async def stations_for(principal: Principal, requested: list[int]) -> list[dict]
 
 
 async def monthly(principal: Principal, month: str, station_ids: list[int]) -> list[StationMonth]:
+    """One StationMonth per chosen station (all of the principal's when none are chosen). Three
+    statements whatever the number of stations: the rows of every station are read together and
+    handed to the pure compute() station by station."""
     if principal.role not in MONTHLY_ROLES:
         raise Forbidden()
     key, start, end = month_range(month)
-    out = []
-    for s in await stations_for(principal, station_ids):
-        base = (Case.station == s["id"]) & (Case.kind != "dispute")
-        received = await Case.select(Case.channel, Case.category).where(base & (Case.created_month == key))
-        done = await Case.select(Case.id, Case.number, Case.title, Case.kind, Case.due_date, Case.closed_at).where(
-            base & (Case.closed_month == key) & Case.closed_at.is_not_null())
-        ratings = await Rating.select(Rating.case, Rating.rating).where(
-            (Rating.case.station == s["id"]) & (Rating.created_at >= start) & (Rating.created_at < end))
-        out.append(compute(s["name"], received, done, ratings, LOCAL))
-    return out
+    stations = await stations_for(principal, station_ids)
+    ids = [s["id"] for s in stations] or [-1]
+    base = Case.station.is_in(ids) & (Case.kind != "dispute")
+    received = await Case.select(Case.station, Case.channel, Case.category).where(base & (Case.created_month == key))
+    done = await Case.select(Case.station, Case.id, Case.number, Case.title, Case.kind, Case.due_date,
+                             Case.closed_at).where(base & (Case.closed_month == key) & Case.closed_at.is_not_null())
+    ratings = await Rating.select(Rating.case.station.as_alias("station"), Rating.case, Rating.rating).where(
+        Rating.case.station.is_in(ids) & (Rating.created_at >= start) & (Rating.created_at < end))
+
+    by = {name: {} for name in ("received", "done", "ratings")}
+    for name, rows in (("received", received), ("done", done), ("ratings", ratings)):
+        for r in rows:
+            by[name].setdefault(r["station"], []).append(r)
+    return [compute(s["name"], by["received"].get(s["id"], []), by["done"].get(s["id"], []),
+                    by["ratings"].get(s["id"], []), LOCAL) for s in stations]
 
 
 def monthly_xlsx(months: list[StationMonth], month: str, _, category_labels: dict[str, str]) -> bytes:
@@ -108,4 +118,60 @@ async def mediation_xlsx(principal: Principal, start: dt.date, end: dt.date, sta
     return write_xlsx_book([(_("Mediation statistics"), rows)])
 
 
-__all__ = ["monthly", "monthly_xlsx", "mediation_xlsx", "month_range", "stations_for", "BytesIO"]
+async def reception(principal: Principal, start: dt.date, end: dt.date, station_ids: list[int]) -> list[dict]:
+    """The reception-day totals (council.reception.report.totals, the definitions the station's own
+    totals page uses) over [start, end] for each chosen station. Three statements whatever the
+    number of stations: the visits, and the cases registered and closed, counted per station."""
+    from council import db
+    from council.reception import report
+    from council.reception.tables import Visit
+
+    if principal.role not in RECEPTION_ROLES:
+        raise Forbidden()
+    if start > end:
+        raise Invalid("Please correct the marked fields.", errors={"end": "The end comes before the start."})
+    stations = await stations_for(principal, station_ids)
+    ids = [s["id"] for s in stations] or [-1]
+    visits = await Visit.select(Visit.station, Visit.day, Visit.status, Visit.outcome, Visit.number).where(
+        Visit.station.is_in(ids) & (Visit.day >= start) & (Visit.day <= end))
+    lo = dt.datetime.combine(start, dt.time(), LOCAL)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), LOCAL)
+    listed = "(" + ", ".join(str(int(i)) for i in ids) + ")"
+    opened = {r["station"]: r["n"] for r in await db.raw(
+        f'SELECT "station", COUNT(*) AS n FROM "case_file" WHERE "station" IN {listed} '
+        'AND "created_at" >= {} AND "created_at" < {} GROUP BY "station"', lo, hi)}
+    closed = {r["station"]: r["n"] for r in await db.raw(
+        f'SELECT "station", COUNT(*) AS n FROM "case_file" WHERE "station" IN {listed} '
+        'AND "closed_at" >= {} AND "closed_at" < {} GROUP BY "station"', lo, hi)}
+    by_station: dict[int, list[dict]] = {}
+    for v in visits:
+        by_station.setdefault(v["station"], []).append(v)
+    out = []
+    for s in stations:
+        t = report.totals(start, end, by_station.get(s["id"], []), [], [])
+        t.cases_opened, t.cases_closed = int(opened.get(s["id"], 0)), int(closed.get(s["id"], 0))
+        out.append({"station_id": s["id"], "station": s["name"], "totals": t})
+    return out
+
+
+RECEPTION_FIELDS = (
+    ("reception_days", "Reception days"), ("visitors", "Visitors"), ("answers_given", "Answers given"),
+    ("services_provided", "Services provided"), ("cases_opened_at_reception", "Cases opened at reception"),
+    ("cases_opened", "Cases opened"), ("cases_closed", "Cases closed"),
+)
+
+
+def reception_xlsx(rows: list[dict], start: dt.date, end: dt.date, _) -> bytes:
+    """One row per station and a total row (the totals add up: each is a count)."""
+    from council.core.tabular import write_xlsx_book
+
+    sheet = [[_("Reception-day totals (书记接待日统计)") + f" {start} – {end}"], [],
+             [_("Station")] + [_(label) for _f, label in RECEPTION_FIELDS]]
+    for r in rows:
+        sheet.append([r["station"]] + [getattr(r["totals"], f) for f, _l in RECEPTION_FIELDS])
+    sheet.append([_("Total")] + [sum(getattr(r["totals"], f) for r in rows) for f, _l in RECEPTION_FIELDS])
+    return write_xlsx_book([(_("Reception-day totals"), sheet)])
+
+
+__all__ = ["monthly", "monthly_xlsx", "mediation_xlsx", "month_range", "stations_for", "reception", "reception_xlsx",
+           "BytesIO"]
