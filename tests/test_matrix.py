@@ -124,6 +124,8 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/inbox": {"GET": ADMIN | {"department_liaison"}},
     "/my/tasks": {"GET": STAFF | {"department_liaison"}},
     "/dashboard": {"GET": STAFF},
+    # The overview of the stations under a street or district officer (issue 18).
+    "/oversight": {"GET": ADMIN | OVERSIGHT},
     # Reports filed upward: the work report for the secretariat, mediation statistics for mediators too.
     "/reports": {"GET": PII},
     "/reports/monthly.xlsx": {"GET": SECRETARIAT},
@@ -212,6 +214,7 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/api/v1/mediation": {"GET": PII | JUDICIAL, "*": PII},
     "/api/v1/mediation/**": {"GET": PII | JUDICIAL, "*": PII},
     "/mediation/{}/agreement.pdf": {"GET": PII},
+    "/mediation/{}/agreement.docx": {"GET": PII},
     "/mediation/{}/sessions/{}/record.pdf": {"GET": PII},
     "/api/v1/mediation/{}/agreement.pdf": {"GET": PII},
     "/api/v1/mediation/{}/sessions/{}/record.pdf": {"GET": PII},

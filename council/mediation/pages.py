@@ -30,12 +30,13 @@ from council.web.rendering import locale_of, page, translator
 
 def mediation_roles(connection, _) -> None:
     """Refuse every other role before a body is read (mediator, secretary, admin; the judicial
-    office of the area reads the pages, never writes, and gets no PDF: those carry full ID numbers)."""
+    office of the area reads the pages, never writes, and gets no PDF or DOCX: the agreement's carry
+    full ID numbers)."""
     user = connection.scope.get("user")
     if user is not None and not policy.can_use(user):
         raise Forbidden()
     if user is not None and not policy.can_change(user) and (
-            connection.scope["method"] not in ("GET", "HEAD") or connection.scope["path"].endswith(".pdf")):
+            connection.scope["method"] not in ("GET", "HEAD") or connection.scope["path"].endswith((".pdf", ".docx"))):
         raise Forbidden()
 
 

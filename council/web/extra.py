@@ -12,6 +12,7 @@ from council.people import pages as people_pages
 from council.meetings import api as meetings_api
 from council.meetings import pages as meetings_pages
 from council.notify import pages as notify_pages
+from council.oversight import pages as oversight_pages
 from council.mediation import api as mediation_api
 from council.mediation import pages as mediation_pages
 from council.places import imports
@@ -22,7 +23,7 @@ from council.votes import pages as votes_pages
 
 MODULES = (audit_pages, admin_pages, imports, people_pages, cases_pages, cases_api, votes_pages, votes_api,
            meetings_pages, meetings_api, mediation_pages, mediation_api,
-           reception_pages, reception_api, board_pages, notify_pages, report_pages)
+           reception_pages, reception_api, board_pages, notify_pages, report_pages, oversight_pages)
 
 PAGE_ROUTES: list = [r for m in MODULES for r in m.PAGE_ROUTES]
 API_ROUTES: list = [r for m in MODULES for r in m.API_ROUTES]

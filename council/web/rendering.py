@@ -13,6 +13,7 @@ from council.core import i18n
 NAV = (
     # (msgid, path, register key needing read permission or None for everyone signed in)
     ("Home", "/", None),
+    ("Stations overview", "/oversight", "oversight"),
     ("Cases", "/cases", "case"),
     ("Reception desk", "/reception", "reception"),
     ("Inbox", "/inbox", "case_inbox"),
