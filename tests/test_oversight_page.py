@@ -130,3 +130,38 @@ def test_the_menu_stays_short_for_the_officers(as_user):
     nav = re.search(r'<nav id="nav".*?</nav>', text, re.S).group(0)
     assert "/oversight" in nav
     assert "/cases/new" not in text
+
+
+async def test_the_overview_does_not_grow_with_its_stations_or_cases(as_user, caplog, district):
+    """A fixed number of statements whatever the number of stations and cases under the officer."""
+    import logging
+
+    from council.accounts import whois
+    from council.cases import intake
+    from council.core import registry
+    from council.core.registry import REGISTERS
+    from tests.test_query_counts import LOGGER, statements
+
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    c = as_user("districtofficer")
+    before = statements(caplog, c, "/oversight")
+    tag = secrets.token_hex(3)
+    for n in range(3):
+        community = await registry.create_row(SYSTEM, REGISTERS["communities"], {
+            "street": (await _street_of(district["community"])), "name": f"计数社区{n}{tag}"})
+        station = await registry.create_row(SYSTEM, REGISTERS["stations"], {
+            "community": community, "name": f"计数驿站{n}{tag}", "case_prefix": f"C{n}{tag}".upper(),
+            "reception_weekday": 1, "reception_start": "09:00", "reception_end": "11:00"})
+        for i in range(4):
+            await intake.register_case(SYSTEM, {"station": station, "kind": "request", "title": f"计数{i}",
+                                                "category": ("other", "facilities")[i % 2], "channel": "hotline_12345"})
+    whois.forget()
+    after = statements(caplog, c, "/oversight")
+    assert after <= before, (before, after)
+    assert f"计数驿站2{tag}" in c.get("/oversight", headers=ZH).text
+
+
+async def _street_of(community: int) -> int:
+    from council.places.tables import Community
+
+    return (await Community.select(Community.street).where(Community.id == community).first())["street"]
