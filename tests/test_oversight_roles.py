@@ -307,3 +307,54 @@ async def test_the_judicial_office_reads_mediation_masked_and_nothing_else(as_us
     for url in ("/cases", "/meetings", "/votes", "/people", "/stations", "/reports"):
         assert c.get(url).status_code == 403, url
     assert post_form(c, f"/mediation/{f['id']}/do/session", {}).status_code == 403
+
+
+# ---------------------------------------------------------------- giving an officer their area
+
+async def test_the_admin_form_ties_an_officer_to_a_street_or_a_district(as_user):
+    from council.accounts.tables import User
+    from council.places.tables import Street
+
+    street = await Street.select(Street.id).where(Street.name == "泰山街道").first()
+    admin = as_user("admin")
+    form = admin.get("/users/new", headers={"Accept-Language": "zh-CN"}).text
+    assert 'name="area_street"' in form and 'name="area_district"' in form and "江北新区 泰山街道" in form
+    tag = secrets.token_hex(3)
+    base = {"username": f"street{tag}", "display_name": "街道干部", "password": f"Pw-{tag}-long-enough-9",
+            "role": "street_officer"}
+    # A street officer with no street: refused, in the admin's language, nothing created.
+    r = post_form(admin, "/users/new", {**base, "area_district": "江北新区"}, headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 422 and "街道干部须指定所属街道" in r.text
+    assert not await User.exists().where(User.username == base["username"])
+    r = post_form(admin, "/users/new", {**base, "area_street": str(street["id"]), "stations": "1"})
+    assert r.status_code == 303, r.text
+    made = await User.select().where(User.username == base["username"]).first()
+    assert made["area_street"] == street["id"] and made["area_district"] == ""
+    # Changing the role to district officer moves the area to the district, and drops the street.
+    detail = admin.get(f"/users/{made['id']}").text
+    assert 'name="area_street"' in detail
+    r = post_form(admin, f"/users/{made['id']}", {"display_name": "区级干部", "role": "district_officer",
+                                                   "area_street": str(street["id"]), "area_district": "江北新区",
+                                                   "is_active": "1", "version": str(made["version"])})
+    assert r.status_code == 303, r.text
+    changed = await User.select().where(User.id == made["id"]).first()
+    assert changed["role"] == "district_officer" and changed["area_district"] == "江北新区"
+    assert changed["area_street"] is None
+    r = post_form(admin, f"/users/{made['id']}", {"display_name": "x", "role": "district_officer",
+                                                   "area_district": "不存在区", "is_active": "1",
+                                                   "version": str(changed["version"])})
+    assert r.status_code == 422
+
+
+def test_the_cli_creates_a_judicial_office_of_the_district(client):
+    from click.testing import CliRunner
+
+    from council.cli import main
+
+    name = f"judicial{secrets.token_hex(3)}"
+    result = CliRunner().invoke(main, ["user", "create", name, "--role", "judicial_officer", "--district", "江北新区",
+                                       "--password-stdin"], input="Judicial-office-pw-2026\n")
+    assert result.exit_code == 0, result.output
+    bad = CliRunner().invoke(main, ["user", "create", name + "x", "--role", "street_officer", "--password-stdin"],
+                             input="Judicial-office-pw-2026\n")
+    assert bad.exit_code != 0 and "street" in bad.output
