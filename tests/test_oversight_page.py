@@ -165,3 +165,9 @@ async def _street_of(community: int) -> int:
     from council.places.tables import Community
 
     return (await Community.select(Community.street).where(Community.id == community).first())["street"]
+
+
+def test_the_officers_home_pages_show_their_work(as_user, district):
+    text = as_user("districtofficer").get("/", headers=ZH).text
+    assert f"新华诉求0{district['tag']}" in text  # overdue, under the district
+    assert as_user("judicial").get("/", headers=ZH).status_code == 200
