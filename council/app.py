@@ -67,6 +67,7 @@ DOMAINS = (
     "board",
     "audit",
     "jobs",
+    "oversight",
 )
 
 
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from council.accounts.middleware import AuthMiddleware
     from council.notify.pages import bell_middleware
     from council.web.errors import EXCEPTION_HANDLERS
+    from council.web.guards import above_stations
     from council.web import speed
     from litestar.datastructures import CacheControlHeader
     from council.web.security import JsonDepthMiddleware, add_security_headers, install_log_redaction
@@ -184,6 +186,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[speed.RequestLog(), AuthMiddleware(), bell_middleware,
                     DefineMiddleware(JsonDepthMiddleware, max_body=MAX_BODY)],
+        # The officers above the stations read and write only chases and escalations (issue 18).
+        guards=[above_stations],
         before_send=[add_security_headers],  # every response, 404s included
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -181,13 +181,18 @@ def user() -> None:
 @user.command("create")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(
-    ["admin", "secretary", "grid_worker", "mediator", "department_liaison", "resident"]))
+    ["admin", "secretary", "grid_worker", "mediator", "department_liaison", "resident",
+     "street_officer", "district_officer", "judicial_officer"]))
 @click.option("--station", "stations", multiple=True, help="Case prefix or id of a station the user serves (repeatable).")
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.option("--organisation", type=int, help="Organisation id (department liaisons).")
 @click.option("--person", type=int, help="Resident record id (residents).")
+@click.option("--street", "area_street", type=int, help="Street id (street officers, a street's judicial office).")
+@click.option("--district", "area_district", default="", help="District name as streets carry it (district officers, "
+              "the district's judicial office).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def user_create(username, role, stations, display_name, organisation, person, password_stdin) -> None:
+def user_create(username, role, stations, display_name, organisation, person, area_street, area_district,
+                password_stdin) -> None:
     """Create a user. Without --password-stdin the password is asked for."""
     from council.accounts.principal import SYSTEM
     from council.accounts.services import create_user
@@ -210,7 +215,8 @@ def user_create(username, role, stations, display_name, organisation, person, pa
             ids.append(row["id"])
         return await create_user(SYSTEM, username=username, password=password, role=role,
                                  display_name=display_name, station_ids=ids,
-                                 organisation_id=organisation, person_id=person)
+                                 organisation_id=organisation, person_id=person,
+                                 area_street=area_street, area_district=area_district)
 
     try:
         user_id = _run(_with_db(go))

@@ -28,7 +28,12 @@ DEMO_USERS = (
     ("mediator", "mediator", "陈淑芬（调解员）"),
     ("liaison", "department_liaison", "赵志强（城管联络员）"),
     ("resident", "resident", "刘桂兰"),
+    # Above the station (issue 18): the street office, the district, the street's judicial office.
+    ("streetofficer", "street_officer", "孙立新（泰山街道办）"),
+    ("districtofficer", "district_officer", "周文博（江北新区）"),
+    ("judicial", "judicial_officer", "吴静（泰山司法所）"),
 )
+DISTRICT = "江北新区"
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "秀英桂兰建国志强淑芬玉兰海燕国华明华丽娟建华文静晓明红梅俊杰子涵思远雨欣浩然嘉怡家豪美玲春生德明福生永红卫东爱华金凤小平振华秋菊"
@@ -94,7 +99,7 @@ async def _load() -> None:
     password_hash = await hash_password(DEMO_PASSWORD)
 
     async with db.write():
-        street_id = (await Street.insert(Street(name=STREET, district="江北新区", city="南京市")))[0]["id"]
+        street_id = (await Street.insert(Street(name=STREET, district=DISTRICT, city="南京市")))[0]["id"]
         community_id = (await Community.insert(Community(street=street_id, name="振兴路社区")))[0]["id"]
 
         estates = []
@@ -212,6 +217,8 @@ async def _load() -> None:
                 username=username, display_name=display, password_hash=password_hash, role=role,
                 organisation=org_ids["江北新区城市管理局泰山中队"] if role == "department_liaison" else None,
                 person=resident_person if role == "resident" else None, created_at=now,
+                area_street=street_id if role in ("street_officer", "judicial_officer") else None,
+                area_district=DISTRICT if role == "district_officer" else "",
             )))[0]["id"]
             if role in ("secretary", "grid_worker", "mediator"):
                 await UserStation.insert(UserStation(user=uid, station=station_id))

@@ -38,33 +38,41 @@ ADMIN = frozenset({"admin"})
 SECRETARIAT = ADMIN | {"secretary"}
 STAFF = SECRETARIAT | {"grid_worker", "mediator"}
 PII = SECRETARIAT | {"mediator"}
-SIGNED_IN = STAFF | {"department_liaison", "resident"}
+# Above the stations (issue 18): the street and district officers read every station under them
+# and write only chases and escalations; the judicial office reads mediation files, masked.
+OVERSIGHT = frozenset({"street_officer", "district_officer"})
+JUDICIAL = frozenset({"judicial_officer"})
+READERS = STAFF | OVERSIGHT
+SIGNED_IN = STAFF | {"department_liaison", "resident"} | OVERSIGHT | JUDICIAL
+CASE_ROLES = SIGNED_IN - JUDICIAL  # the judicial office opens no case pages at all
 PUBLIC = "public"  # no sign-in needed
 
-ROLES = ("admin", "secretary", "grid_worker", "mediator", "department_liaison", "resident")
+ROLES = ("admin", "secretary", "grid_worker", "mediator", "department_liaison", "resident",
+         "street_officer", "district_officer", "judicial_officer")
 DEMO_USERNAME = {"admin": "admin", "secretary": "secretary", "grid_worker": "gridworker", "mediator": "mediator",
-                 "department_liaison": "liaison", "resident": "resident"}
+                 "department_liaison": "liaison", "resident": "resident", "street_officer": "streetofficer",
+                 "district_officer": "districtofficer", "judicial_officer": "judicial"}
 
 # register name -> (who may read, who may write). Written out, not read from the permission
 # module, so a change there shows up here as a failing test.
 REGISTER_ROLES = {
-    "streets": (STAFF, ADMIN),
-    "communities": (STAFF, ADMIN),
-    "estates": (STAFF, SECRETARIAT),
-    "buildings": (STAFF, SECRETARIAT),
-    "units": (STAFF, SECRETARIAT),
-    "grids": (STAFF, SECRETARIAT),
-    "grid-buildings": (STAFF, SECRETARIAT),
-    "people": (STAFF, SECRETARIAT | {"grid_worker"}),
-    "ownerships": (STAFF, SECRETARIAT | {"grid_worker"}),
-    "residences": (STAFF, SECRETARIAT | {"grid_worker"}),
-    "organisations": (STAFF | {"department_liaison"}, SECRETARIAT),
-    "contacts": (STAFF | {"department_liaison"}, SECRETARIAT),
-    "stations": (STAFF, ADMIN),
-    "station-estates": (STAFF, ADMIN),
-    "rooms": (STAFF, SECRETARIAT),
-    "station-categories": (STAFF, SECRETARIAT),
-    "station-holidays": (STAFF, SECRETARIAT),
+    "streets": (READERS, ADMIN),
+    "communities": (READERS, ADMIN),
+    "estates": (READERS, SECRETARIAT),
+    "buildings": (READERS, SECRETARIAT),
+    "units": (READERS, SECRETARIAT),
+    "grids": (READERS, SECRETARIAT),
+    "grid-buildings": (READERS, SECRETARIAT),
+    "people": (READERS, SECRETARIAT | {"grid_worker"}),
+    "ownerships": (READERS, SECRETARIAT | {"grid_worker"}),
+    "residences": (READERS, SECRETARIAT | {"grid_worker"}),
+    "organisations": (READERS | {"department_liaison"}, SECRETARIAT),
+    "contacts": (READERS | {"department_liaison"}, SECRETARIAT),
+    "stations": (READERS, ADMIN),
+    "station-estates": (READERS, ADMIN),
+    "rooms": (READERS, SECRETARIAT),
+    "station-categories": (READERS, SECRETARIAT),
+    "station-holidays": (READERS, SECRETARIAT),
 }
 
 # Path (parameters written {}) -> method -> roles; "*" covers every method. A key ending in
@@ -98,41 +106,48 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/api/v1/imports": {"*": SECRETARIAT},
     "/api/v1/imports/**": {"*": SECRETARIAT},
     "/api/v1/estates/{}/import": {"POST": SECRETARIAT},
-    "/estates/{}/export.csv": {"GET": STAFF},
-    "/estates/{}/export.xlsx": {"GET": STAFF},
-    "/api/v1/estates/{}/export": {"GET": STAFF},
+    # Masked unless full=1 (admins and secretaries only): the officers above read registers too.
+    "/estates/{}/export.csv": {"GET": READERS},
+    "/estates/{}/export.xlsx": {"GET": READERS},
+    "/api/v1/estates/{}/export": {"GET": READERS},
     # Cases. The role decides which pages open; what each may do to one case is decided per
     # case (council.cases.policy), so per-case routes are open to every signed-in role here.
-    "/cases": {"GET": SIGNED_IN},
-    "/cases/new": {"GET": SIGNED_IN - {"department_liaison"}, "POST": SIGNED_IN - {"department_liaison"}},
+    "/cases": {"GET": CASE_ROLES},
+    "/cases/new": {"GET": STAFF | {"resident"}, "POST": STAFF | {"resident"}},
     "/cases/overdue": {"GET": STAFF | {"department_liaison"}},
-    "/cases/export.csv": {"GET": SIGNED_IN - {"resident"}},
-    "/cases/export.xlsx": {"GET": SIGNED_IN - {"resident"}},
-    "/cases/{}/**": {"*": SIGNED_IN},
-    "/cases/{}": {"GET": SIGNED_IN},
+    "/cases/export.csv": {"GET": CASE_ROLES - {"resident"}},
+    "/cases/export.xlsx": {"GET": CASE_ROLES - {"resident"}},
+    # The officers above the station read a case and write only its chase and escalation.
+    "/cases/{}/**": {"GET": CASE_ROLES, "*": CASE_ROLES - OVERSIGHT},
+    "/cases/{}/do/{}": {"POST": CASE_ROLES - OVERSIGHT},
+    "/cases/{}": {"GET": CASE_ROLES},
     "/inbox": {"GET": ADMIN | {"department_liaison"}},
     "/my/tasks": {"GET": STAFF | {"department_liaison"}},
     "/dashboard": {"GET": STAFF},
+    # The overview of the stations under a street or district officer (issue 18).
+    "/oversight": {"GET": ADMIN | OVERSIGHT},
     # Reports filed upward: the work report for the secretariat, mediation statistics for mediators too.
     "/reports": {"GET": PII},
     "/reports/monthly.xlsx": {"GET": SECRETARIAT},
     "/reports/mediation.xlsx": {"GET": PII},
     "/reports/reception.xlsx": {"GET": PII},
     "/dashboard/export.xlsx": {"GET": STAFF},  # the dashboard's tables, as the page shows them
-    "/api/v1/cases": {"GET": SIGNED_IN, "POST": SIGNED_IN - {"department_liaison"}},
-    "/api/v1/cases/overdue": {"GET": STAFF | {"department_liaison"}},
-    "/api/v1/cases/export": {"GET": SIGNED_IN - {"resident"}},
-    "/api/v1/cases/{}": {"GET": SIGNED_IN},
-    "/api/v1/cases/{}/**": {"*": SIGNED_IN},
+    "/api/v1/cases": {"GET": CASE_ROLES, "POST": STAFF | {"resident"}},
+    "/api/v1/cases/overdue": {"GET": STAFF | {"department_liaison"} | OVERSIGHT},
+    "/api/v1/cases/export": {"GET": CASE_ROLES - {"resident"}},
+    "/api/v1/cases/{}": {"GET": CASE_ROLES},
+    "/api/v1/cases/{}/**": {"GET": CASE_ROLES, "*": CASE_ROLES - OVERSIGHT},
+    "/api/v1/cases/{}/chase": {"POST": CASE_ROLES},
+    "/api/v1/cases/{}/escalate": {"POST": CASE_ROLES},
     # The API inbox is the liaison's own; an admin reads dispatched cases through /api/v1/cases.
     "/api/v1/inbox": {"GET": frozenset({"department_liaison"})},
     "/api/v1/my/tasks": {"GET": STAFF | {"department_liaison"}},
     "/api/v1/stations/{}/dashboard": {"GET": STAFF},
     # Residents' votes (council.votes.policy decides per vote's station). The voting link, its API
     # twin and the public notice (公示) need no account: the link's token is the credential.
-    "/votes": {"GET": STAFF},
+    "/votes": {"GET": READERS},
     "/votes/new": {"GET": SECRETARIAT, "POST": SECRETARIAT},
-    "/votes/{}": {"GET": STAFF},
+    "/votes/{}": {"GET": READERS},
     "/votes/{}/do/{}": {"POST": STAFF},
     "/votes/{}/letters.pdf": {"GET": SECRETARIAT},
     "/votes/{}/letters": {"POST": SECRETARIAT},  # the whole electorate's letters, as a job
@@ -147,11 +162,11 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     # Photos of the case a ballot decides: the link's holder, or the resident on the vote's list.
     "/v/{}/photos/{}": {"GET": PUBLIC},
     "/my/votes/{}/photos/{}": {"GET": frozenset({"resident"})},
-    "/api/v1/votes": {"GET": STAFF, "POST": SECRETARIAT},
-    "/api/v1/votes/{}": {"GET": STAFF},
+    "/api/v1/votes": {"GET": READERS, "POST": SECRETARIAT},
+    "/api/v1/votes/{}": {"GET": READERS},
     "/api/v1/votes/{}/open": {"POST": SECRETARIAT},
     "/api/v1/votes/{}/close": {"POST": SECRETARIAT},
-    "/api/v1/votes/{}/voters": {"GET": STAFF},
+    "/api/v1/votes/{}/voters": {"GET": READERS},
     "/api/v1/votes/{}/voters/{}/reissue": {"POST": SECRETARIAT},
     "/api/v1/votes/{}/ballots": {"POST": SECRETARIAT | {"grid_worker"}},
     "/api/v1/votes/{}/ballots/{}": {"PATCH": SECRETARIAT},
@@ -160,23 +175,23 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/api/v1/my/votes": {"GET": frozenset({"resident"})},
     "/api/v1/my/votes/{}/ballot": {"POST": frozenset({"resident"})},
     # Meetings (council.meetings.policy decides per meeting: station staff, invited parties).
-    "/meetings": {"GET": SIGNED_IN},
+    "/meetings": {"GET": CASE_ROLES},
     "/meetings/new": {"GET": SECRETARIAT, "POST": SECRETARIAT},
-    "/meetings/{}": {"GET": SIGNED_IN},
-    "/meetings/{}/**": {"*": SIGNED_IN},
+    "/meetings/{}": {"GET": CASE_ROLES},
+    "/meetings/{}/**": {"GET": CASE_ROLES, "*": CASE_ROLES - OVERSIGHT},
     "/meetings/busy": {"GET": STAFF, "POST": SECRETARIAT},
     "/meetings/busy/import": {"POST": SECRETARIAT},
     "/meetings/busy/{}/delete": {"POST": SECRETARIAT},
-    "/meetings/feeds": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "/meetings/feeds": {"GET": CASE_ROLES, "POST": CASE_ROLES},
     "/calendar/{}": {"GET": PUBLIC},  # the secret feed: the token is the key
-    "/api/v1/meetings": {"GET": SIGNED_IN, "POST": SECRETARIAT},
+    "/api/v1/meetings": {"GET": CASE_ROLES, "POST": SECRETARIAT},
     "/api/v1/meetings/slots": {"POST": SECRETARIAT},
     "/api/v1/meetings/busy": {"POST": SECRETARIAT},
     "/api/v1/meetings/busy/import": {"POST": SECRETARIAT},
     "/api/v1/meetings/busy/{}": {"DELETE": SECRETARIAT},
-    "/api/v1/meetings/feeds": {"POST": SIGNED_IN},
-    "/api/v1/meetings/{}": {"GET": SIGNED_IN, "PATCH": SECRETARIAT},
-    "/api/v1/meetings/{}/**": {"*": SIGNED_IN},
+    "/api/v1/meetings/feeds": {"POST": CASE_ROLES},
+    "/api/v1/meetings/{}": {"GET": CASE_ROLES, "PATCH": SECRETARIAT},
+    "/api/v1/meetings/{}/**": {"GET": CASE_ROLES, "*": CASE_ROLES - OVERSIGHT},
     "/api/v1/meetings/{}/parties": {"POST": SECRETARIAT},
     "/api/v1/meetings/{}/parties/{}": {"DELETE": SECRETARIAT},
     "/api/v1/meetings/{}/agenda": {"POST": SECRETARIAT},
@@ -193,12 +208,19 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     "/people/{}/anonymise": {"POST": SECRETARIAT},
     "/api/v1/people/{}/anonymise": {"POST": SECRETARIAT},
     # People's mediation (issue 5): mediators and the secretariat; per-file station checks in the use cases.
-    "/mediation": {"*": PII},
-    "/mediation/**": {"*": PII},
-    "/api/v1/mediation": {"*": PII},
-    "/api/v1/mediation/**": {"*": PII},
-    "/mediation/committee/{}": {"GET": PII, "POST": SECRETARIAT},
-    "/api/v1/mediation/committee/{}": {"GET": PII, "POST": SECRETARIAT},
+    # The judicial office of the area (issue 18) reads the files and statistics, masked: no writes, no PDF
+    # (the agreement's PDF carries full ID numbers).
+    "/mediation": {"GET": PII | JUDICIAL, "*": PII},
+    "/mediation/**": {"GET": PII | JUDICIAL, "*": PII},
+    "/api/v1/mediation": {"GET": PII | JUDICIAL, "*": PII},
+    "/api/v1/mediation/**": {"GET": PII | JUDICIAL, "*": PII},
+    "/mediation/{}/agreement.pdf": {"GET": PII},
+    "/mediation/{}/agreement.docx": {"GET": PII},
+    "/mediation/{}/sessions/{}/record.pdf": {"GET": PII},
+    "/api/v1/mediation/{}/agreement.pdf": {"GET": PII},
+    "/api/v1/mediation/{}/sessions/{}/record.pdf": {"GET": PII},
+    "/mediation/committee/{}": {"GET": PII | JUDICIAL, "POST": SECRETARIAT},
+    "/api/v1/mediation/committee/{}": {"GET": PII | JUDICIAL, "POST": SECRETARIAT},
     # Notifications (issue 15): one's own inbox and settings; the outbox and channels for admins;
     # signed links for people without accounts.
     "/notify/**": {"*": SIGNED_IN},

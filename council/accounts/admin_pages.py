@@ -60,13 +60,17 @@ def _station_ids(form) -> list[int]:
 
 async def _choices() -> dict[str, list[tuple[int, str]]]:
     from council.parties.tables import Organisation
+    from council.places.tables import Street
     from council.stations.tables import Station
 
     stations = await Station.select(Station.id, Station.name).order_by(Station.name)
     orgs = await Organisation.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    streets = await Street.select(Street.id, Street.name, Street.district).order_by(Street.district, Street.name)
     return {
         "stations": [(s["id"], s["name"]) for s in stations],
         "organisations": [(o["id"], o["name"]) for o in orgs],
+        "streets": [(s["id"], f"{s['district']} {s['name']}".strip()) for s in streets],
+        "districts": await services.districts(),
     }
 
 
@@ -115,7 +119,8 @@ async def users_new(request: Request) -> Any:
 @post("/users/new", guards=GUARDS, name="users.create")
 async def users_create(request: Request) -> Any:
     form = await request.form()
-    values = {k: (form.get(k) or "") for k in ("username", "display_name", "role", "organisation", "person")}
+    values = {k: (form.get(k) or "") for k in ("username", "display_name", "role", "organisation", "person",
+                                                "area_street", "area_district")}
     selected: list[int] = []
     try:
         selected = _station_ids(form)
@@ -126,12 +131,14 @@ async def users_create(request: Request) -> Any:
         stations = selected if role in STATION_ROLES else []
         organisation_id = organisation_id if role == Role.department_liaison else None
         person_id = person_id if role == Role.resident else None
+        area_street = _int_or_none(values["area_street"], "area_street")
         await services.check_new_user(request.user, role=role, station_ids=stations,
                                       organisation_id=organisation_id, person_id=person_id)
         user_id = await services.create_user(
             request.user, username=values["username"], password=form.get("password") or "", role=role,
             display_name=values["display_name"].strip()[:100], station_ids=stations,
             organisation_id=organisation_id, person_id=person_id,
+            area_street=area_street, area_district=values["area_district"],
         )
     except (Invalid, Conflict) as e:
         message, errors = _translated(request, e)
@@ -150,6 +157,7 @@ async def _detail(request: Request, user_id: int, *, status_code: int = 200, val
         "display_name": user["display_name"], "role": user["role"],
         "organisation": str(user["organisation"] or ""), "person": str(user["person"] or ""),
         "is_active": user["is_active"], "version": user["version"],
+        "area_street": str(user["area_street"] or ""), "area_district": user["area_district"] or "",
     }
     response = page(
         request, "users/detail.html", status_code=status_code, u=user, values={**base, **(values or {})},
@@ -183,7 +191,8 @@ async def users_detail(request: Request, user_id: FromPath[int]) -> Any:
 @post("/users/{user_id:int}", guards=GUARDS, name="users.update")
 async def users_update(request: Request, user_id: FromPath[int]) -> Any:
     form = await request.form()
-    values = {k: (form.get(k) or "") for k in ("display_name", "role", "organisation", "person", "version")}
+    values = {k: (form.get(k) or "") for k in ("display_name", "role", "organisation", "person", "version",
+                                                "area_street", "area_district")}
     values["is_active"] = bool(form.get("is_active"))
     selected: list[int] = []
     try:
@@ -193,6 +202,8 @@ async def users_update(request: Request, user_id: FromPath[int]) -> Any:
             display_name=values["display_name"], station_ids=selected, is_active=values["is_active"],
             organisation_id=_int_or_none(values["organisation"], "organisation"),
             person_id=_int_or_none(values["person"], "person"),
+            area_street=_int_or_none(values["area_street"], "area_street"),
+            area_district=values["area_district"],
         )
     except (Invalid, Conflict, Forbidden) as e:
         message, errors = _translated(request, e)

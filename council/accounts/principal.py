@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
-from council.accounts.permissions import Role
+from council.accounts.permissions import AREA_ROLES, OVERSIGHT, Role
 from council.core.errors import OutOfScope
 
 
@@ -22,10 +23,25 @@ class Principal:
     via: str = "session"  # session / token / cli
     station_names: tuple[str, ...] = ()  # shown in the top bar: which station's app this is
     station_emblem: str = ""  # the first station's emblem (its address), beside its name in the top bar
+    # Officers above the stations (street / district / judicial office): the area they answer for.
+    # Their station_ids are the stations under that area, resolved once per request.
+    area_street: int | None = None
+    area_district: str = ""
+    area_label: str = ""
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin
+
+    @property
+    def oversees(self) -> bool:
+        """A street or district officer: reads every station under them, writes only chases and escalations."""
+        return self.role in OVERSIGHT
+
+    @property
+    def above_stations(self) -> bool:
+        """Tied to an area (street, district) rather than to stations."""
+        return self.role in AREA_ROLES
 
     @property
     def label(self) -> str:
@@ -44,6 +60,42 @@ class Principal:
     def require_community(self, community_id: int | None) -> None:
         if not self.sees_community(community_id):
             raise OutOfScope()
+
+
+@dataclass(frozen=True)
+class PlacedStation:
+    """Where a station sits in the places hierarchy: what the scoping rule needs to know."""
+
+    id: int
+    community: int
+    street: int
+    district: str
+
+
+def area_of(role: str, street: int | None, district: str) -> tuple[int | None, str]:
+    """The area an officer of `role` answers for, as stored on the user: a street officer has a
+    street, a district officer a district, a judicial office either (a street's 司法所 or the
+    district's). Anything else about the user is ignored, so a changed role leaves no stale area."""
+    district = (district or "").strip()
+    if role == Role.street_officer:
+        return street, ""
+    if role == Role.district_officer:
+        return None, district
+    if role == Role.judicial_officer:
+        return (street, "") if street else (None, district)
+    return None, ""
+
+
+def stations_under(role: str, street: int | None, district: str, stations: Iterable[PlacedStation]) -> frozenset[int]:
+    """The stations an officer sees: those of the communities of their street, or of every street
+    of their district. No area, no stations: an officer whose street is not set sees nothing, never
+    everything. Districts are matched by their exact name (streets carry it as text)."""
+    street, district = area_of(role, street, district)
+    if street is not None:
+        return frozenset(s.id for s in stations if s.street == street)
+    if district:
+        return frozenset(s.id for s in stations if s.district.strip() == district)
+    return frozenset()
 
 
 # What acts as SYSTEM is the `council` command on the server (user and token commands, calendar

@@ -8,7 +8,7 @@ import secrets
 
 from council import db
 from council.accounts import passwords
-from council.accounts.permissions import Role
+from council.accounts.permissions import Role, is_area_role
 from council.accounts.principal import Principal
 from council.accounts.tables import ApiToken, Session, User, UserStation
 from council.audit import service as audit
@@ -31,7 +31,43 @@ def session_hash(token: str) -> str:
     return _sha256(token)
 
 
+async def _area_stations(user: dict) -> tuple[list[dict], str]:
+    """The stations under an officer's area (street or district), and the area's name."""
+    from council.accounts.principal import PlacedStation, area_of, stations_under
+    from council.places.tables import Street
+
+    street, district = area_of(user["role"], user.get("area_street"), user.get("area_district") or "")
+    if street is None and not district:
+        return [], ""
+    query = Station.select(Station.id, Station.community, Station.name, Station.community.street.as_alias("street"),
+                           Station.community.street.district.as_alias("district"))
+    if street is not None:
+        query = query.where(Station.community.street == street)
+        row = await Street.select(Street.name, Street.district).where(Street.id == street).first()
+        label = f"{row['district']} {row['name']}".strip() if row else ""
+    else:
+        query = query.where(Station.community.street.district == district)
+        label = district
+    rows = await query.order_by(Station.id)
+    # The rule itself is pure (and unit-tested); the query above only narrows what it is given.
+    keep = stations_under(user["role"], street, district, [
+        PlacedStation(id=r["id"], community=r["community"], street=r["street"], district=r["district"] or "")
+        for r in rows])
+    return [{"station.id": r["id"], "station.community": r["community"], "station.name": r["name"]}
+            for r in rows if r["id"] in keep], label
+
+
 async def principal_for_user(user: dict, via: str) -> Principal:
+    if user["role"] in (Role.street_officer, Role.district_officer, Role.judicial_officer):
+        stations, area_label = await _area_stations(user)
+        communities = frozenset(s["station.community"] for s in stations)
+        return Principal(
+            user_id=user["id"], username=user["username"], display_name=user["display_name"], role=user["role"],
+            station_ids=frozenset(s["station.id"] for s in stations), community_ids=communities,
+            locale=user["locale"], via=via, station_names=(area_label,) if area_label else (),
+            area_street=user.get("area_street"), area_district=user.get("area_district") or "",
+            area_label=area_label,
+        )
     from council.stations.emblem import emblem_url
 
     stations = await (
@@ -64,6 +100,42 @@ async def principal_for_user(user: dict, via: str) -> Principal:
 
 # ---------------------------------------------------------------- users
 
+# Roles bound to no station: admins see all, liaisons their organisation, residents their record,
+# officers their area.
+UNBOUND = frozenset({Role.admin, Role.resident, Role.department_liaison,
+                     Role.street_officer, Role.district_officer, Role.judicial_officer})
+
+
+async def districts() -> list[str]:
+    """The districts streets are filed under, for the admin's choice of a district officer's area."""
+    from council.places.tables import Street
+
+    rows = await Street.select(Street.district).where(Street.district != "").distinct().order_by(Street.district)
+    return [r["district"] for r in rows]
+
+
+async def _check_area(role: str, street: int | None, district: str | None) -> tuple[int | None, str]:
+    """The area an officer's role needs, checked to exist; (None, "") for every other role.
+    A street officer needs a street; a district officer a district some street is filed under;
+    a judicial office either one (a street's 司法所, or the district's)."""
+    from council.accounts.principal import area_of
+    from council.places.tables import Street
+
+    district = (district or "").strip()[:100]
+    if role == Role.street_officer and not street:
+        raise Invalid("A street officer must be tied to a street.", field="area_street")
+    if role == Role.district_officer and not district:
+        raise Invalid("A district officer must be tied to a district.", field="area_district")
+    if role == Role.judicial_officer and not street and not district:
+        raise Invalid("A judicial office must be tied to a street or a district.", field="area_street")
+    street, district = area_of(role, street, district)
+    if street is not None and not await Street.exists().where(Street.id == street):
+        raise Invalid("Unknown street.", field="area_street")
+    if district and not await Street.exists().where(Street.district == district):
+        raise Invalid("No street is filed under that district.", field="area_district")
+    return street, district
+
+
 async def create_user(
     actor: Principal,
     *,
@@ -74,6 +146,8 @@ async def create_user(
     station_ids: list[int] = (),
     organisation_id: int | None = None,
     person_id: int | None = None,
+    area_street: int | None = None,
+    area_district: str = "",
 ) -> int:
     username = username.strip()
     if not username or len(username) > 60:
@@ -88,7 +162,10 @@ async def create_user(
         raise Invalid("A department liaison must belong to an organisation.", field="organisation")
     if role == Role.resident and not person_id:
         raise Invalid("A resident account must be linked to a resident record.", field="person")
-    if role not in (Role.admin, Role.resident, Role.department_liaison) and not station_ids:
+    area_street, area_district = await _check_area(role, area_street, area_district)
+    if is_area_role(role):
+        station_ids = []  # officers see the stations of their area, never a list of their own
+    if role not in UNBOUND and not station_ids:
         raise Invalid("Staff must serve at least one station.", field="stations")
     found = await Station.count().where(Station.id.is_in(list(station_ids))) if station_ids else 0
     if found != len(set(station_ids)):
@@ -105,16 +182,18 @@ async def create_user(
                 role=role,
                 organisation=organisation_id,
                 person=person_id,
+                area_street=area_street,
+                area_district=area_district,
                 created_at=_now(),
             )
         )
         user_id = rows[0]["id"]
         for sid in sorted(set(station_ids)):
             await UserStation.insert(UserStation(user=user_id, station=sid))
-        await audit.record(
-            actor, "user.create", entity_type="user", entity_id=user_id,
-            after={"username": username, "role": role, "stations": sorted(set(station_ids))},
-        )
+        after = {"username": username, "role": role, "stations": sorted(set(station_ids))}
+        if is_area_role(role):
+            after.update(area_street=area_street, area_district=area_district)
+        await audit.record(actor, "user.create", entity_type="user", entity_id=user_id, after=after)
     return user_id
 
 
@@ -179,7 +258,7 @@ async def start_session(user: dict, days: int, ip: str = "") -> str:
 # building per request), reading only what a Principal needs. The user's columns come back
 # under their own names; council.accounts.whois caches the rest (stations) by the user's version.
 _USER_COLUMNS = ('u."id", u."username", u."display_name", u."role", u."organisation", u."person", '
-                 'u."locale", u."is_active", u."version"')
+                 'u."locale", u."is_active", u."version", u."area_street", u."area_district"')
 SESSION_SQL = (f'SELECT s."expires_at", {_USER_COLUMNS} FROM "user_session" s '
                'JOIN "app_user" u ON u."id" = s."user" WHERE s."token_hash" = {}')
 TOKEN_SQL = (f'SELECT t."id" AS "token_id", t."revoked_at", t."last_used_at", t."scope", t."expires_at", {_USER_COLUMNS} FROM "api_token" t '
@@ -340,7 +419,8 @@ async def get_user(actor: Principal, user_id: int) -> dict:
     user = await User.select(
         User.id, User.username, User.display_name, User.role, User.is_active, User.organisation,
         User.organisation.name.as_alias("organisation_name"), User.person, User.person.name.as_alias("person_name"),
-        User.created_at, User.version,
+        User.created_at, User.version, User.area_street, User.area_street.name.as_alias("area_street_name"),
+        User.area_district,
     ).where(User.id == user_id).first()
     if user is None:
         raise NotFound("No such user.")
@@ -363,7 +443,7 @@ async def _check_assignment(role: str, station_ids: list[int], organisation_id: 
         raise Invalid("A department liaison must belong to an organisation.", field="organisation")
     if role == Role.resident and not person_id:
         raise Invalid("A resident account must be linked to a resident record.", field="person")
-    if role not in (Role.admin, Role.resident, Role.department_liaison) and not station_ids:
+    if role not in UNBOUND and not station_ids:
         raise Invalid("Staff must serve at least one station.", field="stations")
     if station_ids and await Station.count().where(Station.id.is_in(list(station_ids))) != len(set(station_ids)):
         raise Invalid("Unknown station.", field="stations")
@@ -391,8 +471,10 @@ async def update_user(
     is_active: bool,
     organisation_id: int | None = None,
     person_id: int | None = None,
+    area_street: int | None = None,
+    area_district: str = "",
 ) -> None:
-    """Change a user's role, stations, name or active flag. Optimistic locking: `version` is the one
+    """Change a user's role, stations, area, name or active flag. Optimistic locking: `version` is the one
     the admin's form showed; if someone saved in between, nothing changes and Conflict is raised.
     Deactivating ends every session of the user (their API tokens stop working with the account)."""
     from council.core.errors import Forbidden
@@ -409,9 +491,10 @@ async def update_user(
     # Only the binding the role uses is kept, so a former liaison does not keep reading their organisation.
     organisation_id = organisation_id if role == Role.department_liaison else None
     person_id = person_id if role == Role.resident else None
-    if role in (Role.admin, Role.resident, Role.department_liaison):
+    if role in UNBOUND:
         station_ids = []
     await _check_assignment(role, station_ids, organisation_id, person_id)
+    area_street, area_district = await _check_area(role, area_street, area_district)
     if user_id == actor.user_id and (not is_active or role != Role.admin):
         # An admin who locks themselves out may leave nobody able to undo it.
         raise Forbidden("You cannot deactivate your own account or give up your own admin role.")
@@ -423,12 +506,15 @@ async def update_user(
             UserStation.user == user_id))
         before = {"role": current["role"], "display_name": current["display_name"], "stations": old_stations,
                   "is_active": current["is_active"], "organisation": current["organisation"],
-                  "person": current["person"]}
+                  "person": current["person"], "area_street": current["area_street"],
+                  "area_district": current["area_district"]}
         after = {"role": role, "display_name": display_name, "stations": station_ids, "is_active": is_active,
-                 "organisation": organisation_id, "person": person_id}
+                 "organisation": organisation_id, "person": person_id, "area_street": area_street,
+                 "area_district": area_district}
         result = await User.update({
             User.role: role, User.display_name: display_name, User.is_active: is_active,
             User.organisation: organisation_id, User.person: person_id, User.version: expected + 1,
+            User.area_street: area_street, User.area_district: area_district,
         }).where((User.id == user_id) & (User.version == expected)).returning(User.id)
         if not result:
             raise Conflict("Someone else saved this record after you opened it. Reload to see their changes, then edit again.")

@@ -6,6 +6,7 @@ from piccolo.table import Table
 
 from council.parties.tables import Organisation
 from council.people.tables import Person
+from council.places.tables import Street
 from council.stations.tables import Station
 
 
@@ -16,6 +17,10 @@ class User(Table, tablename="app_user"):
     role = Varchar(length=30, required=True)
     organisation = ForeignKey(Organisation, null=True, on_delete=OnDelete.restrict)  # department_liaison
     person = ForeignKey(Person, null=True, on_delete=OnDelete.restrict)  # resident
+    # The area of an officer above the stations (m0018): a street (street / judicial officer) or a
+    # district's name as streets carry it (district / judicial officer).
+    area_street = ForeignKey(Street, null=True, on_delete=OnDelete.restrict)
+    area_district = Varchar(length=100, default="")
     locale = Varchar(length=10, default="")
     is_active = Boolean(default=True)
     created_at = Timestamptz()

@@ -20,7 +20,8 @@ from council.accounts.principal import Principal
 TTL = 5.0  # seconds: the longest a station's or a resident record's move takes to be seen
 MAX_ENTRIES = 5000
 
-_KEY_COLUMNS = ("id", "version", "username", "display_name", "role", "organisation", "person", "locale", "is_active")
+_KEY_COLUMNS = ("id", "version", "username", "display_name", "role", "organisation", "person", "locale", "is_active",
+                "area_street", "area_district")
 _cache: dict[tuple, tuple[float, Principal]] = {}
 
 

@@ -6,6 +6,8 @@ audits in one transaction), shape the answer. Errors become problem+json in coun
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Annotated
 
 import msgspec
@@ -63,13 +65,24 @@ async def case_filter(
     channel: FromQuery[str] = "", estate: FromQuery[int | None] = None, organisation: FromQuery[int | None] = None,
     station: FromQuery[int | None] = None, overdue: FromQuery[bool] = False, q: FromQuery[str] = "",
     page: FromQuery[int] = 1, mine: FromQuery[bool] = False,
+    # The overview's drill-down (council.oversight): received or closed in a period, a community,
+    # done, still open, done on time, rated ("any" or "good").
+    received_from: FromQuery[dt.date | None] = None, received_to: FromQuery[dt.date | None] = None,
+    closed_from: FromQuery[dt.date | None] = None, closed_to: FromQuery[dt.date | None] = None,
+    community: FromQuery[int | None] = None, done: FromQuery[bool] = False,
+    open_: Annotated[bool, QueryParameter(name="open")] = False, on_time: FromQuery[bool] = False,
+    rated: FromQuery[str] = "",
 ) -> CaseFilter:
     """The case list's filters, the same as the list page's (CaseFilter)."""
     if page < 1:
         raise Invalid("Enter a whole number of at least 1.", field="page")
+    if rated not in ("", "any", "good"):
+        raise Invalid("Choose one of the listed options.", field="rated")
     return CaseFilter(state=state_.strip()[:20], kind=kind.strip()[:20], category=category.strip()[:40],
                       channel=channel.strip()[:30], estate=estate, organisation=organisation, station=station,
-                      overdue=overdue, q=q.strip()[:100], page=page, mine=mine)
+                      overdue=overdue, q=q.strip()[:100], page=page, mine=mine, received_from=received_from,
+                      received_to=received_to, closed_from=closed_from, closed_to=closed_to, community=community,
+                      done=done, open=open_, on_time=on_time, rated=rated)
 
 
 FILTERS = {"case_filter": Provide(case_filter)}

@@ -10,6 +10,7 @@ has changed.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
@@ -215,15 +216,40 @@ def case_filter(request: Request, **fixed: Any) -> CaseFilter:
         category=q.get("category", "").strip()[:40], channel=q.get("channel", "").strip()[:30],
         estate=_int(q.get("estate")), organisation=_int(q.get("organisation")), station=_int(q.get("station")),
         overdue=q.get("overdue") in ("1", "on", "true"), q=q.get("q", "").strip()[:100],
-        mine=q.get("mine") in ("1", "on", "true"), page=max(_int(q.get("page")) or 1, 1), **fixed,
+        mine=q.get("mine") in ("1", "on", "true"), page=max(_int(q.get("page")) or 1, 1),
+        received_from=_day(q.get("received_from")), received_to=_day(q.get("received_to")),
+        community=_int(q.get("community")), done=q.get("done") in ("1", "on", "true"),
+        open=q.get("open") in ("1", "on", "true"), on_time=q.get("on_time") in ("1", "on", "true"),
+        rated=q.get("rated", "") if q.get("rated", "") in ("any", "good") else "",
+        closed_from=_day(q.get("closed_from")), closed_to=_day(q.get("closed_to")), **fixed,
     )
+
+
+def _drill_items(f: CaseFilter) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    if not f.drill_down():
+        return []
+    return parse_qsl(filter_query(f, q="", state="", kind="", category="", channel="", estate=None, organisation=None,
+                                  station=None, overdue="", mine=""))
+
+
+def _day(raw: str | None) -> dt.date | None:
+    """A YYYY-MM-DD day from a query string, or None (a malformed one is ignored, as other filters are)."""
+    try:
+        return dt.date.fromisoformat((raw or "").strip()[:10]) if raw else None
+    except ValueError:
+        return None
 
 
 def filter_query(f: CaseFilter, **override: Any) -> str:
     """The filter as a query string (without the page unless given), for pager and export links."""
     values = {"state": f.state, "kind": f.kind, "category": f.category, "channel": f.channel, "estate": f.estate,
               "organisation": f.organisation, "station": f.station, "overdue": "1" if f.overdue else "", "q": f.q,
-              "mine": "1" if f.mine else "", **override}
+              "mine": "1" if f.mine else "", "received_from": f.received_from or "", "received_to": f.received_to or "",
+              "community": f.community, "done": "1" if f.done else "", "open": "1" if f.open else "",
+              "on_time": "1" if f.on_time else "", "rated": f.rated, "closed_from": f.closed_from or "",
+              "closed_to": f.closed_to or "", **override}
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
@@ -246,7 +272,9 @@ async def _list_context(request: Request, f: CaseFilter) -> dict:
         estates=await served_estates(station_ids) if principal.role != Role.department_liaison else [],
         organisations=organisations if principal.role != Role.resident else [],
         stations=stations if len(stations) > 1 else [],
-        can_register=principal.role != Role.department_liaison,
+        can_register=principal.role not in (Role.department_liaison, Role.street_officer, Role.district_officer),
+        # The overview's drill-down filters, kept through the list's own forms.
+        drill=_drill_items(f),
         can_export=principal.role != Role.resident,
     )
 
@@ -254,7 +282,15 @@ async def _list_context(request: Request, f: CaseFilter) -> dict:
 def _list_page(request: Request, ctx: dict, *, title: str, action: str, status_code: int = 200) -> Any:
     return page(request, "cases/list.html", status_code=status_code, title=title, action=action,
                 state_labels=STATE_LABELS, kinds=KINDS, kind_labels=dict(KINDS), channels=CHANNELS, priorities=dict(PRIORITIES),
-                escalations=ESCALATION_LABELS, step_short=STEP_SHORT, **ctx)
+                escalations=ESCALATION_LABELS, step_short=STEP_SHORT, drill_labels=DRILL_LABELS, **ctx)
+
+
+DRILL_LABELS = {
+    "received_from": N_("received from"), "received_to": N_("received until"), "community": N_("community no."),
+    "done": N_("done"), "open": N_("in progress"), "on_time": N_("done on time"), "rated": N_("rated"),
+    "any": N_("any rating"), "good": N_("satisfied or basically satisfied"),
+    "closed_from": N_("closed from"), "closed_to": N_("closed until"),
+}
 
 
 @get("/cases", guards=[signed_in])
@@ -455,6 +491,8 @@ async def case_context(principal: Principal, case_id: int) -> dict:
         steer=policy.can_steer(principal, view), follow_up=policy.can_follow_up(principal, view),
         handle=policy.can_handle(principal, view), opinion=policy.can_give_opinion(principal, view),
         rate=policy.can_rate(principal, view), attach=attachments.can_attach(principal, d),
+        # 督办 / 提级办: the secretariat, or the street / district officer above the station.
+        chase=policy.can_chase(principal, view), above=policy.chases_from_above(principal),
         # A liaison updates the tasks assigned to their organisation, and only those.
         task_org=principal.organisation_id if principal.role == Role.department_liaison else None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from council.accounts.permissions import Role
+from council.accounts.permissions import JUDICIAL, OVERSIGHT, Role
 
 SECRETARIAT = frozenset({Role.admin, Role.secretary})
 STAFF = frozenset({Role.admin, Role.secretary, Role.grid_worker, Role.mediator})
@@ -35,7 +35,7 @@ def _at_station(p, case: CaseView) -> bool:
 # liaison or a resident do their job, while every reader is one more person a party's private
 # quarrel is known to (PIPL: least access). So privacy by default: a grid worker who found a
 # dispute registers it (can_register) and hands it over; they do not follow it.
-MEDIATION_READERS = frozenset({Role.admin, Role.secretary, Role.mediator})
+MEDIATION_READERS = frozenset({Role.admin, Role.secretary, Role.mediator}) | JUDICIAL
 
 
 def can_read_disputes(p) -> bool:
@@ -43,10 +43,19 @@ def can_read_disputes(p) -> bool:
 
 
 def can_view(p, case: CaseView) -> bool:
+    if p.role in OVERSIGHT:
+        # The street / district officer reads every case of the stations under them: disputes
+        # too, as the street and the district are mediation's next levels (三级三轮调解) and their
+        # overview counts them; the mediation file itself stays closed to them.
+        return _at_station(p, case)
     if case.kind == "dispute" and not can_read_disputes(p):
         return False
     if p.role in STAFF:
         return _at_station(p, case)
+    if p.role in JUDICIAL:
+        # The judicial office reads a dispute's history beside its mediation file, nothing else
+        # (and the case pages are closed to it: council.accounts.permissions.above_stations_allows).
+        return case.kind == "dispute" and _at_station(p, case)
     if p.role == Role.department_liaison:
         return p.organisation_id is not None and (
             case.organisation == p.organisation_id or p.organisation_id in case.task_organisations)
@@ -69,6 +78,17 @@ def can_register(p, station: int, kind: str) -> bool:
 def can_steer(p, case: CaseView) -> bool:
     """Move a case through its steps, dispatch, verify, close, chase, escalate, decide extensions."""
     return p.role in SECRETARIAT and _at_station(p, case)
+
+
+def can_chase(p, case: CaseView) -> bool:
+    """督办 / 提级办: the secretariat of the station, or an officer of the street or district above it
+    (the one thing they write; the note they give is on the case's timeline for the station)."""
+    return can_steer(p, case) or (p.role in OVERSIGHT and _at_station(p, case))
+
+
+def chases_from_above(p) -> bool:
+    """The chase comes from the street or the district, not from the station itself."""
+    return p.role in OVERSIGHT
 
 
 def can_follow_up(p, case: CaseView) -> bool:

@@ -130,19 +130,37 @@ async def add_note(principal: Principal, case_id: int, text: str, ip: str = "") 
                            after={"text": text.strip()}, station_id=row["station"], ip=ip)
 
 
+def _from_above(principal: Principal) -> dict:
+    """What a chase or an escalation by the street or the district carries on the timeline: who above
+    the station gave it (the station sees the note and where it came from)."""
+    if not policy.chases_from_above(principal):
+        return {}
+    return {"from": principal.role, "area": principal.area_label}
+
+
 async def chase(principal: Principal, case_id: int, text: str = "", ip: str = "") -> None:
-    """督单: a recorded reminder to the handling organisation."""
+    """督单: a recorded reminder to the handling organisation. The street or district officer above
+    the station chases (督办) too, always with a note, and may chase an open request the station has
+    not dispatched yet (the reminder is then the station's)."""
+    above = policy.chases_from_above(principal)
+    if above and not (text or "").strip():
+        raise Invalid("Please correct the marked fields.", errors={"text": "Write a note for the station."})
+    text = (text or "").strip()[:2000]
     async with db.write():
         row = await load_case(principal, case_id)
         _request(row)
-        require(policy.can_steer(principal, view_of(row)))
-        if row["state"] not in ("dispatched", "handling"):
+        require(policy.can_chase(principal, view_of(row)))
+        chaseable = request_loop.OPEN if above else ("dispatched", "handling")
+        if row["state"] not in chaseable:
+            if above:
+                raise Conflict("Only an open request can be chased.")
             raise Conflict("Only a dispatched request can be chased.")
-        await add_event(principal, case_id, "chased", text=text.strip(), data={"organisation": row["organisation"]})
+        data = {"organisation": row["organisation"], **_from_above(principal)}
+        await add_event(principal, case_id, "chased", text=text, data=data)
         await audit.record(principal, "case.chase", entity_type="case", entity_id=case_id,
-                           after={"organisation": row["organisation"], "text": text.strip()},
-                           station_id=row["station"], ip=ip)
-        await notify.case_chased(row, text.strip())
+                           after={**data, "text": text}, station_id=row["station"], ip=ip)
+        if row["organisation"] is not None:
+            await notify.case_chased(row, text)
 
 
 async def escalate(principal: Principal, case_id: int, reason: str, ip: str = "") -> dict:
@@ -152,14 +170,14 @@ async def escalate(principal: Principal, case_id: int, reason: str, ip: str = ""
     async with db.write():
         row = await load_case(principal, case_id)
         _request(row)
-        require(policy.can_steer(principal, view_of(row)))
+        require(policy.can_chase(principal, view_of(row)))
         if row["state"] not in request_loop.OPEN:
             raise Conflict("Only an open request can be escalated.")
         level = ESCALATION_LEVELS.index(row["escalation"] or "")
         if level + 1 >= len(ESCALATION_LEVELS):
             raise Conflict("This request is already at the district level.")
         after = await set_state(principal, row, {"escalation": ESCALATION_LEVELS[level + 1]}, event="escalated",
-                                text=reason.strip(), ip=ip)
+                                text=reason.strip(), data=_from_above(principal) or None, ip=ip)
         await notify.case_escalated(after, reason.strip())
         return after
 

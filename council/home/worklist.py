@@ -257,6 +257,12 @@ async def sections_for(principal: Principal) -> list[Section]:
     if role == Role.resident:
         return [await _resident_cases(principal), await _resident_votes(principal),
                 await _meetings_this_week(principal, invited_only=True)]
+    if role in (Role.street_officer, Role.district_officer):
+        # Above the stations (issue 18): what is overdue under them, to chase; the votes running.
+        return [await _cases(principal, "overdue", N_("Overdue cases"), "/cases?overdue=1", overdue=True),
+                await _open_votes(principal)]
+    if role == Role.judicial_officer:
+        return [await _windows_closing(principal)]
     return []
 
 

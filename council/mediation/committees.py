@@ -15,7 +15,7 @@ from council.mediation.fields import Reader
 from council.mediation.tables import MediationCommittee
 
 
-async def _station(principal: Principal, station_id: int) -> None:
+async def _station(principal: Principal, station_id: int, *, reading: bool = False) -> None:
     """Not found before not yours: an unknown station says nothing about anyone's stations."""
     from council.core.errors import NotFound
     from council.stations.tables import Station
@@ -23,11 +23,11 @@ async def _station(principal: Principal, station_id: int) -> None:
     store.require_role(principal)
     if not await Station.exists().where(Station.id == station_id):
         raise NotFound()
-    store.require_station(principal, station_id)
+    store.require_station(principal, station_id, reading=reading)
 
 
 async def committee(principal: Principal, station_id: int) -> dict:
-    await _station(principal, station_id)
+    await _station(principal, station_id, reading=True)
     return await store.committee_for(station_id)
 
 

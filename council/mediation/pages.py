@@ -29,9 +29,14 @@ from council.web.rendering import locale_of, page, translator
 
 
 def mediation_roles(connection, _) -> None:
-    """Refuse every other role before a body is read (mediator, secretary, admin only)."""
+    """Refuse every other role before a body is read (mediator, secretary, admin; the judicial
+    office of the area reads the pages, never writes, and gets no PDF or DOCX: the agreement's carry
+    full ID numbers)."""
     user = connection.scope.get("user")
     if user is not None and not policy.can_use(user):
+        raise Forbidden()
+    if user is not None and not policy.can_change(user) and (
+            connection.scope["method"] not in ("GET", "HEAD") or connection.scope["path"].endswith((".pdf", ".docx"))):
         raise Forbidden()
 
 
@@ -231,7 +236,7 @@ async def file_action(request: Request, dispute_id: FromPath[int], what: FromPat
         await action(request.user, dispute_id, form, client_ip(request))
     except (Invalid, Conflict, Forbidden) as e:
         _ = translator(locale_of(request))
-        await store.load_file(request.user, dispute_id)  # a file they may not see: its own 403/404
+        await store.load_file(request.user, dispute_id, reading=True)  # a file they may not see: its own 404
         return await render_file(request, dispute_id, status_code=e.status, form=key,
                                  errors={k: _(m) for k, m in e.errors.items()},
                                  message=_(e.message, **e.params) if e.params else _(e.message), values=values)

@@ -31,7 +31,7 @@ def _stations(principal: Principal, station: int | None) -> list[int] | None:
     """None: every station (admin); else the stations the principal may read, narrowed to `station`."""
     store.require_role(principal)
     if station is not None:
-        store.require_station(principal, station)
+        store.require_station(principal, station, reading=True)
         return [station]
     return None if principal.role == Role.admin else sorted(principal.station_ids)
 
@@ -86,7 +86,7 @@ async def case_link(principal: Principal, case: dict) -> dict | None:
 
 
 async def file_detail(principal: Principal, dispute_id: int) -> dict:
-    f = await store.load_file(principal, dispute_id)
+    f = await store.load_file(principal, dispute_id, reading=True)
     day = today()
     f["committee_name"] = (await MediationCommittee.select(MediationCommittee.name).where(
         MediationCommittee.id == f["committee"]).first())["name"]

@@ -28,13 +28,17 @@ def require_role(principal: Principal) -> None:
         raise Forbidden()
 
 
-def require_station(principal: Principal, station_id: int) -> None:
+def require_station(principal: Principal, station_id: int, *, reading: bool = False) -> None:
+    """The principal may open the station's files (404 otherwise) and, unless only `reading`,
+    change them (403: the judicial office of the area reads and never writes)."""
     require_role(principal)
-    if not policy.can_work_on(principal, station_id):
+    if not policy.can_read_file(principal, station_id):
         raise OutOfScope()
+    if not reading and not policy.can_change(principal):
+        raise Forbidden()
 
 
-async def load_file(principal: Principal, dispute_id: int) -> dict:
+async def load_file(principal: Principal, dispute_id: int, *, reading: bool = False) -> dict:
     """The dispute file with its case's state, title and version (case_*). Role first, so a
     resident learns nothing — not even whether the file exists."""
     require_role(principal)
@@ -46,7 +50,7 @@ async def load_file(principal: Principal, dispute_id: int) -> dict:
     ).where(DisputeFile.id == dispute_id).first()
     if row is None:
         raise NotFound()
-    require_station(principal, row["station"])
+    require_station(principal, row["station"], reading=reading)
     return row
 
 

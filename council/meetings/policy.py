@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from council.accounts.permissions import STAFF, Role
+from council.accounts.permissions import OVERSIGHT, STAFF, Role
 from council.accounts.principal import Principal
 
 
@@ -38,6 +38,8 @@ def can_view(p: Principal, m: MeetingView) -> bool:
         return True
     if p.role in STAFF and m.station in p.station_ids:
         return True
+    if p.role in OVERSIGHT and m.station in p.station_ids:
+        return True  # the street / district above the station reads its meetings and minutes
     return bool(own_keys(p) & m.party_keys)
 
 

@@ -36,6 +36,7 @@ def _only(*roles: str):
 
 
 STAFF = [signed_in, _only(*policy.STAFF)]
+READERS = [signed_in, _only(*policy.READERS)]
 SECRETARIAT = [signed_in, _only(*policy.SECRETARIAT)]
 ENTERERS = [signed_in, _only(*policy.ENTERERS)]
 RESIDENT = [signed_in, _only(Role.resident)]
@@ -63,7 +64,7 @@ def _out(request: Request, d: dict) -> s.VoteOut:
     )
 
 
-@get("/votes", guards=STAFF, tags=TAGS, summary="The votes of the stations you serve")
+@get("/votes", guards=READERS, tags=TAGS, summary="The votes of the stations you serve")
 async def list_votes_api(request: Request,
                          state_: Annotated[str, QueryParameter(name="state")] = "") -> list[s.VoteSummary]:
     # `state` is a name Litestar reserves for the application state, hence the alias.
@@ -77,7 +78,7 @@ async def create_vote_api(request: Request, data: JSONBody[s.VoteIn]) -> s.VoteO
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
-@get("/votes/{vote_id:int}", guards=STAFF, tags=TAGS, summary="A vote with its live progress (or frozen result)")
+@get("/votes/{vote_id:int}", guards=READERS, tags=TAGS, summary="A vote with its live progress (or frozen result)")
 async def vote_api(request: Request, vote_id: FromPath[int]) -> s.VoteOut:
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
@@ -100,7 +101,7 @@ async def close_vote_api(request: Request, vote_id: FromPath[int],
     return _out(request, await queries.vote_detail(request.user, vote_id))
 
 
-@get("/votes/{vote_id:int}/voters", guards=STAFF, tags=TAGS, summary="The frozen electorate and who has voted")
+@get("/votes/{vote_id:int}/voters", guards=READERS, tags=TAGS, summary="The frozen electorate and who has voted")
 async def voters_api(request: Request, vote_id: FromPath[int], q: FromQuery[str] = "") -> list[s.VoterOut]:
     return _convert(await queries.voters_of(request.user, vote_id, q=q), list[s.VoterOut])
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from council.accounts.permissions import Role
+from council.accounts.permissions import OVERSIGHT, Role
 
 SECRETARIAT = frozenset({Role.admin, Role.secretary})
 STAFF = frozenset({Role.admin, Role.secretary, Role.grid_worker, Role.mediator})
+# Who reads votes: the station's staff, and the street / district officers above it.
+READERS = STAFF | OVERSIGHT
 # Paper and meeting ballots are entered at the station by the secretary or a grid worker who
 # collected the forms on home visits.
 ENTERERS = frozenset({Role.admin, Role.secretary, Role.grid_worker})
@@ -16,8 +18,9 @@ def _at(p, station: int) -> bool:
 
 
 def can_view(p, station: int) -> bool:
-    """The staff page of a vote: live progress, the electorate, who has voted."""
-    return p.role in STAFF and _at(p, station)
+    """The staff page of a vote: live progress, the electorate, who has voted. The street and
+    district officers above the station read it too (they change nothing)."""
+    return (p.role in STAFF or p.role in OVERSIGHT) and _at(p, station)
 
 
 def can_manage(p, station: int) -> bool:

@@ -28,7 +28,7 @@ def fmt_area(value: str | Fraction) -> str:
 
 
 async def list_votes(principal: Principal, *, state: str = "", limit: int = 200) -> list[dict]:
-    if principal.role not in policy.STAFF:
+    if principal.role not in policy.READERS:
         raise Forbidden()
     query = Vote.select(Vote.id, Vote.station, Vote.title, Vote.state, Vote.rule_set, Vote.secret, Vote.case,
                         Vote.opens_at, Vote.closes_at, Vote.closed_at, Vote.passed, Vote.created_at)

@@ -13,6 +13,7 @@ from council.core import i18n
 NAV = (
     # (msgid, path, register key needing read permission or None for everyone signed in)
     ("Home", "/", None),
+    ("Stations overview", "/oversight", "oversight"),
     ("Cases", "/cases", "case"),
     ("Reception desk", "/reception", "reception"),
     ("Inbox", "/inbox", "case_inbox"),
@@ -78,6 +79,10 @@ JOBS = {
     "grid_worker": ("/reception", "/cases", "/my/tasks", "/meetings"),
     "department_liaison": ("/inbox", "/cases", "/my/tasks", "/meetings"),
     "resident": ("/my/votes", "/cases", "/meetings"),
+    # Above the stations (issue 18): the overview of the stations under them first.
+    "street_officer": ("/oversight", "/cases", "/votes", "/meetings"),
+    "district_officer": ("/oversight", "/cases", "/votes", "/meetings"),
+    "judicial_officer": ("/mediation",),
 }
 SYSTEM = frozenset({"/imports", "/audit", "/users", "/station-categories", "/station-holidays", "/rooms",
                     "/stations", "/admin/backups"})
