@@ -64,3 +64,35 @@ def test_secretary_prints_the_letters_watches_the_bar_and_downloads_them(vote, b
         assert "表决票" in text
     finally:
         context.close()
+
+
+def test_admin_creates_a_backup_from_the_page(browser, live_server):
+    """The backups page and a backup job's page, checked with axe-core too (tests.browser.shot)."""
+    import json
+    import tarfile
+    import time
+
+    context = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"},
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        sign_in(page, live_server, "admin")
+        page.goto(f"{live_server}/admin/backups")
+        shot(page, "jobs-2-backups")
+        with page.expect_navigation():
+            page.get_by_role("button", name=zh("Create a backup")).click()
+        assert "/jobs/" in page.url
+        link = page.locator("#job-download")
+        deadline = time.monotonic() + 120
+        while link.count() == 0 and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        link.wait_for(timeout=5_000)
+        shot(page, "jobs-3-backup-ready")
+        with page.expect_download() as info:
+            link.click()
+        with tarfile.open(info.value.path(), "r:gz") as tar:
+            manifest = json.loads(tar.extractfile("manifest.json").read())
+        assert manifest["tables"]["job"] >= 1 and any("0021_jobs" in m for m in manifest["migrations"])
+    finally:
+        context.close()

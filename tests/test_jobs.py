@@ -217,6 +217,7 @@ async def test_a_large_import_runs_as_a_job_and_its_rows_are_there(client, monke
     r = upload(client, estate, csv_bytes(rows))
     assert r.status_code == 200, r.text
     token = commit_token(r.text)
+    assert 'id="import-in-background"' in r.text  # said before the button is pressed
     before = await counts(estate)
     r = post_form(client, "/imports/commit", {"token": token, "estate": str(estate)})
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), r.text
@@ -231,6 +232,7 @@ async def test_a_large_import_runs_as_a_job_and_its_rows_are_there(client, monke
     # A small file is still written at once.
     small_estate = await new_estate()
     small = upload(client, small_estate, csv_bytes(rows[:3]))
+    assert 'id="import-in-background"' not in small.text
     r = post_form(client, "/imports/commit", {"token": commit_token(small.text), "estate": str(small_estate)})
     assert r.status_code == 200 and "location" not in r.headers
     assert (await counts(small_estate))["units"] == 3

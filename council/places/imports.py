@@ -255,6 +255,7 @@ def _preview_page(request: Request, outcome: service.Outcome, *, status_code: in
         rows=[_row_view(r, _) for r in report.rows], errors=[_issue(i, _) for i in report.errors],
         warnings=[_issue(i, _) for i in report.warnings], summary=outcome.summary, mode=report.mode,
         ok=report.ok, token=token, filename=filename, message=message, labels=rf.LABELS,
+        in_background=len(report.rows) > job_rows(),
     )
 
 
@@ -280,7 +281,7 @@ async def preview_page(request: Request, data: Annotated[UploadForm, MultiPart])
     except rf.RegisterFileError as e:
         return await _form_page(request, status_code=422, message=_file_error(e, _), estate=data.estate, mode=mode)
     outcome = await service.preview(request.user, data.estate, sheet, mode)
-    token = await _keep(request, filename, content, data.estate, mode, rows=len(sheet.rows)) if outcome.report.ok else ""
+    token = await _keep(request, filename, content, data.estate, mode, rows=len(outcome.report.rows)) if outcome.report.ok else ""
     return _preview_page(request, outcome, status_code=200 if outcome.report.ok else 422, token=token,
                          filename=filename)
 
