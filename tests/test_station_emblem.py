@@ -74,7 +74,7 @@ async def test_upload_show_on_pages_and_pdfs_then_remove(app):
     r = secretary.post(f"/stations/{sid}/emblem", files={"emblem": ("logo.png", b"hello, not an image", "image/png")},
                        data={"_csrf_token": secretary.cookies.get("csrftoken")}, headers=ZH, follow_redirects=False)
     assert r.status_code == 422
-    assert "徽标只能是 PNG 或 JPEG 格式的图片" in r.text and 'id="emblem-error"' in r.text
+    assert "这个文件不是 PNG 或 JPEG 图片" in r.text and 'id="emblem-error"' in r.text
     assert (await Station.select(Station.emblem).where(Station.id == sid).first())["emblem"] == ""
 
     # Someone who does not administer the station may not change it.
