@@ -45,6 +45,16 @@ def test_only_real_png_and_jpeg_images_are_accepted():
         assert e.value.errors.get("emblem"), content[:20]
 
 
+def emblem_on_first_page(pdf: bytes, size: tuple[int, int] = (48, 48)) -> bool:
+    """The page's resources hold an image XObject of the emblem's size (a letter's QR code is a
+    drawing, not an image, so it cannot be taken for it)."""
+    from pypdf import PdfReader
+
+    xobjects = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"].get("/XObject") or {}
+    images = [x.get_object() for x in xobjects.values() if x.get_object()["/Subtype"] == "/Image"]
+    return any((img["/Width"], img["/Height"]) == size for img in images)
+
+
 def _station_id(client: TestClient) -> int:
     m = re.search(r'href="/stations/(\d+)"', client.get("/", headers=ZH).text)
     assert m, "the secretary's home links their station"
@@ -52,8 +62,6 @@ def _station_id(client: TestClient) -> int:
 
 
 async def test_upload_show_on_pages_and_pdfs_then_remove(app):
-    from pypdf import PdfReader
-
     secretary = login(TestClient(app=app), "secretary")
     sid = _station_id(secretary)
     before = (await Station.select(Station.emblem, Station.version).where(Station.id == sid).first())
@@ -66,7 +74,7 @@ async def test_upload_show_on_pages_and_pdfs_then_remove(app):
     r = secretary.post(f"/stations/{sid}/emblem", files={"emblem": ("logo.png", b"hello, not an image", "image/png")},
                        data={"_csrf_token": secretary.cookies.get("csrftoken")}, headers=ZH, follow_redirects=False)
     assert r.status_code == 422
-    assert "徽标只能是 PNG 或 JPEG 格式的图片" in r.text and 'id="emblem-error"' in r.text
+    assert "这个文件不是 PNG 或 JPEG 图片" in r.text and 'id="emblem-error"' in r.text
     assert (await Station.select(Station.emblem).where(Station.id == sid).first())["emblem"] == ""
 
     # Someone who does not administer the station may not change it.
@@ -98,16 +106,25 @@ async def test_upload_show_on_pages_and_pdfs_then_remove(app):
         # Someone of no station sees none of it.
         assert login(TestClient(app=app), "resident").get(src).status_code == 404
 
-        # In the PDFs' header: an image XObject on the page.
+        # In the PDFs' header: an image XObject on the page — the reception day's report, a
+        # meeting's minutes, a vote's letters.
         pdf = secretary.get(f"/reception/report.pdf?station={sid}", headers=ZH)
-        assert pdf.status_code == 200
-        page1 = PdfReader(io.BytesIO(pdf.content)).pages[0]
-        xobjects = page1["/Resources"].get("/XObject") or {}
-        assert any(x.get_object()["/Subtype"] == "/Image" for x in xobjects.values()), "the emblem is on the page"
+        assert pdf.status_code == 200 and emblem_on_first_page(pdf.content)
+        from council.meetings.tables import Meeting
+
+        meeting = await Meeting.select(Meeting.id).where(Meeting.station == sid).order_by(Meeting.id).first()
+        minutes = secretary.get(f"/meetings/{meeting['id']}/minutes/preview.pdf", headers=ZH)
+        assert minutes.status_code == 200 and emblem_on_first_page(minutes.content)
+        from tests.test_votes_services import new_open_vote, voters
+
+        vote_id = await new_open_vote()
+        voter = (await voters(vote_id))[0]
+        letters = secretary.get(f"/votes/{vote_id}/letters.pdf?voter={voter['id']}", headers=ZH)
+        assert letters.status_code == 200 and emblem_on_first_page(letters.content)
     finally:
         r = post_form(secretary, f"/stations/{sid}/emblem/remove", {})
         assert r.status_code == 303
     after = await Station.select(Station.emblem).where(Station.id == sid).first()
     assert after["emblem"] == ""
     pdf = secretary.get(f"/reception/report.pdf?station={sid}", headers=ZH)
-    assert not (PdfReader(io.BytesIO(pdf.content)).pages[0]["/Resources"].get("/XObject") or {})
+    assert not emblem_on_first_page(pdf.content)

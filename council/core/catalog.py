@@ -442,6 +442,14 @@ GLOSSARY: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bminutes\b", ("纪要", "分钟")),  # a meeting's minutes, or a duration in minutes
     (r"\bchase[sd]?\b", ("督单", "督办", "催办")),
     (r"\bescalat", ("提级", "上一级")),
+    (r"\bdispatch", ("派",)),  # 派单 / 派给 / 分派
+    (r"\baccept(ed)? (the |this )?case\b", ("签收",)),  # a department taking a dispatched case
+    (r"\bdisputes?\b", ("纠纷", "调解", "当事人")),
+    (r"\bvot(e|es|ed|ing)\b", ("表决", "投票", "票")),
+    (r"\bgrid workers?\b", ("网格员",)),
+    (r"\bliaisons?\b", ("联络员",)),
+    (r"\bsecretary\b", ("书记",)),
+    (r"\bmediators?\b", ("调解员",)),
     (r"\bbasically satisfied\b", ("基本满意",)),
     (r"\bunsatisfied\b", ("不满意",)),
 )
