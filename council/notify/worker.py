@@ -110,12 +110,18 @@ class Worker:
                     from council.notify.channels import Result
 
                     result = Result(False, type(e).__name__, str(e)[:500])
-                return row, result, int((time.perf_counter() - started) * 1000)
+                done = (row, result, int((time.perf_counter() - started) * 1000))
+                if row["channel"] == "wecom":
+                    # Its answer is recorded at once, not with the batch: only the messages
+                    # actually in flight at a crash are left uncertain for the admin to check.
+                    await self.record([done])
+                    return None
+                return done
 
         emails = [r for r in rows if r["channel"] == "email"]
         others = [r for r in rows if r["channel"] != "email"]
         results = list(await asyncio.gather(*[one(r) for r in others], self._emails(emails)))
-        results = [r for r in results[:-1]] + results[-1]
+        results = [r for r in results[:-1] if r is not None] + results[-1]
         await self.record(results)
 
     async def _emails(self, rows: list[dict]) -> list:
