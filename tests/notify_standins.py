@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -130,6 +131,8 @@ class _WeComHandler(BaseHTTPRequestHandler):
             else:
                 state.received.append({"key": key, **body})
                 answer = {"errcode": 0, "errmsg": "ok"}
+        if state.delay:  # posted in the group; the answer takes a while (a crash may come first)
+            time.sleep(state.delay)
         data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -143,6 +146,7 @@ class WeComRobot(_Server):
         super().__init__(_WeComHandler)
         self.keys = set(keys)
         self.received: list[dict] = []
+        self.delay = 0.0
 
     def env(self) -> dict:
         return {"COUNCIL_WECOM_ENDPOINT": self.url + "cgi-bin/webhook/send"}
@@ -156,11 +160,16 @@ class Smtp:
 
         outer = self
         self.messages: list[dict] = []
+        self.delay = 0.0
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
                 outer.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
                                        "data": envelope.content.decode("utf-8", "replace")})
+                if outer.delay:  # kept; the 250 comes a little later (a crash may come first)
+                    import asyncio
+
+                    await asyncio.sleep(outer.delay)
                 return "250 Message accepted for delivery"
 
         import socket

@@ -196,3 +196,72 @@ async def test_unconfigured_channel_holds_the_message():
     finally:
         os.environ.update(saved)
         config.clear_cache()
+
+
+async def test_crash_in_flight_wecom_is_uncertain_and_email_keeps_its_message_id(standins):
+    """A worker dies while a WeCom robot and an SMTP server hold a message each without having
+    answered, with a second message of each claimed but not yet handed over. After the claim runs
+    out: the WeCom message handed over is 'uncertain' and not posted again until the admin sends it
+    again; the e-mail is sent again with the same Message-ID; the ones never handed over go once."""
+    import re
+
+    from council.notify import manage
+    from council.notify.channels import Email, WeCom
+    from tests.test_cases_services import principal as case_principal
+
+    _, robot, smtp = standins
+    tag = f"inflight-{os.getpid()}-{outbox.now_ms()}"
+    async with db.write():
+        await outbox.enqueue("request.chase", f"test.{tag}", [
+            outbox.Target("org:990001", "群一", addresses={"wecom": "robot-key-1"}, extra={"number": f"{tag}-w1"}),
+            outbox.Target("org:990002", "群二", addresses={"wecom": "robot-key-1"}, extra={"number": f"{tag}-w2"}),
+            outbox.Target("user:990003", "甲", addresses={"email": "a@example.org"}, extra={"number": f"{tag}-e1"}),
+            outbox.Target("user:990004", "乙", addresses={"email": "b@example.org"}, extra={"number": f"{tag}-e2"}),
+        ], {"title": "t"})
+    rows = {r["params"]["number"] if isinstance(r["params"], dict) else json.loads(r["params"])["number"]: r["id"]
+            for r in await Outbox.select(Outbox.id, Outbox.params).where(Outbox.event_key == f"test.{tag}")}
+    w = worker.Worker(run_scheduler=False, claim_seconds=60)
+    claimed = {r["id"]: r for r in await w.claim()}
+    assert set(rows.values()) <= set(claimed)
+    w1, e1 = claimed[rows[f"{tag}-w1"]], claimed[rows[f"{tag}-e1"]]
+    # The worker commits "sending", hands each message over, and dies before recording the answer.
+    await w._mark_sending([w1, e1])
+    wecom = await w.channels.get("wecom")
+    email = await w.channels.get("email")
+    assert isinstance(wecom, WeCom) and isinstance(email, Email)
+    assert (await wecom.send(await w._message(w1))).ok
+    assert (await email.send(await w._message(e1))).ok
+    await w.channels.close()
+    await Outbox.update({Outbox.claim_until_ms: 1}).where(Outbox.id.is_in(list(rows.values())))  # the claim ran out
+    await worker.drain()
+
+    def posted(number):
+        return sum(1 for r in robot.received if number in json.dumps(r, ensure_ascii=False))
+
+    def mails(outbox_id):
+        return [m for m in smtp.messages if re.search(rf"Message-ID: <council-{outbox_id}\.", m["data"])]
+
+    status = {n: (await Outbox.select(Outbox.status, Outbox.last_error).where(Outbox.id == i).first()) for n, i in rows.items()}
+    assert status[f"{tag}-w1"]["status"] == "uncertain" and "check the group" in status[f"{tag}-w1"]["last_error"]
+    assert posted(f"{tag}-w1") == 1  # not posted again
+    assert status[f"{tag}-w2"]["status"] == "sent" and posted(f"{tag}-w2") == 1
+    assert status[f"{tag}-e1"]["status"] == "sent" and status[f"{tag}-e2"]["status"] == "sent"
+    twice = mails(rows[f"{tag}-e1"])
+    assert len(twice) == 2  # sent again after the crash …
+    ids = {re.search(r"Message-ID: (<[^>]+>)", m["data"]).group(1) for m in twice}
+    assert len(ids) == 1  # … as the same message: receivers that dedupe by Message-ID show one
+    assert len(mails(rows[f"{tag}-e2"])) == 1
+    outcomes = {(a["outbox"], a["outcome"], a["code"]) for a in await Attempt.select().where(
+        Attempt.outbox.is_in(list(rows.values())))}
+    assert (rows[f"{tag}-w1"], "uncertain", "no_answer") in outcomes
+    assert (rows[f"{tag}-e1"], "resent", "same_message_id") in outcomes
+    assert (rows[f"{tag}-w2"], "resent", "not_started") in outcomes
+
+    # The outbox page lists it with its resend button; the admin looked in the group and sends it again.
+    admin = await case_principal("admin")
+    listed, _ = await manage.outbox_list(admin, status="uncertain")
+    assert rows[f"{tag}-w1"] in {r["id"] for r in listed}
+    await manage.resend(admin, rows[f"{tag}-w1"])
+    await worker.drain()
+    assert posted(f"{tag}-w1") == 2
+    assert (await Outbox.select(Outbox.status).where(Outbox.id == rows[f"{tag}-w1"]).first())["status"] == "sent"

@@ -68,6 +68,25 @@ async def test_admin_outbox_lists_failures_and_resends(as_user):
     assert row["status"] == "pending" and row["attempts"] == 0
 
 
+async def test_admin_outbox_lists_uncertain_wecom_messages_with_a_resend_button(as_user):
+    async with db.write():
+        await outbox.enqueue("request.chase", "test.admin:uncertain", [
+            outbox.Target("org:777778", "测试群", addresses={"wecom": "robot-key-1"})], {"number": "X", "title": "t"})
+    oid = (await Outbox.select(Outbox.id).where(Outbox.event_key == "test.admin:uncertain").first())["id"]
+    from council.notify.worker import UNCERTAIN
+
+    await Outbox.update({Outbox.status: "uncertain", Outbox.last_error: UNCERTAIN}).where(Outbox.id == oid)
+    admin = as_user("admin")
+    page = admin.get("/admin/notify?status=uncertain", headers={"Accept-Language": "zh-CN"}).text
+    assert "测试群" in page and "未确认：请查看群内是否已收到" in page and f'id="resend-{oid}"' in page
+    assert post_form(admin, f"/admin/notify/{oid}/resend", {}).status_code == 303
+    assert (await Outbox.select(Outbox.status).where(Outbox.id == oid).first())["status"] == "pending"
+    # A sent message cannot be sent again from here.
+    await Outbox.update({Outbox.status: "sent"}).where(Outbox.id == oid)
+    r = post_form(admin, f"/admin/notify/{oid}/resend", {})
+    assert r.status_code == 303 and "refused" in r.headers["location"]
+
+
 async def test_channel_credentials_are_stored_encrypted(as_user):
     admin = as_user("admin")
     r = post_form(admin, "/admin/notify/channels", {"channel": "sms", "endpoint": "http://127.0.0.1:9/",

@@ -7,7 +7,10 @@ first committed as `sending` with a fresh attempt id and a claim deadline, then 
 A worker killed in between leaves rows in `sending`; once their claim runs out another worker
 (or the same one restarted) reconciles them: it asks the provider whether the message with this
 key went (SMS: QuerySendDetails by OutId) and marks it sent if so, else sends it again. E-mail
-keeps its Message-ID on a resend, so the receiving side sees one message.
+and WeCom cannot be asked: a `sending` attempt committed just before the call tells a message
+handed over (its answer lost) from one never started. E-mail is sent again with the same
+Message-ID; a WeCom message handed over becomes `uncertain`, for the admin to check the group and
+send again from the outbox (docs/notify.md).
 
 PostgreSQL: any number of workers, each claiming with FOR UPDATE SKIP LOCKED. SQLite: one writer
 at a time anyway, so delivery runs only in the worker that holds the "delivery" lease.
@@ -110,12 +113,18 @@ class Worker:
                     from council.notify.channels import Result
 
                     result = Result(False, type(e).__name__, str(e)[:500])
-                return row, result, int((time.perf_counter() - started) * 1000)
+                done = (row, result, int((time.perf_counter() - started) * 1000))
+                if row["channel"] == "wecom":
+                    # Its answer is recorded at once, not with the batch: only the messages
+                    # actually in flight at a crash are left uncertain for the admin to check.
+                    await self.record([done])
+                    return None
+                return done
 
         emails = [r for r in rows if r["channel"] == "email"]
         others = [r for r in rows if r["channel"] != "email"]
         results = list(await asyncio.gather(*[one(r) for r in others], self._emails(emails)))
-        results = [r for r in results[:-1]] + results[-1]
+        results = [r for r in results[:-1] if r is not None] + results[-1]
         await self.record(results)
 
     async def _emails(self, rows: list[dict]) -> list:
