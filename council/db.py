@@ -242,10 +242,13 @@ def _like_operators():
     class Strpos(ComparisonOperator):
         template = "strpos({name}, {value}) > 0"
 
-    return LikeLiteral, ILikeLiteral, Strpos
+    class StrposLower(ComparisonOperator):
+        template = "strpos(lower({name}), {value}) > 0"
+
+    return LikeLiteral, ILikeLiteral, Strpos, StrposLower
 
 
-_LIKE, _ILIKE, _STRPOS = _like_operators()
+_LIKE, _ILIKE, _STRPOS, _STRPOS_LOWER = _like_operators()
 
 
 def _like(column, pattern: str, insensitive: bool = False):
@@ -284,6 +287,12 @@ def contains(column, term: str):
 
             return Where(column=column, value=term, operator=_STRPOS)
         return _like(column, pattern)
+    if len(term) < 3:
+        # One or two letters: no trigram either, and ILIKE would have the planner walk the whole
+        # trigram index (seconds over a district's million cases). A scan that stops at a page.
+        from piccolo.columns.combination import Where
+
+        return Where(column=column, value=term.lower(), operator=_STRPOS_LOWER)
     return _like(column, pattern, insensitive=True)
 
 

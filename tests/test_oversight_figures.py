@@ -122,3 +122,24 @@ async def test_few_statements_whatever_the_number_of_stations(district):
     await figures.monthly_trend(ids, START, END)
     await figures.heat(ids, START, END)
     assert stats.count <= 8, stats.count  # 4 + 3 + 1
+    together = await figures.dashboard(ids, START, END, on=TODAY)
+    assert together["stations"] == await figures.station_figures(ids, START, END, on=TODAY)
+    assert together["heat"] == await figures.heat(ids, START, END)
+    assert together["trend"] == await figures.monthly_trend(ids, START, END)
+
+
+async def test_a_search_across_stations_counts_up_to_its_cap(district, monkeypatch):
+    from council.accounts.principal import Principal
+    from council.cases import queries
+
+    officer = Principal(user_id=0, username="t", display_name="t", role="secretary",
+                        station_ids=frozenset({district["a"], district["b"]}))
+    rows, total = await queries.list_cases(officer, queries.CaseFilter(q="测试"))
+    assert total == 12 and type(total) is int and len(rows) == 12  # under the cap: the exact count
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 5)
+    rows, total = await queries.list_cases(officer, queries.CaseFilter(q="测试"))
+    assert isinstance(total, queries.AtLeast) and total == 5 and str(total) == "5+" and len(rows) == 12
+    # one letter, either case, is matched literally (numbers are T<tag>-n) and counted to the cap
+    rows, total = await queries.list_cases(officer, queries.CaseFilter(q="t"))
+    assert len(rows) == 12 and str(total) == "5+"
+    assert (await queries.list_cases(officer, queries.CaseFilter(q="测试1")))[1] == 4  # 测试1, 测试10, 测试11, 测试12

@@ -98,7 +98,8 @@ def summary(r: dict) -> s.CaseSummary:
 
 
 def case_page(rows: list[dict], total: int, page: int) -> s.CasePage:
-    return s.CasePage(items=[summary(r) for r in rows], total=total, page=page, per_page=queries.PER_PAGE)
+    return s.CasePage(items=[summary(r) for r in rows], total=int(total), page=page, per_page=queries.PER_PAGE,
+                      total_at_least=isinstance(total, queries.AtLeast))
 
 
 @get("/cases", guards=G, tags=TAGS, dependencies=FILTERS, summary="List cases (filtered, paginated)")

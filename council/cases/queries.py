@@ -175,6 +175,22 @@ async def _with_names(rows: list[dict]) -> list[dict]:
     return rows
 
 
+# A search counts its matches up to this many and then says "1000+": counting every match of a
+# common word across a district reads every case (a word of two Chinese characters has no trigram
+# to look up), while the page itself stops at its first 25 (docs/scale.md).
+SEARCH_COUNT_CAP = 1000
+
+
+class AtLeast(int):
+    """A count that stopped at its cap: the number is the cap, and it prints as "1000+"."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+    def __format__(self, spec: str) -> str:
+        return format(int(self), spec) + "+"
+
+
 async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PAGE) -> tuple[list[dict], int]:
     clauses = _clauses(principal, f)
     query = Case.select(*LIST_COLUMNS)
@@ -183,8 +199,30 @@ async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PA
         query = query.where(c)
         count = count.where(c)
     page = min(max(f.page, 1), 1_000_000)  # an absurd page is just empty; unbounded, OFFSET overflows
+    if f.q.strip():
+        return await _search(clauses, query, page, per_page)
     rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset(db.page_offset(page, per_page))
     return await _with_names(rows), await count
+
+
+async def _search(clauses: list, query, page: int, per_page: int) -> tuple[list[dict], int]:
+    """A search reads the ids of its matches, at most SEARCH_COUNT_CAP + 1 of them, in whatever
+    order the database finds them (a scan stops there; a rare term is answered by the trigram
+    index). Up to the cap, that list is the count and the page is cut from it; beyond it the
+    page is the newest matches (a backwards walk of the ids that stops after one page, since
+    matches are many) and the count says "1000+". Two statements either way."""
+    ids = Case.select(Case.id)
+    for c in clauses:
+        ids = ids.where(c)
+    found = [r["id"] for r in await ids.limit(SEARCH_COUNT_CAP + 1)]
+    if len(found) > SEARCH_COUNT_CAP:
+        rows = await query.order_by(Case.id, ascending=False).limit(per_page).offset(db.page_offset(page, per_page))
+        return await _with_names(rows), AtLeast(SEARCH_COUNT_CAP)
+    found.sort(reverse=True)
+    first = db.page_offset(page, per_page)
+    chosen = found[first:first + per_page]
+    rows = await Case.select(*LIST_COLUMNS).where(Case.id.is_in(chosen)).order_by(Case.id, ascending=False) if chosen else []
+    return await _with_names(rows), len(found)
 
 
 async def export_rows(principal: Principal, f: CaseFilter, limit: int = 100_000) -> list[dict]:

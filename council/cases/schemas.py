@@ -182,6 +182,8 @@ class CasePage(msgspec.Struct, kw_only=True):
     total: int
     page: int
     per_page: int
+    # True when a search stopped counting at its cap: there are at least `total` matches.
+    total_at_least: bool = False
 
 
 class MoveOut(msgspec.Struct, kw_only=True):

@@ -24,6 +24,7 @@ done by closed_month (local months kept on each case, answered from the indexes)
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from council import db
@@ -41,9 +42,15 @@ def _ids(station_ids) -> str:
     return "(" + ", ".join(str(i) for i in ids) + ")" if ids else "(-1)"
 
 
-def _words(values) -> str:
-    """A list of the code's own state names as SQL literals (constants, never user input)."""
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
+async def _together(*statements):
+    """The statements side by side on PostgreSQL, each on a connection of the pool, when no
+    transaction holds this task to one connection; else (SQLite, or inside db.read()/write())
+    one after the other. Either way, their results in order."""
+    engine = db.engine()
+    current = getattr(engine, "current_transaction", None)
+    if db.is_sqlite() or current is None or current.get() is not None or not getattr(engine, "pool", None):
+        return [await s for s in statements]
+    return await asyncio.gather(*statements)
 
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -81,65 +88,74 @@ async def station_names(station_ids) -> dict[int, str]:
 async def station_figures(station_ids: list[int], start: dt.date, end: dt.date,
                           on: dt.date | None = None) -> list[dict]:
     """One row per station (in the order of station_ids; unknown ids are left out).
-    Four statements: the cases, their ratings, the votes, the names."""
+
+    Four statements: the cases grouped by station, kind and state (the meanings above are applied
+    to those groups here, so the database evaluates few expressions per case), their ratings by
+    station and rating, the votes, the names."""
     on = on or local_today()
     lo, hi = _bounds(start, end)
     ids = _ids(station_ids)
-    open_requests = _words(request_loop.OPEN)
-    cases = await db.raw(
-        'SELECT "station", COUNT(*) AS received, '
-        'SUM(CASE WHEN "closed_at" IS NOT NULL THEN 1 ELSE 0 END) AS done, '
-        f'SUM(CASE WHEN "state" IN {_words(OPEN_STATES)} THEN 1 ELSE 0 END) AS in_progress, '
-        f'SUM(CASE WHEN "kind" = \'request\' AND "state" IN {open_requests} AND "due_date" < {{}} '
-        'THEN 1 ELSE 0 END) AS overdue, '
-        'SUM(CASE WHEN "kind" = \'request\' AND "closed_at" IS NOT NULL THEN 1 ELSE 0 END) AS requests_done, '
-        'SUM(CASE WHEN "kind" = \'request\' AND "closed_at" IS NOT NULL AND ("due_date" IS NULL OR '
-        f'{_local_closed_day_on_time()}) THEN 1 ELSE 0 END) AS on_time, '
-        'SUM(CASE WHEN "closed_at" IS NOT NULL THEN "close_minutes" ELSE 0 END) AS close_minutes, '
-        'SUM(CASE WHEN "closed_at" IS NOT NULL AND "close_minutes" IS NOT NULL THEN 1 ELSE 0 END) AS timed, '
-        f'SUM(CASE WHEN "kind" = \'dispute\' AND "state" = \'{funnel.MEDIATION_SUCCESS}\' THEN 1 ELSE 0 END) '
-        'AS settled, '
-        f'SUM(CASE WHEN "kind" = \'dispute\' AND "state" IN {_words(funnel.MEDIATION_ENDED)} THEN 1 ELSE 0 END) '
-        'AS ended '
+    groups, ratings, votes, names = await _together(db.raw(
+        'SELECT "station", "kind", "state", COUNT(*) AS n, COUNT("closed_at") AS done, '
+        'SUM(CASE WHEN "closed_at" IS NOT NULL THEN "close_minutes" END) AS minutes, '
+        'COUNT(CASE WHEN "closed_at" IS NOT NULL THEN "close_minutes" END) AS timed, '
+        'SUM(CASE WHEN "due_date" < {} THEN 1 ELSE 0 END) AS past_due, '
+        'SUM(CASE WHEN "closed_at" IS NOT NULL AND ("due_date" IS NULL OR '
+        f'{_local_closed_day_on_time()}) THEN 1 ELSE 0 END) AS on_time '
         f'FROM "case_file" WHERE "station" IN {ids} AND "created_at" >= {{}} AND "created_at" < {{}} '
-        'GROUP BY "station"', on, lo, hi)
-    ratings = await db.raw(
-        'SELECT c."station" AS station, COUNT(*) AS rated, '
-        f'SUM(CASE WHEN r."rating" IN {_words(GOOD_RATINGS)} THEN 1 ELSE 0 END) AS good '
+        'GROUP BY "station", "kind", "state"', on, lo, hi),
+        # A rating comes after its case: only ratings given since the period began can belong to
+        # a case received in it, which lets the index on the rating's time narrow the join.
+        db.raw(
+        'SELECT c."station" AS station, r."rating" AS rating, COUNT(*) AS n '
         'FROM "case_rating" r JOIN "case_file" c ON c."id" = r."case" '
-        f'WHERE c."station" IN {ids} AND c."created_at" >= {{}} AND c."created_at" < {{}} '
-        'GROUP BY c."station"', lo, hi)
-    votes = await db.raw(
+        f'WHERE r."created_at" >= {{}} AND c."station" IN {ids} AND c."created_at" >= {{}} AND c."created_at" < {{}} '
+        'GROUP BY c."station", r."rating"', lo, lo, hi),
+        db.raw(
         'SELECT "station", COUNT(*) AS n FROM "vote" '
         f'WHERE "station" IN {ids} AND "state" = \'closed\' AND "closed_at" >= {{}} AND "closed_at" < {{}} '
-        'GROUP BY "station"', lo, hi)
-    names = await station_names(station_ids)
-    by_case = {r["station"]: r for r in cases}
-    by_rating = {r["station"]: r for r in ratings}
-    by_vote = {r["station"]: r["n"] for r in votes}
+        'GROUP BY "station"', lo, hi),
+        station_names(station_ids))
+    zero = dict.fromkeys(("received", "done", "in_progress", "overdue", "requests_done", "on_time", "minutes",
+                          "timed", "settled", "ended", "good", "rated"), 0)
+    sums: dict[int, dict] = {}
+    for g in groups:
+        t = sums.setdefault(g["station"], dict(zero))
+        n, kind, state = int(g["n"]), g["kind"], g["state"]
+        t["received"] += n
+        t["done"] += int(g["done"])
+        t["minutes"] += int(g["minutes"] or 0)
+        t["timed"] += int(g["timed"])
+        if state in OPEN_STATES:
+            t["in_progress"] += n
+        if kind == "request":
+            if state in request_loop.OPEN:
+                t["overdue"] += int(g["past_due"] or 0)  # case_overdue: an open request past its deadline
+            t["requests_done"] += int(g["done"])
+            t["on_time"] += int(g["on_time"] or 0)
+        if kind == "dispute":
+            t["settled"] += n if state == funnel.MEDIATION_SUCCESS else 0
+            t["ended"] += n if state in funnel.MEDIATION_ENDED else 0
+    for r in ratings:
+        t = sums.setdefault(r["station"], dict(zero))
+        t["rated"] += int(r["n"])
+        t["good"] += int(r["n"]) if r["rating"] in GOOD_RATINGS else 0
+    by_vote = {r["station"]: int(r["n"]) for r in votes}
     out = []
-    seen = set()
-    for sid in station_ids:
-        sid = int(sid)
-        if sid not in names or sid in seen:
+    for sid in dict.fromkeys(int(s) for s in station_ids):
+        if sid not in names:
             continue
-        seen.add(sid)
-        c = by_case.get(sid, {})
-        n = lambda key: int(c.get(key) or 0)  # noqa: E731  (SUM over no rows is NULL)
-        rt = by_rating.get(sid, {})
-        good, rated = int(rt.get("good") or 0), int(rt.get("rated") or 0)
-        timed = n("timed")
+        t = sums.get(sid, zero)
         out.append({
             "station_id": sid, "station": names[sid],
-            "received": n("received"), "done": n("done"), "in_progress": n("in_progress"),
-            "overdue": n("overdue"),
-            "requests_done": n("requests_done"), "on_time": n("on_time"),
-            "on_time_rate": funnel.rate(n("on_time"), n("requests_done")),
-            "avg_days_to_close": round(n("close_minutes") / timed / 1440, 1) if timed else None,
-            "ratings_good": good, "ratings": rated, "satisfaction": funnel.rate(good, rated),
-            "mediation_settled": n("settled"), "mediation_ended": n("ended"),
-            "mediation_success_rate": funnel.rate(n("settled"), n("ended")),
-            "votes_held": int(by_vote.get(sid, 0)),
+            "received": t["received"], "done": t["done"], "in_progress": t["in_progress"], "overdue": t["overdue"],
+            "requests_done": t["requests_done"], "on_time": t["on_time"],
+            "on_time_rate": funnel.rate(t["on_time"], t["requests_done"]),
+            "avg_days_to_close": round(t["minutes"] / t["timed"] / 1440, 1) if t["timed"] else None,
+            "ratings_good": t["good"], "ratings": t["rated"], "satisfaction": funnel.rate(t["good"], t["rated"]),
+            "mediation_settled": t["settled"], "mediation_ended": t["ended"],
+            "mediation_success_rate": funnel.rate(t["settled"], t["ended"]),
+            "votes_held": by_vote.get(sid, 0),
         })
     return out
 
@@ -149,17 +165,17 @@ async def monthly_trend(station_ids: list[int], start: dt.date, end: dt.date) ->
     {station_id, month: 'YYYY-MM', received, done}. Two grouped statements on the month columns."""
     first, last = month_key(start), month_key(end)
     ids = _ids(station_ids)
-    received = await db.raw(
+    received, done, names = await _together(db.raw(
         'SELECT "station", "created_month" AS m, COUNT(*) AS n FROM "case_file" '
         f'WHERE "station" IN {ids} AND "created_month" >= {{}} AND "created_month" <= {{}} '
-        'GROUP BY "station", "created_month"', first, last)
-    done = await db.raw(
+        'GROUP BY "station", "created_month"', first, last),
+        db.raw(
         'SELECT "station", "closed_month" AS m, COUNT(*) AS n FROM "case_file" '
         f'WHERE "station" IN {ids} AND "closed_month" >= {{}} AND "closed_month" <= {{}} '
-        'GROUP BY "station", "closed_month"', first, last)
+        'GROUP BY "station", "closed_month"', first, last),
+        station_names(station_ids))
     got = {(r["station"], r["m"]): r["n"] for r in received}
     closed = {(r["station"], r["m"]): r["n"] for r in done}
-    names = await station_names(station_ids)
     out = []
     for sid in dict.fromkeys(int(s) for s in station_ids):
         if sid not in names:
@@ -174,12 +190,21 @@ async def heat(station_ids: list[int], start: dt.date, end: dt.date) -> list[dic
     """Cases received in the period by category × community (the community the case is in):
     [{community_id, community, category, count}], largest first. One grouped statement."""
     lo, hi = _bounds(start, end)
+    # Grouped first, named after: the names join 800 groups, not every case.
     rows = await db.raw(
-        'SELECT c."community" AS community_id, m."name" AS community, c."category" AS category, '
-        'COUNT(*) AS n FROM "case_file" c JOIN "community" m ON m."id" = c."community" '
-        f'WHERE c."station" IN {_ids(station_ids)} AND c."created_at" >= {{}} AND c."created_at" < {{}} '
-        'GROUP BY c."community", m."name", c."category"', lo, hi)
+        'SELECT h."community" AS community_id, m."name" AS community, h."category" AS category, h.n AS n FROM ('
+        'SELECT "community", "category", COUNT(*) AS n FROM "case_file" '
+        f'WHERE "station" IN {_ids(station_ids)} AND "created_at" >= {{}} AND "created_at" < {{}} '
+        'GROUP BY "community", "category") h JOIN "community" m ON m."id" = h."community"', lo, hi)
     out = [{"community_id": r["community_id"], "community": r["community"], "category": r["category"],
             "count": int(r["n"])} for r in rows]
     out.sort(key=lambda r: (-r["count"], r["community"], r["category"]))
     return out
+
+
+async def dashboard(station_ids: list[int], start: dt.date, end: dt.date, on: dt.date | None = None) -> dict:
+    """The three together, as the street and district dashboards show them:
+    {"stations": station_figures, "trend": monthly_trend, "heat": heat}."""
+    stations, trend, cells = await _together(station_figures(station_ids, start, end, on),
+                                             monthly_trend(station_ids, start, end), heat(station_ids, start, end))
+    return {"stations": stations, "trend": trend, "heat": cells}
