@@ -267,6 +267,12 @@ async def test_a_street_officer_chases_and_escalates_with_a_note_the_station_see
                                              & (AuditEntry.entity_id == case)).first()
     assert audit is not None and audit["station"] == area["demo"]
 
+    # The station's staff are told (the case had no organisation yet: the reminder is the station's).
+    from council.notify.tables import Outbox
+
+    sec = await User.select(User.id).where(User.username == "secretary").first()
+    assert await Outbox.exists().where((Outbox.case == case) & (Outbox.event == "request.chase")
+                                       & (Outbox.recipient == f"user:{sec['id']}"))
     # The station's secretary sees the chase, its note and where it came from.
     timeline = as_user("secretary").get(f"/cases/{case}").text
     assert note in timeline
