@@ -171,3 +171,14 @@ def test_the_officers_home_pages_show_their_work(as_user, district):
     text = as_user("districtofficer").get("/", headers=ZH).text
     assert f"新华诉求0{district['tag']}" in text  # overdue, under the district
     assert as_user("judicial").get("/", headers=ZH).status_code == 200
+
+
+def test_votes_held_opens_the_votes_behind_it(as_user):
+    c = as_user("streetofficer")
+    text = c.get("/oversight?start=2020-01-01", headers=ZH).text
+    station = int(re.search(r'<tr data-station="(\d+)">', text).group(1))
+    href, n = [(h, n) for h, n in _links(_row(text, station)) if h.startswith("/votes")][0]
+    listed = c.get(href, headers=ZH).text
+    body = re.search(r"<tbody>(.*?)</tbody>", listed, re.S)
+    rows = len(re.findall(r"<tr>", body.group(1))) if body else 0
+    assert rows == int(n), (href, n, rows)

@@ -159,8 +159,8 @@ async def chase(principal: Principal, case_id: int, text: str = "", ip: str = ""
         await add_event(principal, case_id, "chased", text=text, data=data)
         await audit.record(principal, "case.chase", entity_type="case", entity_id=case_id,
                            after={**data, "text": text}, station_id=row["station"], ip=ip)
-        if row["organisation"] is not None:
-            await notify.case_chased(row, text)
+        if row["organisation"] is not None or above:
+            await notify.case_chased(row, text, from_above=above)
 
 
 async def escalate(principal: Principal, case_id: int, reason: str, ip: str = "") -> dict:

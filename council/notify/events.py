@@ -40,9 +40,13 @@ async def case_moved(row: dict, action: str, *, text: str = "") -> None:
                   _case_params(row, text=text[:200]), case_id=row["id"], urgent=row.get("priority") == "urgent")
 
 
-async def case_chased(row: dict, text: str = "") -> None:
-    """督单: the organisation is chased; every chase is its own occurrence."""
-    targets = await who.organisation(row["organisation"], link=("case_handle", row["id"]))
+async def case_chased(row: dict, text: str = "", *, from_above: bool = False) -> None:
+    """督单: the organisation is chased; every chase is its own occurrence. A chase from the street
+    or the district (督办, issue 18) reaches the station's staff too (and the organisation, if the
+    case has one)."""
+    targets = await who.organisation(row["organisation"], link=("case_handle", row["id"])) if row["organisation"] else []
+    if from_above:
+        targets = who.merge(await who.station_staff(row["station"]), targets)
     await enqueue("request.chase", f"request.chase:case:{row['id']}:{utcnow().isoformat()}", targets,
                   _case_params(row, text=text[:200]), case_id=row["id"])
 

@@ -73,7 +73,13 @@ def reasons(request: Request, result: dict | None) -> list[str]:
 async def vote_list(request: Request) -> Any:
     need(request.user, "vote")
     state = request.query_params.get("state", "")
-    rows = await queries.list_votes(request.user, state=state if state in STATE_LABELS else "")
+    from council.cases.pages import _day
+
+    # The overview's "votes held" (issue 18): one station's votes closed in a period.
+    rows = await queries.list_votes(request.user, state=state if state in STATE_LABELS else "",
+                                    station=_int(request.query_params.get("station", "")),
+                                    closed_from=_day(request.query_params.get("closed_from")),
+                                    closed_to=_day(request.query_params.get("closed_to")))
     return page(request, "votes/list.html", rows=rows, state=state, can_create=permissions.can_write(request.user.role, "vote"),
                 **words())
 

@@ -27,7 +27,10 @@ def fmt_area(value: str | Fraction) -> str:
     return f"{Decimal(f.numerator) / Decimal(f.denominator):.2f}"
 
 
-async def list_votes(principal: Principal, *, state: str = "", limit: int = 200) -> list[dict]:
+async def list_votes(principal: Principal, *, state: str = "", limit: int = 200, station: int | None = None,
+                     closed_from=None, closed_to=None) -> list[dict]:
+    """The votes of the stations the principal serves (or oversees), newest first. `station` and a
+    closing period (local days; the overview's "votes held") narrow it; they never widen it."""
     if principal.role not in policy.READERS:
         raise Forbidden()
     query = Vote.select(Vote.id, Vote.station, Vote.title, Vote.state, Vote.rule_set, Vote.secret, Vote.case,
@@ -37,6 +40,17 @@ async def list_votes(principal: Principal, *, state: str = "", limit: int = 200)
         where = where & Vote.station.is_in(list(principal.station_ids) or [-1])
     if state:
         where = where & (Vote.state == state)
+    if station:
+        where = where & (Vote.station == station)
+    if closed_from or closed_to:
+        import datetime as _dt
+
+        from council.core.localtime import LOCAL
+
+        if closed_from:
+            where = where & (Vote.closed_at >= _dt.datetime.combine(closed_from, _dt.time(), LOCAL))
+        if closed_to:
+            where = where & (Vote.closed_at < _dt.datetime.combine(closed_to + _dt.timedelta(days=1), _dt.time(), LOCAL))
     rows = await query.where(where).order_by(Vote.id, ascending=False).limit(limit)
     counts = {}
     if rows:
