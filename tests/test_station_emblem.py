@@ -128,3 +128,18 @@ async def test_upload_show_on_pages_and_pdfs_then_remove(app):
     assert after["emblem"] == ""
     pdf = secretary.get(f"/reception/report.pdf?station={sid}", headers=ZH)
     assert not emblem_on_first_page(pdf.content)
+
+
+def test_a_cut_off_image_is_refused_also_after_weasyprint_is_imported():
+    """WeasyPrint switches Pillow to accept truncated images for the whole process (the PDF
+    preview imports it in the server): the emblem check does not rely on Pillow for that."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    for fmt in ("PNG", "JPEG"):
+        whole = image(fmt, (300, 300))
+        assert emblem.check_emblem(whole)
+        for cut in (60, len(whole) // 2, len(whole) - 5):
+            with pytest.raises(Invalid):
+                emblem.check_emblem(whole[:cut])

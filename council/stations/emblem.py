@@ -55,7 +55,14 @@ def check_emblem(content: bytes) -> str:
             width, height = img.size
             if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
                 raise Invalid("The emblem must be at most 2000 × 2000 pixels.", field="emblem")
-            img.load()  # decodes every byte: a damaged or truncated image fails here
+            img.load()  # decodes every byte: a damaged image fails here
+        # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process on import, and then
+        # load() accepts a cut-off file: check the end of the file ourselves.
+        if sniffed == "image/png":
+            with Image.open(io.BytesIO(content)) as img:
+                img.verify()  # every chunk's CRC, up to IEND
+        elif not content.rstrip(b"\0\r\n ").endswith(b"\xff\xd9"):
+            raise ValueError  # a JPEG cut off before its end-of-image marker
     except Invalid:
         raise
     except Exception:
