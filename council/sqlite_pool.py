@@ -20,6 +20,14 @@ PooledSQLiteEngine keeps Piccolo for the schema and the queries and changes only
 - engine.transaction() is a write transaction on the writer (BEGIN <type>, IMMEDIATE for
   council.db.write()); engine.read_transaction() is a DEFERRED one on a reader: one snapshot.
   Nested transactions join the outer one, as in Piccolo.
+- group commit: the writer's transactions are savepoints inside one SQLite transaction, and a
+  writer that finishes while others are queued for the writer leaves that transaction open for
+  them; the last of the group (or one that finds the group full or old) COMMITs it, one fsync for
+  all. Each writer's `async with` returns only after the COMMIT that holds its work has returned
+  (synchronous=FULL: on disk), so nothing is acknowledged before it is durable; a writer that fails
+  is rolled back to its savepoint and leaves the others' work alone; a COMMIT that fails fails every
+  writer of its group (none of them was acknowledged). docs/reliability.md has the argument and
+  the kill -9 test.
 
 Nothing here is specific to Council: it could go upstream as an option of SQLiteEngine.
 """
@@ -65,6 +73,40 @@ def _learn(sql: str, seconds: float) -> None:
         _durations[sql] = seconds
     else:
         _durations[sql] = old * 0.7 + seconds * 0.3
+
+
+# Group commit: at most this many writers' transactions, and a group open at most this long, before
+# a COMMIT (a writer that finds either reached commits instead of handing the group on).
+GROUP_MAX = 32
+GROUP_SECONDS = 0.05
+_MEMBER = "council_member"  # the savepoint each writer's transaction is, inside its group
+
+
+class GroupLost(sqlite3.OperationalError):
+    """The transaction that held this writer's work was rolled back or failed to commit: nothing
+    of it was written (and it was never acknowledged)."""
+
+
+class Group:
+    """One SQLite transaction on the writer holding several writers' work; `done` resolves when
+    its COMMIT has returned (or failed)."""
+
+    __slots__ = ("done", "members", "started")
+
+    def __init__(self) -> None:
+        self.done: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.members = 0
+        self.started = time.monotonic()
+
+    def full(self) -> bool:
+        return self.members >= GROUP_MAX or time.monotonic() - self.started >= GROUP_SECONDS
+
+    def fail(self, exc: BaseException) -> None:
+        if not self.done.done():
+            lost = GroupLost(f"the group commit failed: {exc!r}")
+            lost.__cause__ = exc
+            self.done.set_exception(lost)
+            self.done.exception()  # retrieved: no "never retrieved" warning when no one waits
 
 
 class Connection:
@@ -149,6 +191,37 @@ class Connection:
             if self.on_statement is not None:
                 self.on_statement(sql, time.perf_counter() - started)
 
+    def _commit(self) -> None:
+        """COMMIT; if it fails, roll back what it held (so the connection is clean), then raise."""
+        try:
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._rollback_if_open()
+            raise
+
+    def commit_future(self) -> "asyncio.Future":
+        """The COMMIT, submitted to the thread: its result is the commit's outcome however the
+        caller's task ends (a cancelled waiter cannot cancel it — see LoopConnections.commit_group)."""
+        return asyncio.wrap_future(self._thread.submit(self._commit))
+
+    def in_transaction(self) -> bool:
+        return self._conn is not None and self._conn.in_transaction
+
+    def _rollback_member(self, savepoint: str) -> bool:
+        self._conn.execute(f"ROLLBACK TO {savepoint}")
+        self._conn.execute(f"RELEASE {savepoint}")
+        return self._conn.in_transaction
+
+    async def rollback_member(self, savepoint: str) -> bool:
+        """Undo a writer's savepoint, on the thread (behind whatever statement of a cancelled task
+        it may still be running). False when the whole transaction had ended under it."""
+        started = time.perf_counter()
+        try:
+            return await asyncio.shield(self._in_thread(self._rollback_member, savepoint))
+        finally:
+            if self.on_statement is not None:
+                self.on_statement(f"ROLLBACK TO {savepoint}", time.perf_counter() - started)
+
     def _rollback_if_open(self) -> None:
         if self._conn is not None and self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
@@ -186,6 +259,84 @@ class LoopConnections:
         self.opened = 0
         self.waiters: deque[asyncio.Future] = deque()
         self.all: list[Connection] = []
+        self.group: Group | None = None  # the writer's open transaction, holding writers' work
+        self.writers_waiting = 0  # tasks queued on `lock`
+        self._flushes: set[asyncio.Task] = set()
+
+    # ---- the writers' queue and group commit
+
+    async def acquire(self) -> None:
+        """Take the writers' lock, in arrival order."""
+        self.writers_waiting += 1
+        try:
+            await self.lock.acquire()
+        except BaseException:
+            self.writers_waiting -= 1
+            # A writer handed the group on to us and we will not come: someone must commit it.
+            if self.group is not None and self.writers_waiting == 0 and not self.lock.locked():
+                self._spawn_flush()
+            raise
+        self.writers_waiting -= 1
+
+    def release(self) -> None:
+        """Give the writers' lock back. An open group with no writer left to hand it to is
+        committed by a task of its own (the usual case — the last writer commits it — never
+        gets here with a group open)."""
+        self.lock.release()
+        if self.group is not None and self.writers_waiting == 0:
+            self._spawn_flush()
+
+    def _spawn_flush(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._flush())
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self) -> None:
+        await self.acquire()
+        try:
+            if self.group is not None:
+                await self.commit_group()
+        except Exception:
+            pass  # its writers have the error (Group.fail)
+        finally:
+            self.release()
+
+    async def commit_group(self) -> None:
+        """COMMIT the open group (the caller holds the lock). Raises when the COMMIT fails, after
+        failing every writer in the group."""
+        group, self.group = self.group, None
+        if group is None:
+            return
+        conn = self.writer
+        conn.inline = False
+        started = time.perf_counter()
+        outcome = conn.commit_future()
+
+        def resolve(f: asyncio.Future) -> None:
+            if f.cancelled():
+                group.fail(asyncio.CancelledError())
+            elif f.exception() is not None:
+                group.fail(f.exception())
+            elif not group.done.done():
+                group.done.set_result(None)
+
+        outcome.add_done_callback(resolve)
+        try:
+            # Shielded: the COMMIT's outcome decides the group's, whatever becomes of this task.
+            await asyncio.shield(outcome)
+        finally:
+            if conn.on_statement is not None:
+                conn.on_statement("COMMIT", time.perf_counter() - started)
+
+    def lose_group(self, exc: BaseException) -> None:
+        """The open group's state is unknown (a statement or savepoint step failed in a way that
+        may have ended the transaction): roll it all back, fail its writers."""
+        group, self.group = self.group, None
+        if self.writer is not None:
+            self.writer.inline = False
+            self.writer.schedule_rollback_if_open()
+        if group is not None:
+            group.fail(exc)
 
     async def get_writer(self) -> Connection:
         if self.writer is not None:
@@ -250,6 +401,9 @@ class LoopConnections:
         self.idle.append(conn)
 
     def close(self) -> None:
+        if self.group is not None:
+            self.group.fail(GroupLost("the connections were closed before the group committed"))
+            self.group = None
         for conn in self.all:
             conn.close()
         self.all.clear()
@@ -259,10 +413,11 @@ class LoopConnections:
 
 
 class PooledTransaction(SQLiteTransaction):
-    """SQLiteTransaction on a kept connection: a reader for read transactions, else the writer
-    (behind the loop's writers' lock, held until COMMIT or ROLLBACK is done)."""
+    """SQLiteTransaction on a kept connection: a reader for read transactions, else a savepoint in
+    the writer's open group (behind the loop's writers' lock, held until the savepoint is released
+    or rolled back; then the group is handed on or committed, see the module docstring)."""
 
-    __slots__ = ("_read", "_loop_connections", "_holds_lock")
+    __slots__ = ("_read", "_loop_connections", "_holds_lock", "_group")
 
     def __init__(self, engine: "PooledSQLiteEngine", transaction_type: TransactionType = TransactionType.deferred,
                  allow_nested: bool = True, read: bool = False):
@@ -270,6 +425,7 @@ class PooledTransaction(SQLiteTransaction):
         self._read = read
         self._loop_connections: LoopConnections | None = None
         self._holds_lock = False
+        self._group: Group | None = None
 
     async def __aenter__(self):
         if self._parent is not None:
@@ -277,68 +433,106 @@ class PooledTransaction(SQLiteTransaction):
         lc = self._loop_connections = self.engine.loop_connections()
         if self._read:
             self.connection = await lc.take_reader()
+            try:
+                await self.connection.execute_waiting("BEGIN DEFERRED")
+            except BaseException:
+                self._release_reader(clean=False)
+                raise
         else:
-            await lc.lock.acquire()
+            await lc.acquire()
             self._holds_lock = True
             try:
                 self.connection = await lc.get_writer()
-            except BaseException:
-                self._release(clean=True)
+                await self.begin()
+            except BaseException as e:
+                if lc.group is not None and self._group is None:
+                    lc.lose_group(e)  # an unfinished SAVEPOINT step: the connection's state is unknown
+                self._release_writer()
                 raise
-        try:
-            await self.begin()
-        except BaseException:
-            self._release(clean=False)
-            raise
         self.context = self.engine.current_transaction.set(self)
         return self
 
     async def begin(self):
-        await self.connection.execute_waiting(f"BEGIN {self.transaction_type.value}")
-        self.connection.inline = True
+        """Join the open group, or open one (BEGIN IMMEDIATE, or EXCLUSIVE when asked), and mark
+        this writer's start with a savepoint."""
+        lc = self._loop_connections
+        conn = self.connection
+        if lc.group is None:
+            kind = "EXCLUSIVE" if self.transaction_type == TransactionType.exclusive else "IMMEDIATE"
+            await conn.execute_waiting(f"BEGIN {kind}")
+            lc.group = Group()
+        conn.inline = True
+        await conn.execute(f"SAVEPOINT {_MEMBER}")
+        self._group = lc.group
+        self._group.members += 1
 
     async def commit(self):
-        self.connection.inline = self._read
-        await self.connection.execute_waiting("COMMIT")
+        """This writer's work joins its group (RELEASE); it is durable once the group commits."""
+        if self._read:
+            await self.connection.execute_waiting("COMMIT")
+        else:
+            await self.connection.execute(f"RELEASE {_MEMBER}")
         self._committed = True
 
     async def rollback(self):
-        self.connection.inline = self._read
-        await self.connection.rollback_if_open()
+        """Undo this writer's work only (ROLLBACK TO its savepoint); the group goes on."""
+        conn = self.connection
+        if self._read:
+            await conn.rollback_if_open()
+        elif not await conn.rollback_member(_MEMBER):
+            raise GroupLost("the transaction ended under a rolled-back writer")
         self._rolled_back = True
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent:
             return exception is None
-        clean = False
+        if self._read:
+            clean = False
+            try:
+                if exception:
+                    if not self._rolled_back:
+                        await self.rollback()
+                elif not self._committed and not self._rolled_back:
+                    await self.commit()
+                clean = True
+            finally:
+                self.engine.current_transaction.reset(self.context)
+                self._release_reader(clean)
+            return exception is None
+
+        lc = self._loop_connections
+        group = self._group
         try:
-            if exception:
-                if not self._rolled_back:
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                await self.commit()
-            clean = True
+            try:
+                if exception:
+                    if not self._rolled_back:
+                        await self.rollback()
+                elif not self._committed and not self._rolled_back:
+                    await self.commit()
+            except BaseException as e:
+                # A savepoint step failed or was interrupted: the group's state is unknown.
+                if lc.group is group:
+                    lc.lose_group(e)
+                raise
+            if lc.group is group and (lc.writers_waiting == 0 or group.full()):
+                await lc.commit_group()  # nobody to hand the group to, or it is big enough
+            # else the next writer in the queue takes the group on; the last one commits it
         finally:
             self.engine.current_transaction.reset(self.context)
-            self._release(clean)
+            self._release_writer()
+        if self._committed and not self._rolled_back:
+            await asyncio.shield(group.done)  # acknowledged only once its COMMIT has returned
         return exception is None
 
-    def _release(self, clean: bool) -> None:
-        lc = self._loop_connections
+    def _release_reader(self, clean: bool) -> None:
         conn = getattr(self, "connection", None)
-        if self._read:
-            if conn is not None:
-                lc.give_back(conn, clean)
-            return
         if conn is not None:
-            conn.inline = False
-            if not clean:
-                # A failed COMMIT, or a task cancelled mid-ROLLBACK: undo on the connection's thread
-                # before the next writer's BEGIN, which is queued after this.
-                conn.schedule_rollback_if_open()
+            self._loop_connections.give_back(conn, clean)
+
+    def _release_writer(self) -> None:
         if self._holds_lock:
             self._holds_lock = False
-            lc.lock.release()
+            self._loop_connections.release()
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -406,9 +600,14 @@ class PooledSQLiteEngine(SQLiteEngine):
                 return rows
             finally:
                 lc.give_back(conn, clean)
-        async with lc.lock:
+        await lc.acquire()
+        try:
+            if lc.group is not None:
+                await lc.commit_group()  # a lone write is autocommit: the open group goes first
             conn = await lc.get_writer()
             return await conn.execute(sql, args)
+        finally:
+            lc.release()
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
         query_id = self.get_query_id()

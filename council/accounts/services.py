@@ -276,7 +276,7 @@ async def purge_expired_sessions() -> int:
 
 async def session_user(token: str) -> tuple[dict, str] | None:
     token_hash = _sha256(token)
-    rows = await db.raw(SESSION_SQL, token_hash)
+    rows = await db.fetch(SESSION_SQL, token_hash)
     row = rows[0] if rows else None
     if not row or row["expires_at"] < _now() or not row["is_active"]:
         return None
@@ -346,7 +346,7 @@ class TokenExpired(Exception):
 async def token_user(token: str) -> dict | None:
     """The token's user (with "token_scope"), None for an unknown or revoked token; raises
     TokenExpired for an expired one."""
-    rows = await db.raw(TOKEN_SQL, _sha256(token))
+    rows = await db.fetch(TOKEN_SQL, _sha256(token))
     # A copy: on PostgreSQL db.raw hands back asyncpg's read-only records.
     row = dict(rows[0]) if rows else None
     if not row or row["revoked_at"] is not None or not row["is_active"]:

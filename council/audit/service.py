@@ -42,8 +42,11 @@ async def record(
     station_id: int | None = None,
     ip: str = "",
 ) -> None:
-    await AuditEntry.insert(
-        AuditEntry(
+    from council import db
+
+    await db.insert_row(
+        AuditEntry,
+        dict(
             at=dt.datetime.now(dt.timezone.utc),
             actor=actor.user_id if actor and actor.user_id else None,
             actor_label=actor.label if actor else "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from council.cases.tables import StationCategory, StationHoliday
+from council.cases.tables import StationCategory
 from council.cases.vocabulary import DEFAULT_CATEGORIES
 from council.cases.workcalendar import WorkCalendar
 from council.core.localtime import LOCAL
@@ -29,7 +29,9 @@ async def calendar_for(station_id: int) -> WorkCalendar:
     (council.cases.holidays_cn), with the station's own days laid over them."""
     from council.cases.holidays_cn import station_calendar
 
-    rows = await StationHoliday.select(StationHoliday.day, StationHoliday.kind).where(StationHoliday.station == station_id)
+    from council import db
+
+    rows = await db.fetch('SELECT "day", "kind" FROM "station_holiday" WHERE "station" = {}', station_id)
     return station_calendar(await national_arrangements(), [(r["day"], r["kind"]) for r in rows])
 
 
@@ -38,7 +40,9 @@ async def national_arrangements() -> dict:
     from council.cases.holidays_cn import Arrangement, national
     from council.cases.tables import HolidayYear, NationalHoliday
 
-    years = await HolidayYear.select()
+    from council import db
+
+    years = await db.fetch('SELECT "id", "year", "source", "provisional", "loaded_at", "loaded_by" FROM "holiday_year"')
     if not years:
         return national({})
     days = await NationalHoliday.select(NationalHoliday.year, NationalHoliday.day, NationalHoliday.kind,
@@ -54,9 +58,15 @@ async def national_arrangements() -> dict:
     return national(loaded)
 
 
+_CATEGORIES = ('SELECT "id", "station", "code", "label", "limit_days", "position", "active", "version" '
+               'FROM "station_category" WHERE "station" = {} ORDER BY "position"')
+
+
 async def categories_for(station_id: int) -> list[dict]:
     """The station's categories; a station that has none yet gets the defaults (written once)."""
-    rows = await StationCategory.select().where(StationCategory.station == station_id).order_by(StationCategory.position)
+    from council import db
+
+    rows = await db.fetch(_CATEGORIES, station_id)
     if rows:
         return rows
     # Two first intakes may race here: ON CONFLICT lets both go on with the same rows.

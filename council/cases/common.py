@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from council import db
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.audit import service as audit
@@ -80,7 +81,7 @@ async def set_state(principal: Principal, row: dict, values: dict, *, event: str
 
 async def add_event(principal: Principal, case_id: int, kind: str, *, from_state: str = "", to_state: str = "",
                     text: str = "", data: dict | None = None) -> None:
-    await CaseEvent.insert(CaseEvent(
+    await db.insert_row(CaseEvent, dict(
         case=case_id, at=now(), actor=principal.user_id or None, actor_label=principal.label, kind=kind,
         from_state=from_state, to_state=to_state, text=text, data=audit.jsonable(data),
     ))

@@ -106,7 +106,8 @@ async def _write_case(principal, data, ip, kind, title, description, channel, pr
         if category not in categories:
             errors["category"] = "Choose one of the listed options."
         # The scope must lie within the estates this station serves, and be consistent.
-        served = {r["estate"] for r in await StationEstate.select(StationEstate.estate).where(StationEstate.station == station_id)}
+        served = {r["estate"] for r in await db.fetch(
+            'SELECT "estate" FROM "station_estate" WHERE "station" = {}', station_id)}
         if unit_id is not None:
             unit = await Unit.select(Unit.estate, Unit.building).where(Unit.id == unit_id).first()
             if unit is None or (building_id and unit["building"] != building_id) or (estate_id and unit["estate"] != estate_id):
@@ -144,7 +145,7 @@ async def _write_case(principal, data, ip, kind, title, description, channel, pr
             created_by=principal.user_id or None, created_at=created, updated_at=created,
             created_month=month_key(created),
         )
-        case_id = (await Case.insert(Case(**values)))[0]["id"]
+        case_id = await db.insert_row(Case, values)
         await add_event(principal, case_id, "created", to_state=values["state"],
                         data={"channel": channel, "category": category})
         await audit.record(principal, "case.create", entity_type="case", entity_id=case_id,

@@ -11,6 +11,7 @@ has changed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from council import db
 from council.accounts import permissions
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
@@ -253,23 +255,58 @@ def filter_query(f: CaseFilter, **override: Any) -> str:
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+async def _list_options(principal: Principal) -> tuple[list[dict], list[dict], dict[str, str], list[dict]]:
+    """What the list's filters offer — the principal's stations, the organisations, the stations'
+    categories and served estates — in one statement (what stations_for, the organisations query,
+    category_labels and served_estates return, in their order): one round trip instead of five."""
+    args: list = []
+    if principal.role == Role.resident:
+        stations_where = queries._in('"community"', principal.community_ids, args)
+    elif not principal.is_admin:
+        stations_where = queries._in('"id"', principal.station_ids, args)
+    else:
+        stations_where = "1 = 1"
+    station_args = list(args)
+    communities = list(principal.community_ids) if not principal.is_admin else None
+    if communities is not None:
+        orgs_where = '"community" IS NULL OR ' + queries._in('"community"', communities, args)
+    else:
+        orgs_where = '"id" > 0'
+    args += station_args + station_args
+    stations_sub = f'SELECT "id" FROM "station" WHERE {stations_where}'
+    rows = await db.fetch(
+        f'SELECT \'s\' AS t, "id", "name", \'\' AS code, ROW_NUMBER() OVER (ORDER BY "id") AS k, "community" AS extra '
+        f'FROM "station" WHERE {stations_where} '
+        f'UNION ALL SELECT \'o\', "id", "name", \'\', ROW_NUMBER() OVER (ORDER BY "name"), 0 '
+        f'FROM "organisation" WHERE {orgs_where} '
+        f'UNION ALL SELECT \'c\', "id", "label", "code", ROW_NUMBER() OVER (ORDER BY "position"), 0 '
+        f'FROM "station_category" WHERE "station" IN ({stations_sub}) '
+        f'UNION ALL SELECT \'e\', "id", "name", \'\', ROW_NUMBER() OVER (ORDER BY "name"), 0 '
+        f'FROM "estate" WHERE "id" IN (SELECT "estate" FROM "station_estate" WHERE "station" IN ({stations_sub}))',
+        *args)
+    rows.sort(key=lambda r: (r["t"], r["k"]))
+    stations = [{"id": r["id"], "name": r["name"], "community": r["extra"]} for r in rows if r["t"] == "s"]
+    organisations = [{"id": r["id"], "name": r["name"]} for r in rows if r["t"] == "o"]
+    categories: dict[str, str] = {}
+    for r in rows:
+        if r["t"] == "c":
+            categories.setdefault(r["code"], r["name"])
+    estates = [{"id": r["id"], "name": r["name"]} for r in rows if r["t"] == "e"]
+    return stations, organisations, categories, estates
+
+
 async def _list_context(request: Request, f: CaseFilter) -> dict:
     principal: Principal = request.user
     rows, total = await queries.list_cases(principal, f)
-    stations = await stations_for(principal)
-    station_ids = [s["id"] for s in stations]
-    communities = list(principal.community_ids) if not principal.is_admin else None
-    organisations = await Organisation.select(Organisation.id, Organisation.name).where(
-        Organisation.community.is_null() | Organisation.community.is_in(communities or [-1])
-        if communities is not None else Organisation.id > 0).order_by(Organisation.name)
+    stations, organisations, categories, estates = await _list_options(principal)
     today_ = today()
     for r in rows:
         r["overdue"] = case_overdue(r["kind"], r["state"], r["due_date"], today_)
         r["progress"] = case_progress(r["kind"], r["state"])
     return dict(
         rows=rows, total=total, f=f, pages=max(1, -(-total // queries.PER_PAGE)),
-        qs=filter_query(f), categories=await category_labels(station_ids),
-        estates=await served_estates(station_ids) if principal.role != Role.department_liaison else [],
+        qs=filter_query(f), categories=categories,
+        estates=estates if principal.role != Role.department_liaison else [],
         organisations=organisations if principal.role != Role.resident else [],
         stations=stations if len(stations) > 1 else [],
         can_register=principal.role not in (Role.department_liaison, Role.street_officer, Role.district_officer),
@@ -279,8 +316,18 @@ async def _list_context(request: Request, f: CaseFilter) -> dict:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _filter_options(locale: str) -> tuple[tuple, tuple, tuple]:
+    """The list's state, kind and channel choices as (code, translated label), once per language."""
+    _ = translator(locale)
+    return (tuple((c, _(label)) for c, label in STATE_LABELS.items()), tuple((c, _(label)) for c, label in KINDS),
+            tuple((c, _(label)) for c, label in CHANNELS))
+
+
 def _list_page(request: Request, ctx: dict, *, title: str, action: str, status_code: int = 200) -> Any:
+    state_options, kind_options, channel_options = _filter_options(locale_of(request))
     return page(request, "cases/list.html", status_code=status_code, title=title, action=action,
+                state_options=state_options, kind_options=kind_options, channel_options=channel_options,
                 state_labels=STATE_LABELS, kinds=KINDS, kind_labels=dict(KINDS), channels=CHANNELS, priorities=dict(PRIORITIES),
                 escalations=ESCALATION_LABELS, step_short=STEP_SHORT, drill_labels=DRILL_LABELS, **ctx)
 
