@@ -127,10 +127,12 @@ EXPECTED: dict[str, dict[str, frozenset | str]] = {
     # The overview of the stations under a street or district officer (issue 18).
     "/oversight": {"GET": ADMIN | OVERSIGHT},
     # Reports filed upward: the work report for the secretariat, mediation statistics for mediators too.
-    "/reports": {"GET": PII},
-    "/reports/monthly.xlsx": {"GET": SECRETARIAT},
-    "/reports/mediation.xlsx": {"GET": PII},
-    "/reports/reception.xlsx": {"GET": PII},
+    # The offices above the stations file the reports of the stations under them (issue 18); the
+    # judicial office the mediation statistics only.
+    "/reports": {"GET": PII | OVERSIGHT | JUDICIAL},
+    "/reports/monthly.xlsx": {"GET": SECRETARIAT | OVERSIGHT},
+    "/reports/mediation.xlsx": {"GET": PII | OVERSIGHT | JUDICIAL},
+    "/reports/reception.xlsx": {"GET": PII | OVERSIGHT},
     "/dashboard/export.xlsx": {"GET": STAFF},  # the dashboard's tables, as the page shows them
     "/api/v1/cases": {"GET": CASE_ROLES, "POST": STAFF | {"resident"}},
     "/api/v1/cases/overdue": {"GET": STAFF | {"department_liaison"} | OVERSIGHT},

@@ -312,8 +312,11 @@ async def test_the_judicial_office_reads_mediation_masked_and_nothing_else(as_us
     assert not re.search(r"(?<!\w)\d{17}[\dX](?!\w)", main)  # no full ID number
     assert c.get(f"/mediation/{f['id']}/agreement.pdf").status_code == 403
     assert c.get(f"/mediation/{f['id']}/agreement.docx").status_code == 403
-    for url in ("/cases", "/meetings", "/votes", "/people", "/stations", "/reports"):
+    for url in ("/cases", "/meetings", "/votes", "/people", "/stations", "/reports/monthly.xlsx?month=2026-01",
+                "/reports/reception.xlsx?start=2026-01-01&end=2026-01-31"):
         assert c.get(url).status_code == 403, url
+    # It collects the people's mediation statistics of its area (counts, no names).
+    assert c.get("/reports/mediation.xlsx?start=2026-01-01&end=2026-12-31").status_code == 200
     assert post_form(c, f"/mediation/{f['id']}/do/session", {}).status_code == 403
 
 

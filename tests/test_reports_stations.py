@@ -121,3 +121,31 @@ async def test_reception_xlsx_download_and_scope(app, two_stations):
     with TestClient(app=app) as c:
         login(c, "gridworker")
         assert c.get("/reports/reception.xlsx?start=2031-05-01&end=2031-05-31").status_code == 403
+
+
+async def test_offices_above_the_stations_draw_the_reports_of_their_area(app, two_stations):
+    """The street and district officers file the work report, the reception totals and the
+    mediation statistics for the stations under them; the judicial office the mediation
+    statistics only; a station outside the area is refused (issue 18)."""
+    from council.accounts.services import principal_for_user
+    from council.accounts.tables import User
+
+    x = two_stations["x"]
+    for username, allowed in (("streetofficer", {"monthly", "mediation", "reception"}),
+                              ("districtofficer", {"monthly", "mediation", "reception"}),
+                              ("judicial", {"mediation"})):
+        user = await User.select().where(User.username == username).first()
+        mine = sorted((await principal_for_user(user, via="session")).station_ids)
+        assert mine and x not in mine, username  # the test's stations lie in another street
+        with TestClient(app=app) as c:
+            login(c, username)
+            index = c.get("/reports", headers={"Accept-Language": "zh-CN"})
+            assert index.status_code == 200, username
+            for name, query in (("monthly", "month=2031-05"), ("mediation", "start=2031-05-01&end=2031-05-31"),
+                                ("reception", "start=2031-05-01&end=2031-05-31")):
+                assert (f'action="/reports/{name}.xlsx"' in index.text) == (name in allowed), (username, name)
+                r = c.get(f"/reports/{name}.xlsx?{query}&station={mine[0]}")
+                assert r.status_code == (200 if name in allowed else 403), (username, name)
+                if name in allowed:
+                    load_workbook(io.BytesIO(r.content))  # a real workbook
+                    assert c.get(f"/reports/{name}.xlsx?{query}&station={x}").status_code == 403, (username, name)

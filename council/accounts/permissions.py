@@ -72,8 +72,9 @@ MATRIX: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "case_task": (ALL_STAFF_AND_ADMIN | {Role.department_liaison}, ALL_STAFF_AND_ADMIN | {Role.department_liaison}),
     "dashboard": (ALL_STAFF_AND_ADMIN, frozenset()),
     # Reports filed upward (council.reports): the work report for the secretariat, the mediation
-    # statistics for mediators too.
-    "reports": (frozenset({Role.admin, Role.secretary, Role.mediator}), frozenset()),
+    # statistics for mediators too; the offices above the stations draw them for the stations under
+    # them (the judicial office: the mediation statistics only — council.reports.service).
+    "reports": (frozenset({Role.admin, Role.secretary, Role.mediator}) | OVERSIGHT | JUDICIAL, frozenset()),
     # People's mediation files (parties' identities, what was said): mediators and the secretariat.
     # The judicial office of the area reads them (masked) for its statistics; it changes nothing.
     "mediation": (frozenset({Role.admin, Role.secretary, Role.mediator}) | JUDICIAL,

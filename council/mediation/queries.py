@@ -36,6 +36,22 @@ def _stations(principal: Principal, station: int | None) -> list[int] | None:
     return None if principal.role == Role.admin else sorted(principal.station_ids)
 
 
+def _statistics_stations(principal: Principal, station: int | None) -> list[int] | None:
+    """As _stations, and the street and district officers too: they file the people's mediation
+    statistics of the stations under them (issue 18) — counts only, never a file — while the files
+    themselves stay with the mediators and the judicial office."""
+    from council.accounts.permissions import OVERSIGHT
+    from council.core.errors import NotFound
+
+    if principal.role not in OVERSIGHT:
+        return _stations(principal, station)
+    if station is not None:
+        if station not in principal.station_ids:
+            raise NotFound()
+        return [station]
+    return sorted(principal.station_ids)
+
+
 async def list_files(principal: Principal, *, state: str = "", station: int | None = None, q: str = "",
                      page: int = 1) -> tuple[list[dict], int]:
     stations = _stations(principal, station)
@@ -200,7 +216,7 @@ async def statistics(principal: Principal, *, station: int | None, start: dt.dat
     """Files received between start and end (inclusive), and what became of them so far."""
     if end < start:
         raise Invalid("Please correct the marked fields.", errors={"end": "The end is before the start."})
-    stations = _stations(principal, station)
+    stations = _statistics_stations(principal, station)
     from council.mediation.tables import MediationAgreement
 
     def scope(ref):

@@ -18,8 +18,9 @@ from council.web.rendering import locale_of, page, translator
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _need(principal) -> None:
-    if not permissions.can_read(principal.role, "reports"):
+def _need(principal, roles=None) -> None:
+    """The reports page at all, and (roles) this report: refused before its fields are read."""
+    if not permissions.can_read(principal.role, "reports") or (roles is not None and principal.role not in roles):
         raise Forbidden()
 
 
@@ -60,7 +61,7 @@ async def reports_page(request: Request) -> Any:
 
 @get("/monthly.xlsx", guards=[signed_in])
 async def monthly_xlsx(request: Request) -> Response:
-    _need(request.user)
+    _need(request.user, service.MONTHLY_ROLES)
     month = request.query_params.get("month", "")[:7]
     stations = _stations(request)
     months = await service.monthly(request.user, month, stations)
@@ -71,7 +72,7 @@ async def monthly_xlsx(request: Request) -> Response:
 
 @get("/mediation.xlsx", guards=[signed_in])
 async def mediation_xlsx(request: Request) -> Response:
-    _need(request.user)
+    _need(request.user, service.MEDIATION_ROLES)
     start = _date(request.query_params.get("start", "")[:10], "start")
     end = _date(request.query_params.get("end", "")[:10], "end")
     content = await service.mediation_xlsx(request.user, start, end, _stations(request),
@@ -81,7 +82,7 @@ async def mediation_xlsx(request: Request) -> Response:
 
 @get("/reception.xlsx", guards=[signed_in])
 async def reception_xlsx(request: Request) -> Response:
-    _need(request.user)
+    _need(request.user, service.RECEPTION_ROLES)
     start = _date(request.query_params.get("start", "")[:10], "start")
     end = _date(request.query_params.get("end", "")[:10], "end")
     rows = await service.reception(request.user, start, end, _stations(request))

@@ -17,10 +17,14 @@ from council.core.localtime import LOCAL
 from council.reports.monthly import StationMonth, compute, percent
 from council.stations.tables import Station
 
-MONTHLY_ROLES = (Role.admin, Role.secretary)
-MEDIATION_ROLES = (Role.admin, Role.secretary, Role.mediator)
+# The street and district officers file the stations' work reports and reception totals upward and
+# the people's mediation statistics; the judicial office (司法所) collects the mediation statistics
+# only. Each draws them for the stations under its area (principal.station_ids, stations_for).
+_ABOVE = (Role.street_officer, Role.district_officer)
+MONTHLY_ROLES = (Role.admin, Role.secretary, *_ABOVE)
+MEDIATION_ROLES = (Role.admin, Role.secretary, Role.mediator, *_ABOVE, Role.judicial_officer)
 # The reception-day totals: those who work the desk and read reports (council.reception.policy.DESK).
-RECEPTION_ROLES = (Role.admin, Role.secretary, Role.mediator)
+RECEPTION_ROLES = (Role.admin, Role.secretary, Role.mediator, *_ABOVE)
 
 
 def month_range(month: str) -> tuple[int, dt.datetime, dt.datetime]:

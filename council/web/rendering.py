@@ -82,7 +82,7 @@ JOBS = {
     # Above the stations (issue 18): the overview of the stations under them first.
     "street_officer": ("/oversight", "/cases", "/votes", "/meetings"),
     "district_officer": ("/oversight", "/cases", "/votes", "/meetings"),
-    "judicial_officer": ("/mediation",),
+    "judicial_officer": ("/mediation", "/reports"),
 }
 SYSTEM = frozenset({"/imports", "/audit", "/users", "/station-categories", "/station-holidays", "/rooms",
                     "/stations", "/admin/backups"})
