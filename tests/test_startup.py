@@ -111,3 +111,30 @@ def test_openapi_lists_the_register_paths(client):
     # The schema describes the API's own request types.
     schemas = spec["components"]["schemas"]
     assert "UnitCreate" in schemas and "area_m2" in schemas["UnitCreate"]["properties"]
+
+
+async def test_probes_arriving_together_share_one_select(monkeypatch):
+    """Fifty monitors polling at once cost one SELECT 1; a probe after it has answered asks again,
+    and a failing database reaches every probe that waited on it."""
+    import asyncio
+
+    from council import db
+    from council.web import home
+
+    calls = []
+    engine = db.engine()
+
+    async def slow_select(self, sql):
+        calls.append(sql)
+        await asyncio.sleep(0.05)
+        if len(calls) == 3:
+            raise ConnectionError("database away")
+        return [{"ok": 1}]
+
+    monkeypatch.setattr(type(engine), "run_ddl", slow_select)
+    answers = await asyncio.gather(*(home._select_one() for _ in range(50)))
+    assert answers == [[{"ok": 1}]] * 50 and calls == ["SELECT 1 AS ok"]
+    await home._select_one()
+    assert len(calls) == 2
+    failed = await asyncio.gather(*(home._select_one() for _ in range(5)), return_exceptions=True)
+    assert len(calls) == 3 and all(isinstance(e, ConnectionError) for e in failed)

@@ -29,6 +29,24 @@ async def home(request: Request) -> Any:
                 weekdays={int(k): v for k, v in WEEKDAYS}, state_names=STATE_LABELS, step_short=STEP_SHORT)
 
 
+_probe: tuple[Any, Any] | None = None  # (event loop, the SELECT 1 in flight on it)
+
+
+async def _select_one() -> Any:
+    """SELECT 1, shared by the probes that arrive while one is in flight: fifty monitors (or a
+    load balancer's health checks on every node) polling at once cost one round trip, not fifty,
+    and each still gets an answer the database gave after it asked — or just before, while its
+    request was being read (single flight)."""
+    global _probe
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    if _probe is None or _probe[0] is not loop or _probe[1].done():
+        _probe = (loop, loop.create_task(db.engine().run_ddl("SELECT 1 AS ok")))
+    # Shielded: one probe's client going away must not cancel the others' answer.
+    return await asyncio.shield(_probe[1])
+
+
 @get("/healthz")
 async def healthz(request: Request) -> Any:
     """What monitoring polls: one SELECT 1 and nothing else (no DDL, no migration ledger). The
@@ -36,7 +54,7 @@ async def healthz(request: Request) -> Any:
     from litestar import Response
 
     try:
-        rows = await db.engine().run_ddl("SELECT 1 AS ok")
+        rows = await _select_one()
         waiting = getattr(request.app.state, "pending_migrations", [])
         ok = bool(rows) and not waiting
         body = {"status": "ok" if ok else "degraded",
