@@ -255,7 +255,31 @@ def filter_query(f: CaseFilter, **override: Any) -> str:
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+# The filters' choices change when a register does (a new estate, an organisation renamed), rarely
+# and never mid-task; the list is the most requested page. Kept per scope for a few seconds —
+# the principal cache's lifetime —, so a page asked for many times a second reads them once.
+_OPTIONS_SECONDS = 5.0
+_options_cache: dict[tuple, tuple[float, tuple]] = {}
+
+
 async def _list_options(principal: Principal) -> tuple[list[dict], list[dict], dict[str, str], list[dict]]:
+    import time
+
+    from council.core import registry
+
+    key = (registry.generation, principal.role, principal.is_admin, principal.station_ids, principal.community_ids)
+    now = time.monotonic()
+    hit = _options_cache.get(key)
+    if hit is not None and now - hit[0] < _OPTIONS_SECONDS:
+        return hit[1]
+    options = await _read_list_options(principal)
+    if len(_options_cache) > 1000:  # many scopes (officers, residents): start again rather than grow
+        _options_cache.clear()
+    _options_cache[key] = (now, options)
+    return options
+
+
+async def _read_list_options(principal: Principal) -> tuple[list[dict], list[dict], dict[str, str], list[dict]]:
     """What the list's filters offer — the principal's stations, the organisations, the stations'
     categories and served estates — in one statement (what stations_for, the organisations query,
     category_labels and served_estates return, in their order): one round trip instead of five."""

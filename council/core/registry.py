@@ -62,6 +62,16 @@ class Register:
 REGISTERS: dict[str, Register] = {}
 
 
+# Grows with every register row written in this process: what is read from the registers and kept
+# a few seconds (the case list's filter choices) is read again after a change made here.
+generation = 0
+
+
+def _changed() -> None:
+    global generation
+    generation += 1
+
+
 def register(reg: Register) -> Register:
     REGISTERS[reg.name] = reg
     return reg
@@ -307,6 +317,7 @@ async def create_row(principal: Principal, reg: Register, data: dict[str, Any], 
             await reg.after_write(principal, row_id, values)
         await audit.record(principal, f"{reg.key}.create", entity_type=reg.key, entity_id=row_id,
                            after=values, station_id=station_of(reg, {"id": row_id, **values}), ip=ip)
+    _changed()
     return row_id
 
 
@@ -349,6 +360,7 @@ async def update_row(
         before, after = audit.diff(_as_record(reg, current), _as_record(reg, merged))
         await audit.record(principal, f"{reg.key}.update", entity_type=reg.key, entity_id=row_id,
                            before=before, after=after, station_id=station_of(reg, merged), ip=ip)
+    _changed()
 
 
 async def reveal(principal: Principal, reg: Register, row_id: int, field_name: str, ip: str = "") -> str:
