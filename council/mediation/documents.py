@@ -13,6 +13,8 @@ Where full identity appears, and why:
 
 from __future__ import annotations
 
+import asyncio
+
 from council.accounts.principal import Principal
 from council.audit import service as audit
 from council.core.errors import Conflict, NotFound
@@ -110,7 +112,7 @@ async def agreement_docx(principal: Principal, dispute_id: int, *, ip: str = "")
     from council.mediation.docx_agreement import agreement_docx as build
 
     context, f, a = await _agreement(principal, dispute_id)
-    content = build(context)
+    content = await asyncio.to_thread(build, context)  # python-docx: off the event loop
     await audit.record(principal, "mediation.agreement_printed", entity_type="mediation_agreement", entity_id=a["id"],
                        after={"dispute": dispute_id, "parties": [p["id"] for p in context["parties"]],
                               "format": "docx"},

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 import hashlib
 import json
@@ -290,7 +292,7 @@ async def approved_docx(principal: Principal, meeting_id: int, number: int | Non
 
     row = await _approved_version(principal, meeting_id, number, MinutesVersion.snapshot)
     snap = json.loads(row["snapshot"]) if isinstance(row["snapshot"], str) else row["snapshot"]
-    return minutes_docx(snap), row["number"]
+    return await asyncio.to_thread(minutes_docx, snap), row["number"]  # python-docx: off the event loop
 
 
 async def stored_pdf(principal: Principal, meeting_id: int, number: int | None = None) -> tuple[bytes, int]:
