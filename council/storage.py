@@ -14,6 +14,8 @@ Keys are "<area>/<random hex>" (e.g. "cases/3f9c…"), never built from a client
 
 from __future__ import annotations
 
+import asyncio
+
 import hashlib
 import os
 import re
@@ -90,7 +92,8 @@ async def read(upload_dir: Path, key: str) -> bytes | None:
             return bytes(rows[0]["content"])
     path = Path(upload_dir) / key
     try:
-        return path.read_bytes()
+        # A file may be a whole electorate's letters or a backup: read off the event loop.
+        return await asyncio.to_thread(path.read_bytes)
     except (FileNotFoundError, IsADirectoryError):
         return None
 

@@ -7,6 +7,8 @@ by the runner, naming the job's requester in the entry).
 
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 import json
 import secrets
@@ -147,7 +149,8 @@ async def finish(job: dict, holder: str, upload_dir: Path, *, content: bytes | N
     transaction. False when the job is no longer this runner's (it was declared interrupted)."""
     key = new_key() if content is not None else ""
     if content is not None and not storage.in_database():
-        storage.write_file(upload_dir, key, content)  # before the row that points at it
+        # Before the row that points at it; off the event loop (letters, a backup: megabytes).
+        await asyncio.to_thread(storage.write_file, upload_dir, key, content)
     async with db.write():
         if content is not None and storage.in_database():
             await storage.put_row(key, content)

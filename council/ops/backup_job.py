@@ -63,7 +63,7 @@ async def run(ctx) -> None:
         except BackupError as e:
             raise JobFailed("The backup could not be made: %(reason)s", reason=str(e)) from None
         await ctx.progress(2, STEPS, N_("Keeping the archive for download."))
-        content = out.read_bytes()
+        content = await asyncio.to_thread(out.read_bytes)  # the whole archive: not on the event loop
     ctx.summary = {"tables": len(manifest["tables"]), "rows": sum(manifest["tables"].values()),
                    "files": len(manifest.get("files", [])), "engine": manifest["engine"]}
     ctx.set_result(content, name, "application/gzip")
