@@ -47,6 +47,8 @@ from typing import Any, Callable
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 
+from council.core.rows import Row
+
 _READ_ONLY = re.compile(r"^\s*\(*\s*(SELECT|VALUES|EXPLAIN)\b", re.IGNORECASE)
 _WITH = re.compile(r"^\s*WITH\b", re.IGNORECASE)
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -154,7 +156,7 @@ class Connection:
             if not cursor.description:
                 return []
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in rows]
+            return [Row(zip(names, row)) for row in rows]
         finally:
             cursor.close()
 

@@ -40,6 +40,8 @@ def configure_jinja(environment, *, debug: bool, cache_dir: Path | None) -> None
         environment.bytecode_cache = FileSystemBytecodeCache(str(cache_dir))
     environment.globals["static_url"] = static_url
     environment.globals["nav_html"] = nav_html(environment)
+    environment.globals["steps_html"] = steps_html(environment)
+    environment.globals["translated"] = translated
 
 
 def nav_html(environment):
@@ -60,6 +62,41 @@ def nav_html(environment):
         return rendered(locale, path, (tuple(first), tuple((m, tuple(items)) for m, items in menus)))
 
     return nav
+
+
+def translated(locale: str, labels: dict) -> dict:
+    """code → label in this language, for a table that shows one label per row: translated once
+    per language and set of labels, not once per row."""
+    # A msgid with a context (i18n.InContext) equals the bare msgid as a str: key the context too.
+    return _translated(locale, tuple((code, label, getattr(label, "context", None)) for code, label in labels.items()))
+
+
+@lru_cache(maxsize=64)
+def _translated(locale: str, items: tuple) -> dict:
+    from council.web.rendering import translator
+
+    _ = translator(locale)
+    return {code: _(label) for code, label, _context in items}
+
+
+def steps_html(environment):
+    """A case's progress bar (templates/cases/_steps.html) for a language, a size and the marks of
+    its steps: a handful of distinct bars exist (kind × state), so each is drawn once and kept —
+    drawn per row it was a fifth of the case list."""
+    from markupsafe import Markup
+
+    @lru_cache(maxsize=512)
+    def rendered(locale: str, small: bool, progress: tuple) -> Markup:
+        from council.cases.pages import STEP_SHORT
+        from council.web.rendering import translator
+
+        macro = environment.get_template("cases/_steps.html").module.steps
+        return Markup(str(macro(progress, STEP_SHORT, translator(locale), small=small)))
+
+    def steps(locale: str, progress, small: bool = False) -> Markup:
+        return rendered(locale, small, tuple(map(tuple, progress)))
+
+    return steps
 
 
 def compile_templates(environment) -> int:
