@@ -27,22 +27,35 @@ def month_key(moment: dt.datetime) -> int:
 async def calendar_for(station_id: int) -> WorkCalendar:
     """The station's working calendar: China's national holidays and make-up working days
     (council.cases.holidays_cn), with the station's own days laid over them."""
-    from council.cases.holidays_cn import station_calendar
+    from council.cases.holidays_cn import national_days, overlay
 
     from council import db
 
+    global _national_kept
     rows = await db.fetch('SELECT "day", "kind" FROM "station_holiday" WHERE "station" = {}', station_id)
-    return station_calendar(await national_arrangements(), [(r["day"], r["kind"]) for r in rows])
+    years = await db.fetch(_YEARS)
+    # The national days change only when a year is loaded (a new holiday_year row or a new
+    # loaded_at), so they are gathered again only then; the loaded years are read every time.
+    key = tuple((y["id"], y["year"], str(y["loaded_at"]), y["provisional"], y["source"]) for y in years)
+    if _national_kept is None or _national_kept[0] != key:
+        _national_kept = (key, national_days(await national_arrangements(years)))
+    return overlay(*_national_kept[1], [(r["day"], r["kind"]) for r in rows])
 
 
-async def national_arrangements() -> dict:
-    """Per year, the national arrangement in force: loaded years (database) over built-in ones."""
+_YEARS = 'SELECT "id", "year", "source", "provisional", "loaded_at", "loaded_by" FROM "holiday_year"'
+_national_kept: tuple | None = None
+
+
+async def national_arrangements(years: list[dict] | None = None) -> dict:
+    """Per year, the national arrangement in force: loaded years (database) over built-in ones.
+    `years`: the holiday_year rows when the caller has just read them."""
     from council.cases.holidays_cn import Arrangement, national
     from council.cases.tables import HolidayYear, NationalHoliday
 
     from council import db
 
-    years = await db.fetch('SELECT "id", "year", "source", "provisional", "loaded_at", "loaded_by" FROM "holiday_year"')
+    if years is None:
+        years = await db.fetch(_YEARS)
     if not years:
         return national({})
     days = await NationalHoliday.select(NationalHoliday.year, NationalHoliday.day, NationalHoliday.kind,

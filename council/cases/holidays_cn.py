@@ -66,6 +66,7 @@ def _library() -> tuple[dict[dt.date, str], frozenset[dt.date]]:
     return dict(constants.holidays), frozenset(constants.workdays)
 
 
+@lru_cache(maxsize=1)
 def library_years() -> frozenset[int]:
     holidays, workdays = _library()
     return frozenset(d.year for d in holidays) | frozenset(d.year for d in workdays)
@@ -92,6 +93,7 @@ def shipped(year: int) -> Arrangement | None:
     return parse_arrangement(path.read_text(encoding="utf-8"), year)
 
 
+@lru_cache(maxsize=1)  # the shipped files change with a new release, i.e. a restart
 def shipped_years() -> frozenset[int]:
     return frozenset(int(p.stem) for p in SHIPPED_DIR.glob("*.txt") if p.stem.isdigit())
 
@@ -181,13 +183,28 @@ def national(loaded: dict[int, Arrangement], years: frozenset[int] | None = None
     return out
 
 
-def station_calendar(arrangements: dict[int, Arrangement], local: list[tuple[dt.date, str]]) -> WorkCalendar:
-    """The national days with the station's own laid over them (a local day wins on its date)."""
+def national_days(arrangements: dict[int, Arrangement]) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """Every year's holidays and make-up working days together: (holidays, make-up days)."""
     holidays: set[dt.date] = set()
     makeup: set[dt.date] = set()
     for a in arrangements.values():
         holidays |= a.holidays.keys()
         makeup |= a.makeup.keys()
+    return frozenset(holidays), frozenset(makeup)
+
+
+def station_calendar(arrangements: dict[int, Arrangement], local: list[tuple[dt.date, str]]) -> WorkCalendar:
+    """The national days with the station's own laid over them (a local day wins on its date)."""
+    return overlay(*national_days(arrangements), local)
+
+
+def overlay(national_holidays: frozenset[dt.date], national_makeup: frozenset[dt.date],
+            local: list[tuple[dt.date, str]]) -> WorkCalendar:
+    """station_calendar with the national days already gathered (council.cases.calendar_store
+    keeps them between requests: gathering twenty years of days was a tenth of an intake)."""
+    if not local:
+        return WorkCalendar(holidays=national_holidays, makeup_days=national_makeup)
+    holidays, makeup = set(national_holidays), set(national_makeup)
     for day, kind in local:
         holidays.discard(day)
         makeup.discard(day)

@@ -131,12 +131,14 @@ async def _write_case(principal, data, ip, kind, title, description, channel, pr
         if errors:
             raise Invalid("Please correct the marked fields.", errors=errors)
 
-        created = now()
-        number = await next_number(station_id, station["case_prefix"], today().year)
         limit_days = due = None
         if kind == "request":
             limit_days = categories[category]["limit_days"]
             due = due_date(await calendar_for(station_id), today(), limit_days)
+        # The number last of the reads: from here the station's counter row stays locked (on
+        # PostgreSQL) until this transaction commits, and every other intake there waits for it.
+        created = now()
+        number = await next_number(station_id, station["case_prefix"], today().year)
         values = dict(
             station=station_id, community=station["community"], number=number, kind=kind, title=title,
             description=description, category=category, channel=channel, estate=estate_id, building=building_id,
