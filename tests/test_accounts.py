@@ -283,3 +283,19 @@ async def test_token_of_a_deactivated_user_stops_working(client, fresh_user):
     assert client.get("/api/v1/units", headers=auth).status_code == 200
     await User.update({User.is_active: False}).where(User.username == fresh_user)
     assert client.get("/api/v1/units", headers=auth).status_code == 401
+
+
+async def test_parallel_guesses_each_count(fresh_throttle):
+    """Twenty guesses sent at once each see the count the one before left: the waits rise as for
+    twenty guesses in a row (a read-then-write count lost them under PostgreSQL's READ COMMITTED)."""
+    import asyncio
+
+    from council.accounts import ratelimit
+
+    ip, user = f"ip:203.0.113.{secrets.randbelow(200)}", f"user:guess-{secrets.token_hex(4)}"
+    waits = await asyncio.gather(*(fresh_throttle.attempt(ip, user) for _ in range(20)))
+    assert await fresh_throttle.attempts(ip) == 20
+    assert await fresh_throttle.attempts(user) == 20
+    expected = [max(ratelimit.delay_for(n, "ip"), ratelimit.delay_for(n, "user")) for n in range(20)]
+    assert sorted(waits) == sorted(expected)
+    await fresh_throttle.forget(ip, user)

@@ -56,21 +56,22 @@ class LoginThrottle:
         return 0.0  # pragma: no cover
 
     async def _count(self, keys: list[str]) -> float:
+        """One atomic increment per key: concurrent attempts each see the count the one before
+        them left (a read followed by a write of read + 1 lost counts under PostgreSQL's READ
+        COMMITTED: parallel guesses all read the same number)."""
         from council import db
-        from council.accounts.tables import LoginThrottleEntry as T
 
         now = _now()
         wait = 0.0
         async with db.write():
-            rows = {r["key"]: r for r in await T.select().where(T.key.is_in(keys))}
             for key in keys:
-                row = rows.get(key)
-                before = 0 if row is None or row["updated_at"] < now - WINDOW else row["attempts"]
-                wait = max(wait, delay_for(before, key.split(":", 1)[0]))
-                if row is None:
-                    await T.insert(T(key=key, attempts=1, updated_at=now))
-                else:
-                    await T.update({T.attempts: before + 1, T.updated_at: now}).where(T.id == row["id"])
+                await db.fetch('INSERT INTO "login_throttle" ("key", "attempts", "updated_at") VALUES ({}, 0, {}) '
+                               'ON CONFLICT ("key") DO NOTHING', key, now)
+                row = (await db.fetch(
+                    'UPDATE "login_throttle" SET "attempts" = CASE WHEN "updated_at" < {} THEN 1 '
+                    'ELSE "attempts" + 1 END, "updated_at" = {} WHERE "key" = {} RETURNING "attempts"',
+                    now - WINDOW, now, key))[0]
+                wait = max(wait, delay_for(row["attempts"] - 1, key.split(":", 1)[0]))
         return wait
 
     async def succeeded(self, ip_key: str, user_key: str) -> None:
