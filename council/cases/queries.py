@@ -259,15 +259,20 @@ async def list_cases(principal: Principal, f: CaseFilter, per_page: int = PER_PA
     where = _where_sql(principal, f, args)
     if where is None:
         return await _list_cases_search(principal, f, per_page, page)
+    # The count rides along as an uncorrelated subquery (evaluated once): one round trip for the
+    # page and its total; only a page past the end, which has no row to carry it, asks again.
     rows = await db.fetch(
-        f'SELECT {_LIST_OUTER}, e."name" AS estate_name, o."name" AS organisation_name FROM '
+        f'SELECT {_LIST_OUTER}, e."name" AS estate_name, o."name" AS organisation_name, '
+        f'(SELECT COUNT(*) FROM "case_file" WHERE {where}) AS total_matching FROM '
         f'(SELECT {_LIST_SELECT} FROM "case_file" WHERE {where} ORDER BY "id" DESC LIMIT {{}} OFFSET {{}}) c '
         'LEFT JOIN "estate" e ON e."id" = c."estate" LEFT JOIN "organisation" o ON o."id" = c."organisation" '
-        'ORDER BY c."id" DESC', *args, per_page, db.page_offset(page, per_page))
+        'ORDER BY c."id" DESC', *args, *args, per_page, db.page_offset(page, per_page))
+    total = rows[0]["total_matching"] if rows else \
+        (await db.fetch(f'SELECT COUNT(*) AS n FROM "case_file" WHERE {where}', *args))[0]["n"]
     for r in rows:
+        del r["total_matching"]
         r["estate_name"] = r["estate_name"] or ""
         r["organisation_name"] = r["organisation_name"] or ""
-    total = (await db.fetch(f'SELECT COUNT(*) AS n FROM "case_file" WHERE {where}', *args))[0]["n"]
     return rows, total
 
 
