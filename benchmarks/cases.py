@@ -115,9 +115,14 @@ async def growth(engine_name: str, sizes: list[int]) -> None:
         from council.accounts.tables import User
         from council.cases.queries import CaseFilter, dashboard, list_cases
 
+        from council.cases import street
+        from council.cases.calendar_store import today
+
         user = await User.select().where(User.username == "secretary").first()
         sec = await principal_for_user(user, via="session")
         station = next(iter(sec.station_ids))
+        today_ = today()
+        year_ago = today_ - dt.timedelta(days=364)
         filters = [CaseFilter(), CaseFilter(state="handling"), CaseFilter(overdue=True), CaseFilter(q="漏水"),
                    CaseFilter(channel="hotline_12345", page=3)]
         have = 0
@@ -133,6 +138,9 @@ async def growth(engine_name: str, sizes: list[int]) -> None:
 
             report(f"[{engine_name}] list, {size:,} cases", await timed(one_list, 60))
             report(f"[{engine_name}] dashboard, {size:,} cases", await timed(lambda: dashboard(sec, station), 20))
+            # The page's lower half: funnel and tables over the last 365 days (half the seeded cases).
+            report(f"[{engine_name}] dashboard figures, {size:,} cases",
+                   await timed(lambda: street.figures(sec, station, year_ago, today_, {}), 10))
 
 
 def tally_growth(sizes: list[int]) -> None:
