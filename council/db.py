@@ -401,12 +401,17 @@ async def fetch(template: str, *args) -> list[dict]:
     per-row conversion beyond the driver's (measured, Piccolo's query building and row handling
     were a third of a case-list request and half a case write: issue 19). In the current
     transaction when there is one, else on SQLite's readers (a read) or writer, or PostgreSQL's pool."""
+    return await fetch_compiled(_compile(template, is_sqlite()), args, template)
+
+
+async def fetch_compiled(sql: str, args, label: str | None = None) -> list[dict]:
+    """Run SQL already in the engine's own placeholders (? or $n): db.fetch and
+    council.core.prepared share this."""
     e = engine()
     from council.sqlite_pool import PooledSQLiteEngine
 
     if isinstance(e, PooledSQLiteEngine):
-        return await e._run(_compile(template, True), args)  # the connection counts the statement
-    sql = _compile(template, False)
+        return await e._run(sql, args)  # the connection counts the statement
     started = time.perf_counter()
     try:
         current = e.current_transaction.get()
@@ -423,7 +428,7 @@ async def fetch(template: str, *args) -> list[dict]:
                 await conn.close()
         return [Row(r) for r in rows]
     finally:
-        note_statement(template, time.perf_counter() - started)
+        note_statement(label or sql, time.perf_counter() - started)
 
 
 _insert_columns: dict[type, list] = {}

@@ -24,6 +24,7 @@ from council.cases import policy
 from council.cases.common import add_event, load_case, now, view_of
 from council.cases.tables import Attachment
 from council.core.errors import DomainError, Forbidden, Invalid, NotFound
+from council.core.prepared import prepared
 
 MAX_BYTES = 10 * 1024 * 1024
 # extension → content type; the sniffed type must equal the extension's.
@@ -165,7 +166,10 @@ async def add_attachment(principal: Principal, case_id: int, *, filename: str | 
 
 async def list_attachments(case_id: int) -> list[dict]:
     """A case's attachments, oldest first (the caller has already checked the case may be read)."""
-    return await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.id)
+    return await _attachments(case_id)
+
+
+_attachments = prepared(lambda case_id: Attachment.select().where(Attachment.case == case_id).order_by(Attachment.id))
 
 
 async def open_attachment(principal: Principal, case_id: int, attachment_id: int, upload_dir: Path) -> tuple[dict, bytes]:

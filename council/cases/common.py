@@ -15,10 +15,14 @@ from council.cases import policy
 from council.cases.tables import BudgetLine, Case, CaseEvent, FundingSource, Option, Rating, Task
 from council.core.errors import Conflict, Forbidden, NotFound, OutOfScope
 from council.core.locking import expect_version
+from council.core.prepared import prepared
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+_case = prepared(lambda case_id: Case.select().where(Case.id == case_id).first())
 
 
 def view_of(row: dict) -> policy.CaseView:
@@ -27,7 +31,7 @@ def view_of(row: dict) -> policy.CaseView:
 
 
 async def load_case(principal: Principal, case_id: int) -> dict:
-    row = await Case.select().where(Case.id == case_id).first()
+    row = await _case(case_id)
     if row is None:
         raise NotFound()
     view = view_of(row)
@@ -91,28 +95,37 @@ async def proposal_facts(case_id: int, row: dict):
     """What the proposal's guards look at, read from its step data."""
     from council.cases.proposal_steps import ProposalFacts
     from council.cases.funding import coverage
-
-    preferred = await Option.exists().where((Option.case == case_id) & (Option.preferred == True))  # noqa: E712
-    tasks = await Task.count().where(Task.case == case_id)
-    unfinished = await unfinished_tasks(case_id)
-    budget = [r["amount"] for r in await BudgetLine.select(BudgetLine.amount).where(BudgetLine.case == case_id)]
-    funds = [r["amount"] for r in await FundingSource.select(FundingSource.amount).where(FundingSource.case == case_id)]
-    cov = coverage(budget, funds)
-    ratings = [r["rating"] for r in await Rating.select(Rating.rating).where(Rating.case == case_id)]
     from council.cases.satisfaction import verdict
+    from council.cases.vocabulary import TASK_FINISHED
 
-    from council.votes.tables import Vote
-
-    under_way = await Vote.exists().where((Vote.case == case_id) & Vote.state.is_in(["draft", "open"]))
+    tasks = await _task_statuses(case_id)
+    cov = coverage([r["amount"] for r in await _budget_amounts(case_id)],
+                   [r["amount"] for r in await _fund_amounts(case_id)])
     return ProposalFacts(
-        vote_under_way=under_way,
-        preferred_option=preferred,
-        task_count=tasks,
+        vote_under_way=await _vote_under_way(case_id) is not None,
+        preferred_option=await _preferred_option(case_id) is not None,
+        task_count=len(tasks),
         funding_decided=row["funding_not_needed"] or (cov.budget > 0 and cov.covered),
         vote_result=row["vote_result"] or None,
-        rating_result=verdict(ratings),
-        unfinished_tasks=unfinished,
+        rating_result=verdict([r["rating"] for r in await _ratings(case_id)]),
+        unfinished_tasks=sum(1 for t in tasks if t["status"] not in TASK_FINISHED),
     )
+
+
+def _vote_under_way_select(case_id):
+    from council.votes.tables import Vote
+
+    return Vote.select(Vote.id).where((Vote.case == case_id) & Vote.state.is_in(["draft", "open"])).first()
+
+
+# proposal_facts runs on every proposal page and before every move: its reads are built once.
+_task_statuses = prepared(lambda case_id: Task.select(Task.status).where(Task.case == case_id))
+_budget_amounts = prepared(lambda case_id: BudgetLine.select(BudgetLine.amount).where(BudgetLine.case == case_id))
+_fund_amounts = prepared(lambda case_id: FundingSource.select(FundingSource.amount).where(FundingSource.case == case_id))
+_ratings = prepared(lambda case_id: Rating.select(Rating.rating).where(Rating.case == case_id))
+_preferred_option = prepared(lambda case_id: Option.select(Option.id).where(
+    (Option.case == case_id) & (Option.preferred == True)).first())  # noqa: E712
+_vote_under_way = prepared(_vote_under_way_select)
 
 
 async def unfinished_tasks(case_id: int) -> int:

@@ -18,6 +18,7 @@ from council.cases.attachments import list_attachments
 from council.cases.calendar_store import today
 from council.cases.common import load_case, proposal_facts, view_of
 from council.cases.funding import coverage
+from council.core.prepared import prepared
 from council.cases.tables import BudgetLine, Case, Extension, FundingSource, Opinion, Option, Pledge, Rating, Task
 from council.privacy import mask_name, mask_phone
 
@@ -62,12 +63,12 @@ def sees_identity(principal: Principal, row: dict) -> bool:
     return False
 
 
-async def allowed_actions(principal: Principal, row: dict) -> list[str]:
+async def allowed_actions(principal: Principal, row: dict, facts=None) -> list[str]:
     view = view_of(row)
     if row["kind"] == "proposal":
         if not policy.can_steer(principal, view):
             return []
-        return proposal_steps.MACHINE.allowed(row["state"], await proposal_facts(row["id"], row))
+        return proposal_steps.MACHINE.allowed(row["state"], facts or await proposal_facts(row["id"], row))
     if row["kind"] != "request":
         return []  # disputes move through the mediation module
     # Input a move needs from its caller is assumed given: the list says what is possible now.
@@ -85,13 +86,33 @@ async def allowed_actions(principal: Principal, row: dict) -> list[str]:
     return out
 
 
+# Each read below is built once and run with the case id (council.core.prepared): this page and
+# the API's case read are the most-requested reads after the lists.
+_names = prepared(lambda case_id: Case.select(
+    Case.estate.name.as_alias("estate_name"), Case.building.number.as_alias("building_number"),
+    Case.unit.number.as_alias("unit_number"), Case.organisation.name.as_alias("organisation_name"),
+    Case.reporter.name.as_alias("reporter_name"), Case.reporter.phone.as_alias("reporter_phone"),
+).where(Case.id == case_id).first())
+_opinions = prepared(lambda case_id: Opinion.select(
+    Opinion.id, Opinion.stance, Opinion.text, Opinion.person, Opinion.person.name.as_alias("person_name"),
+    Opinion.organisation, Opinion.organisation.name.as_alias("organisation_name"), Opinion.created_at,
+).where(Opinion.case == case_id).order_by(Opinion.id))
+_options = prepared(lambda case_id: Option.select().where(Option.case == case_id).order_by(Option.id))
+_tasks = prepared(lambda case_id: Task.select(*Task.all_columns(), Task.organisation.name.as_alias("organisation_name"))
+                  .where(Task.case == case_id).order_by(Task.id))
+_budget = prepared(lambda case_id: BudgetLine.select().where(BudgetLine.case == case_id).order_by(BudgetLine.id))
+_funds = prepared(lambda case_id: FundingSource.select().where(FundingSource.case == case_id).order_by(FundingSource.id))
+_pledges = prepared(lambda case_id: Pledge.select(
+    Pledge.id, Pledge.unit, Pledge.amount, Pledge.unit.number.as_alias("unit_label"),
+    Pledge.unit.estate.name.as_alias("estate_name")).where(Pledge.case == case_id).order_by(Pledge.id))
+_ratings = prepared(lambda case_id: Rating.select(*Rating.all_columns(), Rating.unit.number.as_alias("unit_label"))
+                    .where(Rating.case == case_id).order_by(Rating.id))
+_extensions = prepared(lambda case_id: Extension.select().where(Extension.case == case_id).order_by(Extension.id))
+
+
 async def case_detail(principal: Principal, case_id: int) -> dict:
     row = await load_case(principal, case_id)
-    names = await Case.select(
-        Case.estate.name.as_alias("estate_name"), Case.building.number.as_alias("building_number"),
-        Case.unit.number.as_alias("unit_number"), Case.organisation.name.as_alias("organisation_name"),
-        Case.reporter.name.as_alias("reporter_name"), Case.reporter.phone.as_alias("reporter_phone"),
-    ).where(Case.id == case_id).first()
+    names = await _names(case_id)
     staff = policy.can_follow_up(principal, view_of(row))
     out = {**row, **names}
     if row["reporter"] is None:
@@ -103,36 +124,32 @@ async def case_detail(principal: Principal, case_id: int) -> dict:
     day = today()
     out["overdue"] = case_overdue(row["kind"], row["state"], row["due_date"], day)
 
-    opinions = await Opinion.select(
-        Opinion.id, Opinion.stance, Opinion.text, Opinion.person, Opinion.person.name.as_alias("person_name"),
-        Opinion.organisation, Opinion.organisation.name.as_alias("organisation_name"), Opinion.created_at,
-    ).where(Opinion.case == case_id).order_by(Opinion.id)
+    opinions = await _opinions(case_id)
     if not staff:
         for o in opinions:
             o["person_name"] = mask_name(o["person_name"]) or None
     out["opinions"] = opinions
-    out["options"] = await Option.select().where(Option.case == case_id).order_by(Option.id)
-    out["tasks"] = await Task.select(*Task.all_columns(), Task.organisation.name.as_alias("organisation_name")).where(
-        Task.case == case_id).order_by(Task.id)
+    out["options"] = await _options(case_id)
+    out["tasks"] = await _tasks(case_id)
     for t in out["tasks"]:
         t["overdue"] = task_overdue(t["status"], t["due_date"], day)
-    budget = await BudgetLine.select().where(BudgetLine.case == case_id).order_by(BudgetLine.id)
-    funds = await FundingSource.select().where(FundingSource.case == case_id).order_by(FundingSource.id)
+    budget = await _budget(case_id)
+    funds = await _funds(case_id)
     out["budget_lines"], out["funding_sources"] = budget, funds
     out["coverage"] = coverage([b["amount"] for b in budget], [f["amount"] for f in funds])
-    pledges = await Pledge.select(Pledge.id, Pledge.unit, Pledge.amount, Pledge.unit.number.as_alias("unit_label"),
-                                  Pledge.unit.estate.name.as_alias("estate_name")).where(
-        Pledge.case == case_id).order_by(Pledge.id)
+    pledges = await _pledges(case_id)
     out["pledges"] = pledges
     out["pledged_total"] = sum((p["amount"] for p in pledges), Decimal(0))
-    ratings = await Rating.select(*Rating.all_columns(), Rating.unit.number.as_alias("unit_label")).where(
-        Rating.case == case_id).order_by(Rating.id)
+    ratings = await _ratings(case_id)
     out["ratings"] = ratings
     counts: dict[str, int] = {}
     for r in ratings:
         counts[r["rating"]] = counts.get(r["rating"], 0) + 1
     out["satisfaction"] = satisfaction_of(counts)
-    out["extensions"] = await Extension.select().where(Extension.case == case_id).order_by(Extension.id)
+    out["extensions"] = await _extensions(case_id)
     out["attachments"] = await list_attachments(case_id)
-    out["allowed_actions"] = await allowed_actions(principal, row)
+    # A proposal's guard facts are read once here; the case page reuses them for its moves.
+    out["proposal_facts"] = (await proposal_facts(case_id, row)
+                             if row["kind"] == "proposal" and policy.can_steer(principal, view_of(row)) else None)
+    out["allowed_actions"] = await allowed_actions(principal, row, out["proposal_facts"])
     return out

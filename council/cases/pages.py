@@ -567,7 +567,7 @@ async def case_context(principal: Principal, case_id: int) -> dict:
         # A liaison updates the tasks assigned to their organisation, and only those.
         task_org=principal.organisation_id if principal.role == Role.department_liaison else None,
     )
-    events = await timeline.read_timeline(principal, case_id)
+    events = await timeline.case_timeline(case_id)  # case_detail has checked the reader
     organisations = await visible_organisations(d["community"])
     org_names = {o["id"]: o["name"] for o in organisations}
     station = await Station.select(Station.name).where(Station.id == d["station"]).first()
@@ -579,7 +579,7 @@ async def case_context(principal: Principal, case_id: int) -> dict:
     if d["kind"] == "proposal":
         from council.cases.common import proposal_facts
 
-        ctx["possible"], ctx["blocked"] = _moves_now(d, await proposal_facts(case_id, d))
+        ctx["possible"], ctx["blocked"] = _moves_now(d, d["proposal_facts"] or await proposal_facts(case_id, d))
         from council.votes.queries import case_votes
 
         ctx["vote_panel"] = await case_votes(principal, d)  # the decide step's votes, "Start a vote"

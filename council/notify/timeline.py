@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from council.core import i18n
+from council.core.prepared import prepared
 from council.notify.tables import Outbox
 
 
@@ -23,8 +24,7 @@ ACTOR = N_("Message delivery")
 
 
 async def case_entries(case_id: int) -> list[dict]:
-    rows = await Outbox.select(Outbox.id, Outbox.channel, Outbox.recipient_label, Outbox.status, Outbox.created_at,
-                               Outbox.sent_at, Outbox.attempts).where(Outbox.case == case_id).order_by(Outbox.id)
+    rows = await _sent(case_id)
     actor = i18n.gettext(i18n.DEFAULT_LOCALE, ACTOR)
     return [{
         "id": 0, "at": r["created_at"], "kind": "notified", "from_state": "", "to_state": "", "text": "",
@@ -34,3 +34,8 @@ async def case_entries(case_id: int) -> list[dict]:
                  "notify_outcome": STATUS.get(r["status"], r["status"]),
                  "notify_at": r["sent_at"] or r["created_at"], "notify_attempts": r["attempts"]},
     } for r in rows]
+
+
+_sent = prepared(lambda case_id: Outbox.select(
+    Outbox.id, Outbox.channel, Outbox.recipient_label, Outbox.status, Outbox.created_at, Outbox.sent_at,
+    Outbox.attempts).where(Outbox.case == case_id).order_by(Outbox.id))
