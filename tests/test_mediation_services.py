@@ -4,6 +4,7 @@ effective agreement, performance and judicial confirmation; refusals that change
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -287,3 +288,47 @@ async def test_oral_agreement_takes_effect_when_reached_and_needs_no_signatures(
     assert f["eligibility"] is not None  # an oral agreement is not for the court
     with pytest.raises(Conflict):
         await judicial.apply(med, d["id"], {"applied_on": today().isoformat(), "court": "某法院", "joint": True})
+
+
+async def test_the_mediators_home_lists_their_files_sessions_and_follow_ups_due():
+    """The mediator's home sections (council.home.worklist, one statement each): their open file,
+    a session within the week, an obligation due within seven days and not yet performed — and
+    neither a performed obligation nor one due later; another mediator sees none of it."""
+    from council.home import worklist
+
+    med = await principal("mediator")
+    d = await new_dispute("空调外机噪音扰民")
+    a, b = await ready_to_mediate(d)
+    day = today() + dt.timedelta(days=2)
+    await sessions.schedule_session(med, d["id"], {"date": day.isoformat(), "start": "14:00", "end": "15:00",
+                                                   "place": "5 栋楼下"})
+    await held_session(med, d, "agreement")
+    await agreements.save_agreement(med, d["id"], {
+        "form": "written", "facts": "外机正对卧室窗户。", "matters": "移机。", "responsibilities": "李明负责移机。",
+        "reached_on": today().isoformat()})
+    soon = await agreements.add_obligation(med, d["id"], {"party": b, "what": "移装空调外机",
+                                                          "due_date": (today() + dt.timedelta(days=5)).isoformat()})
+    paid = await agreements.add_obligation(med, d["id"], {"party": b, "what": "补偿噪音损失", "amount": "300",
+                                                          "due_date": (today() + dt.timedelta(days=3)).isoformat()})
+    await agreements.add_obligation(med, d["id"], {"party": b, "what": "半年后回访",
+                                                   "due_date": (today() + dt.timedelta(days=40)).isoformat()})
+    t = today().isoformat()
+    for who in (f"party:{a}", f"party:{b}", "mediator", "seal"):
+        await agreements.sign(med, d["id"], {"who": who, "signed_on": t})
+    await performance.record_performance(med, d["id"], paid, {"performed_on": t, "amount": "300", "complete": "1",
+                                                               "evidence": "现金"})
+
+    found = {s.key: s for s in await worklist.sections_for(med)}
+    assert f'/mediation/{d["id"]}' in [r["href"] for r in found["files"].rows] or found["files"].total > len(
+        found["files"].rows)
+    number = (await DisputeFile.select(DisputeFile.number).where(DisputeFile.id == d["id"]).first())["number"]
+    assert number in [r["label"] for r in found["sessions"].rows] or found["sessions"].total > len(found["sessions"].rows)
+    labels = [r["label"] for r in found["followups"].rows if r["href"] == f'/mediation/{d["id"]}']
+    assert labels == [f"{number} 移装空调外机"], labels  # not the performed one, not the one due in 40 days
+    assert soon
+
+    other = dataclasses.replace(med, user_id=-1)  # a mediator with no files of their own
+    for key, fn in (("files", worklist._my_files), ("sessions", worklist._sessions_this_week),
+                    ("followups", worklist._follow_ups_due)):
+        section = await fn(other)
+        assert all(r["href"] != f'/mediation/{d["id"]}' for r in section.rows), key

@@ -10,6 +10,7 @@ from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.accounts.tables import User
 from council.cases.calendar_store import calendar_for, today
+from council.cases.queries import _in
 from council.cases.tables import Case
 from council.core.errors import Invalid
 from council.mediation import policy, rules, stats, store, vocabulary
@@ -158,25 +159,20 @@ async def closing_windows(principal: Principal, station: int | None = None) -> l
     """Effective written agreements whose 30-day window is still open and not yet used,
     soonest first; `window` says closing (within a week) or open."""
     stations = _stations(principal, station)
-    from council.mediation.tables import MediationAgreement
-
-    where = MediationAgreement.effective_on.is_not_null() & (MediationAgreement.form == "written") & (
-        MediationAgreement.status_matter == "none")
-    if stations is not None:
-        where &= MediationAgreement.dispute.station.is_in(stations or [-1])
-    rows = await MediationAgreement.select(
-        MediationAgreement.dispute, MediationAgreement.effective_on,
-        MediationAgreement.dispute.number.as_alias("number"), MediationAgreement.dispute.station.as_alias("station"),
-        MediationAgreement.dispute.case.title.as_alias("title"),
-    ).where(where & (MediationAgreement.effective_on >= today() - dt.timedelta(days=rules.CONFIRMATION_DAYS + 40)))
-    applied = {r["dispute"] for r in await JudicialConfirmation.select(JudicialConfirmation.dispute).where(
-        JudicialConfirmation.dispute.is_in([r["dispute"] for r in rows] or [-1]))}
+    args: list = [today() - dt.timedelta(days=rules.CONFIRMATION_DAYS + 40)]
+    where = "" if stations is None else " AND " + _in('d."station"', stations, args)
+    # One statement, written out: on the home page of every mediator and secretary, and Piccolo's
+    # three-table join chain (agreement → file → case) cost more to build than to run (issue 19).
+    rows = await db.fetch(
+        'SELECT a."dispute", a."effective_on", d."number" AS "number", d."station" AS "station", '
+        'c."title" AS "title" FROM "mediation_agreement" a JOIN "dispute_file" d ON d."id" = a."dispute" '
+        'JOIN "case_file" c ON c."id" = d."case" WHERE a."effective_on" IS NOT NULL AND a."form" = \'written\' '
+        'AND a."status_matter" = \'none\' AND a."effective_on" >= {}' + where + ' AND NOT EXISTS '
+        '(SELECT 1 FROM "judicial_confirmation" j WHERE j."dispute" = a."dispute")', *args)
     out = []
     day = today()
     calendars: dict[int, object] = {}
     for r in rows:
-        if r["dispute"] in applied:
-            continue
         if r["station"] not in calendars:  # one calendar read per station, not per agreement
             calendars[r["station"]] = await calendar_for(r["station"])
         cal = calendars[r["station"]]

@@ -8,8 +8,8 @@ import datetime as dt
 from council import db
 from council.accounts.principal import Principal
 from council.cases.calendar_store import today
-from council.cases.tables import StationHoliday
 from council.core.errors import Forbidden, NotFound, OutOfScope
+from council.core.prepared import prepared
 from council.reception import policy, roster, schedule
 from council.reception.tables import ReceptionException, ReceptionSetting, RosterMember, RosterSwap
 from council.stations.tables import Room, Station
@@ -68,8 +68,11 @@ async def stations_for(principal: Principal) -> list[dict]:
     return await query
 
 
+_exceptions = prepared(lambda station_id: ReceptionException.select().where(ReceptionException.station == station_id))
+
+
 async def exceptions_for(station_id: int) -> list[schedule.ReceptionException]:
-    rows = await ReceptionException.select().where(ReceptionException.station == station_id)
+    rows = await _exceptions(station_id)
     return [schedule.ReceptionException(r["day"], r["kind"], r["moved_to"], r["start_time"], r["end_time"], r["note"])
             for r in rows]
 
@@ -78,15 +81,11 @@ async def holidays_for(station_id: int) -> list[dt.date]:
     """Days the station is closed: China's statutory holidays (the national arrangement every
     station inherits, council.cases.calendar_store) and the station's own holidays, less the
     days the station itself marked as working."""
-    from council.cases.calendar_store import national_arrangements
+    from council.cases.calendar_store import calendar_for
 
-    rows = await StationHoliday.select(StationHoliday.day, StationHoliday.kind).where(
-        StationHoliday.station == station_id)
-    working = {r["day"] for r in rows if r["kind"] == "makeup"}
-    days = {r["day"] for r in rows if r["kind"] == "holiday"}
-    for arrangement in (await national_arrangements()).values():
-        days.update(d for d in arrangement.holidays if d not in working)
-    return sorted(days)
+    # The station's working calendar is exactly that (its own days laid over the national ones),
+    # and it keeps the national days gathered between requests.
+    return sorted((await calendar_for(station_id)).holidays)
 
 
 async def occurrences(station: dict, first: dt.date, last: dt.date) -> list[schedule.Occurrence]:
