@@ -40,6 +40,45 @@ async def test_numbers_are_sequential_and_unique_under_concurrency():
     assert all(n.startswith("ZXL-") for n in numbers)
 
 
+async def test_the_number_returned_is_the_one_stored_and_audited_and_never_provisional():
+    from council.audit.tables import AuditEntry
+
+    made = await asyncio.gather(*[new_case(kind) for kind in ("request", "proposal", "request")])
+    for m in made:
+        row = await Case.select(Case.number).where(Case.id == m["id"]).first()
+        assert row["number"] == m["number"] and not m["number"].startswith("~")
+        entry = await AuditEntry.select(AuditEntry.after).where(
+            (AuditEntry.action == "case.create") & (AuditEntry.entity_id == m["id"])).output(load_json=True).first()
+        assert entry["after"]["number"] == m["number"]
+    assert not await Case.exists().where(Case.number.like("~%"))
+
+
+class _RollBack(Exception):
+    pass
+
+
+@pytest.mark.parametrize("sequence", [1, 15, 999, 9999, 10000, 123456])
+async def test_the_number_is_formatted_alike_on_both_engines(sequence):
+    """number_case formats in SQL on PostgreSQL: the same text as format_number, at every width.
+    Done inside a transaction that is then rolled back, so the renumbered case is not kept."""
+    from council import db
+    from council.cases import numbering
+
+    station = await station_id()
+    case = await new_case()
+    seen = {}
+    with pytest.raises(_RollBack):
+        async with db.write():
+            await db.fetch('INSERT INTO "case_counter" ("station", "year", "last") VALUES ({}, {}, {}) '
+                           'ON CONFLICT ("station", "year") DO UPDATE SET "last" = {}', station, 1999, sequence - 1,
+                           sequence - 1)
+            seen["returned"] = await numbering.number_case(case["id"], station, "ZXL", 1999)
+            seen["stored"] = (await Case.select(Case.number).where(Case.id == case["id"]).first())["number"]
+            raise _RollBack()
+    assert seen["returned"] == seen["stored"] == numbering.format_number("ZXL", 1999, sequence)
+    assert (await Case.select(Case.number).where(Case.id == case["id"]).first())["number"] == case["number"]
+
+
 async def test_intake_validates_and_writes_nothing_on_error():
     before = await Case.count()
     sec = await principal("secretary")

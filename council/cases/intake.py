@@ -11,7 +11,7 @@ from council.audit import service as audit
 from council.cases import attachments, policy
 from council.cases.calendar_store import calendar_for, categories_for, month_key, today
 from council.cases.common import add_event, now
-from council.cases.numbering import next_number
+from council.cases.numbering import number_case, provisional_number
 from council.cases.tables import Case
 from council.cases.vocabulary import CHANNELS, KINDS, PRIORITIES, codes
 from council.cases.workcalendar import due_date
@@ -135,12 +135,9 @@ async def _write_case(principal, data, ip, kind, title, description, channel, pr
         if kind == "request":
             limit_days = categories[category]["limit_days"]
             due = due_date(await calendar_for(station_id), today(), limit_days)
-        # The number last of the reads: from here the station's counter row stays locked (on
-        # PostgreSQL) until this transaction commits, and every other intake there waits for it.
         created = now()
-        number = await next_number(station_id, station["case_prefix"], today().year)
         values = dict(
-            station=station_id, community=station["community"], number=number, kind=kind, title=title,
+            station=station_id, community=station["community"], number=provisional_number(), kind=kind, title=title,
             description=description, category=category, channel=channel, estate=estate_id, building=building_id,
             unit=unit_id, reporter=reporter_id, contact_consent=consent and reporter_id is not None, priority=priority,
             state=INITIAL_STATE[kind], limit_days=limit_days, due_date=due,
@@ -150,9 +147,12 @@ async def _write_case(principal, data, ip, kind, title, description, channel, pr
         case_id = await db.insert_row(Case, values)
         await add_event(principal, case_id, "created", to_state=values["state"],
                         data={"channel": channel, "category": category})
+        # The number last: from here the station's counter row stays locked (on PostgreSQL) until
+        # this transaction commits, and every other intake there waits for it.
+        values["number"] = number = await number_case(case_id, station_id, station["case_prefix"], today().year)
         await audit.record(principal, "case.create", entity_type="case", entity_id=case_id,
                            after={k: v for k, v in values.items() if k not in ("created_at", "updated_at")},
                            station_id=station_id, ip=ip)
-        for s in stored:
+        for s in stored:  # photos brought at intake (rare): after the case's own audit entry, as always
             await attachments.record(principal, case_id, s, station_id, ip)
     return {"id": case_id, "number": number}
