@@ -173,3 +173,34 @@ def test_a_cancelled_writer_leaves_the_group_to_the_others(engine):
     for i in done:
         assert rows[i] == 3
     assert all(n == 3 for n in rows.values())  # nobody half-written
+
+
+def test_wal_is_checkpointed_off_the_writers_path(engine):
+    """The writer's own automatic checkpoint is only a backstop (BACKSTOP_PAGES): the WAL pages
+    of committed work reach the database file through the engine's checkpoint thread, with no
+    writer running the checkpoint inside its COMMIT — and the thread stops with the engine."""
+    import os
+
+    assert sqlite_pool.BACKSTOP_PAGES >= 10 * 1000
+
+    async def main():
+        before = os.path.getsize(engine.file)
+        assert engine.checkpointer is not None and engine.checkpointer.thread.is_alive()
+        for i in range(30):  # ~1,500 pages of 4 KiB: past SQLite's default 1,000, far below the backstop
+            async with engine.transaction(TransactionType.immediate):
+                await engine.run_querystring(QueryString("INSERT INTO t (writer, label) VALUES ({}, {})",
+                                                         i, "x" * 200_000))
+        grown = before
+        for _ in range(40):  # the thread runs every CHECKPOINT_SECONDS
+            await asyncio.sleep(sqlite_pool.CHECKPOINT_SECONDS / 2)
+            grown = os.path.getsize(engine.file)
+            if grown > before + 5_000_000:
+                break
+        assert grown > before + 5_000_000, (before, grown)
+        return engine.checkpointer
+
+    checkpointer = run(engine, main())
+    assert engine.checkpointer is None
+    checkpointer.thread.join(timeout=5)
+    assert not checkpointer.thread.is_alive()
+    assert outside(engine.file, "SELECT COUNT(*) FROM t")[0][0] == 30
