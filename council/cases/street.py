@@ -85,25 +85,37 @@ async def figures(principal: Principal, station_id: int, start: dt.date, end: dt
         ratings[r["case"]].append(r["rating"])
     until = dt.datetime.now(dt.timezone.utc)
 
-    # the six steps, for the proposals received in the range
+    # the six steps, for the proposals received in the range (one never moved has spent all its
+    # days in the first step: what days_in_states answers, without the call)
+    first = proposal_steps.STEPS[0]
     proposals = [c for c in cases if c["kind"] == "proposal"]
-    paths = [f.days_in_states(_at(c["created_at"]), proposal_steps.STEPS[0], moves[c["id"]], until) for c in proposals]
+    paths = [f.days_in_states(_at(c["created_at"]), first, moves[c["id"]], until) if c["id"] in moves
+             else {first: max((until - _at(c["created_at"])).total_seconds(), 0.0) / f.DAY} for c in proposals]
     steps = f.funnel(paths, [c["state"] for c in proposals], proposal_steps.STEPS)
 
+    # What each case adds to any grouping, worked out once: its days to close, its ratings.
+    no_ratings: list[str] = []
+    per_case = [(c, (_at(c["closed_at"]) - _at(c["created_at"])).total_seconds() / f.DAY if c["closed_at"] else None,
+                 ratings.get(c["id"], no_ratings)) for c in cases]
+
     def group(key, label) -> list[dict]:
-        rows: dict = defaultdict(lambda: {"received": 0, "closed": 0, "days": [], "ratings": []})
-        for c in cases:
-            r = rows[key(c)]
-            r["received"] += 1
-            if c["closed_at"]:
-                r["closed"] += 1
-                r["days"].append((_at(c["closed_at"]) - _at(c["created_at"])).total_seconds() / f.DAY)
-            r["ratings"] += ratings[c["id"]]
+        rows: dict = {}  # key -> [received, closed, days, ratings], in order of first appearance
+        for c, days, rated in per_case:
+            k = key(c)
+            r = rows.get(k)
+            if r is None:
+                r = rows[k] = [0, 0, [], []]
+            r[0] += 1
+            if days is not None:
+                r[1] += 1
+                r[2].append(days)
+            if rated:
+                r[3] += rated
         out = []
-        for k, r in sorted(rows.items(), key=lambda kv: -kv[1]["received"]):
-            good, n, pct = f.satisfaction(r["ratings"])
-            out.append({"name": label(k), "received": r["received"], "closed": r["closed"],
-                        "median_days": f.median_days(r["days"]), "satisfaction": pct, "ratings": n})
+        for k, (received, closed, days, rated) in sorted(rows.items(), key=lambda kv: -kv[1][0]):
+            good, n, pct = f.satisfaction(rated)
+            out.append({"name": label(k), "received": received, "closed": closed,
+                        "median_days": f.median_days(days), "satisfaction": pct, "ratings": n})
         return out
 
     estates = {e["id"]: e["name"] for e in await db.fetch(_ESTATES, station_id, lo, hi)}
@@ -117,7 +129,7 @@ async def figures(principal: Principal, station_id: int, start: dt.date, end: dt
             continue
         d = dept[c["organisation"]]
         d["dispatched"] += 1
-        d["ratings"] += ratings[c["id"]]
+        d["ratings"] += ratings.get(c["id"], no_ratings)
         ordered = sorted(moves[c["id"]], key=lambda m: m[0])
         sent = next((at for at, _fr, to in ordered if to == "dispatched"), _at(c["created_at"]))
         answer = next((at for at, _fr, to in ordered if to in ANSWERED and at >= sent), None)
