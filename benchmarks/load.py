@@ -232,11 +232,12 @@ async def check_database(url: str, stats: Stats) -> list[str]:
     return problems
 
 
-async def run_once(engine: str, seconds: float, users: int) -> bool:
+async def run_once(engine: str, seconds: float, users: int, workers: int = 1) -> bool:
     pg_admin = os.environ.get("COUNCIL_BENCH_PG_DSN") or os.environ.get("COUNCIL_DATABASE_URL") if engine == "postgres" else None
-    print(f"\n== load: {engine}, {users} users, {seconds:.0f} s ==")
+    print(f"\n== load: {engine}, {users} users, {seconds:.0f} s" + (f", {workers} server processes" if workers > 1 else "") + " ==")
     site = await asyncio.to_thread(fresh_site, pg_admin)
-    server = await asyncio.to_thread(Server(site).start)
+    site.env["COUNCIL_WORKERS"] = str(workers)  # as `council serve` sets it: each sizes its PDF pool
+    server = await asyncio.to_thread(Server(site, workers=workers).start)
     try:
         tokens = {u: site.token(u) for u in ("secretary", "gridworker", "resident", "mediator")}
         async with httpx.AsyncClient(base_url=server.base, timeout=60) as c:
@@ -282,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--engine", choices=["sqlite", "postgres", "both", "auto"], default="auto",
                     help="auto: SQLite, and PostgreSQL too when COUNCIL_BENCH_PG_DSN or COUNCIL_DATABASE_URL is set")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="server processes on PostgreSQL, as `council serve --workers N` (docs/deploy.md runs 2); "
+                         "SQLite is always served by one")
     args = ap.parse_args(argv)
     engines = {"sqlite": ["sqlite"], "postgres": ["postgres"], "both": ["sqlite", "postgres"]}.get(args.engine)
     if engines is None:
@@ -289,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         engines = ["sqlite", "postgres"] if has_pg else ["sqlite"]
     ok = True
     for engine in engines:
-        ok = asyncio.run(run_once(engine, args.seconds, args.users)) and ok
+        workers = args.workers if engine == "postgres" else 1
+        ok = asyncio.run(run_once(engine, args.seconds, args.users, workers)) and ok
     print("\nload: " + ("no errors, nothing lost" if ok else "FAILED"))
     return 0 if ok else 1
 
