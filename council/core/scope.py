@@ -26,6 +26,7 @@ from typing import Any, Iterable
 from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.core.errors import Invalid, OutOfScope
+from council.core.prepared import Prepared, prepared
 
 FIX = "Please correct the marked fields."
 CHOOSE = "Choose one of the listed options."
@@ -140,6 +141,17 @@ async def ensure_in_scope(principal: Principal, kind: str, ident: Any, *, field:
     return rows[0]
 
 
+_BY_ID: dict[str, Prepared] = {}
+
+
+def _by_id(kind: str) -> Prepared:
+    p = _BY_ID.get(kind)
+    if p is None:
+        t = _table(kind)
+        p = _BY_ID[kind] = prepared(lambda ident: t.select().where(t.id == ident).first())
+    return p
+
+
 async def ensure_all_in_scope(principal: Principal, kind: str, idents: Iterable[Any], *, field: str | None = None,
                               station: int | None = None) -> list[dict]:
     """Every id of a list (buildings of a vote, voters, mediators …), checked as ensure_in_scope."""
@@ -148,8 +160,12 @@ async def ensure_all_in_scope(principal: Principal, kind: str, idents: Iterable[
         raise _refuse(field)
     if not ids:
         return []
-    t = _table(kind)
-    found = {r["id"]: r for r in await t.select().where(t.id.is_in(sorted(set(ids))))}
+    if len(ids) == 1:  # the usual case (a form's station, estate, unit …): a select built once per kind
+        row = await _by_id(kind)(ids[0])
+        found = {row["id"]: row} if row is not None else {}
+    else:
+        t = _table(kind)
+        found = {r["id"]: r for r in await t.select().where(t.id.is_in(sorted(set(ids))))}
     community = await _station_community(station) if station is not None else None
     out = []
     for i in ids:
