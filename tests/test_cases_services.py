@@ -62,6 +62,8 @@ async def test_the_number_is_formatted_alike_on_both_engines(sequence):
     """number_case formats in SQL on PostgreSQL: the same text as format_number, at every width.
     Done inside a transaction that is then rolled back, so the renumbered case is not kept."""
     from council import db
+    from council.audit import service as audit
+    from council.audit.tables import AuditEntry
     from council.cases import numbering
 
     station = await station_id()
@@ -72,10 +74,15 @@ async def test_the_number_is_formatted_alike_on_both_engines(sequence):
             await db.fetch('INSERT INTO "case_counter" ("station", "year", "last") VALUES ({}, {}, {}) '
                            'ON CONFLICT ("station", "year") DO UPDATE SET "last" = {}', station, 1999, sequence - 1,
                            sequence - 1)
-            seen["returned"] = await numbering.number_case(case["id"], station, "ZXL", 1999)
+            entry = audit.entry(None, "test.renumber", entity_type="case", entity_id=case["id"],
+                                after={"title": "“引号” \\ 与 ~号", "number": case["number"]}, station_id=station)
+            seen["returned"] = await numbering.number_case(case["id"], station, "ZXL", 1999, case["number"], entry)
             seen["stored"] = (await Case.select(Case.number).where(Case.id == case["id"]).first())["number"]
+            seen["audited"] = (await AuditEntry.select(AuditEntry.after).where(AuditEntry.action == "test.renumber")
+                               .order_by(AuditEntry.id, ascending=False).output(load_json=True).first())["after"]
             raise _RollBack()
     assert seen["returned"] == seen["stored"] == numbering.format_number("ZXL", 1999, sequence)
+    assert seen["audited"] == {"title": "“引号” \\ 与 ~号", "number": seen["returned"]}
     assert (await Case.select(Case.number).where(Case.id == case["id"]).first())["number"] == case["number"]
 
 

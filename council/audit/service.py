@@ -31,6 +31,33 @@ def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | N
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def entry(
+    actor: Principal | None,
+    action: str,
+    *,
+    entity_type: str = "",
+    entity_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    station_id: int | None = None,
+    ip: str = "",
+) -> dict:
+    """The audit row record() writes (for a caller that writes it as part of a statement of its
+    own: council.cases.numbering)."""
+    return dict(
+        at=dt.datetime.now(dt.timezone.utc),
+        actor=actor.user_id if actor and actor.user_id else None,
+        actor_label=actor.label if actor else "",
+        station=station_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=jsonable(before),
+        after=jsonable(after),
+        ip=ip[:45],
+    )
+
+
 async def record(
     actor: Principal | None,
     action: str,
@@ -44,18 +71,5 @@ async def record(
 ) -> None:
     from council import db
 
-    await db.insert_row(
-        AuditEntry,
-        dict(
-            at=dt.datetime.now(dt.timezone.utc),
-            actor=actor.user_id if actor and actor.user_id else None,
-            actor_label=actor.label if actor else "",
-            station=station_id,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=jsonable(before),
-            after=jsonable(after),
-            ip=ip[:45],
-        )
-    )
+    await db.insert_row(AuditEntry, entry(actor, action, entity_type=entity_type, entity_id=entity_id,
+                                          before=before, after=after, station_id=station_id, ip=ip))

@@ -147,12 +147,13 @@ async def _write_case(principal, data, ip, kind, title, description, channel, pr
         case_id = await db.insert_row(Case, values)
         await add_event(principal, case_id, "created", to_state=values["state"],
                         data={"channel": channel, "category": category})
-        # The number last: from here the station's counter row stays locked (on PostgreSQL) until
-        # this transaction commits, and every other intake there waits for it.
-        values["number"] = number = await number_case(case_id, station_id, station["case_prefix"], today().year)
-        await audit.record(principal, "case.create", entity_type="case", entity_id=case_id,
-                           after={k: v for k, v in values.items() if k not in ("created_at", "updated_at")},
-                           station_id=station_id, ip=ip)
+        # The number last, with the audit entry that names it: from here the station's counter row
+        # stays locked (on PostgreSQL) until this transaction commits, and every other intake there
+        # waits for it.
+        entry = audit.entry(principal, "case.create", entity_type="case", entity_id=case_id,
+                            after={k: v for k, v in values.items() if k not in ("created_at", "updated_at")},
+                            station_id=station_id, ip=ip)
+        number = await number_case(case_id, station_id, station["case_prefix"], today().year, values["number"], entry)
         for s in stored:  # photos brought at intake (rare): after the case's own audit entry, as always
             await attachments.record(principal, case_id, s, station_id, ip)
     return {"id": case_id, "number": number}
