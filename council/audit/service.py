@@ -58,18 +58,9 @@ def entry(
     )
 
 
-async def record(
-    actor: Principal | None,
-    action: str,
-    *,
-    entity_type: str = "",
-    entity_id: int | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
-    station_id: int | None = None,
-    ip: str = "",
-) -> None:
+async def record(actor: Principal | None, action: str, **fields: Any) -> None:
+    """Write entry(actor, action, **fields) (its keywords: entity_type, entity_id, before, after,
+    station_id, ip) in the caller's transaction."""
     from council import db
 
-    await db.insert_row(AuditEntry, entry(actor, action, entity_type=entity_type, entity_id=entity_id,
-                                          before=before, after=after, station_id=station_id, ip=ip))
+    await db.insert_row(AuditEntry, entry(actor, action, **fields))
