@@ -299,7 +299,7 @@ async def test_the_mediators_home_lists_their_files_sessions_and_follow_ups_due(
     med = await principal("mediator")
     d = await new_dispute("空调外机噪音扰民")
     a, b = await ready_to_mediate(d)
-    day = today() + dt.timedelta(days=2)
+    day = today() + dt.timedelta(days=2)  # a session this week
     await sessions.schedule_session(med, d["id"], {"date": day.isoformat(), "start": "14:00", "end": "15:00",
                                                    "place": "5 栋楼下"})
     await held_session(med, d, "agreement")
@@ -310,13 +310,16 @@ async def test_the_mediators_home_lists_their_files_sessions_and_follow_ups_due(
                                                           "due_date": (today() + dt.timedelta(days=5)).isoformat()})
     paid = await agreements.add_obligation(med, d["id"], {"party": b, "what": "补偿噪音损失", "amount": "300",
                                                           "due_date": (today() + dt.timedelta(days=3)).isoformat()})
+    part = await agreements.add_obligation(med, d["id"], {"party": b, "what": "赔偿清洁费", "amount": "120",
+                                                          "due_date": (today() + dt.timedelta(days=4)).isoformat()})
     await agreements.add_obligation(med, d["id"], {"party": b, "what": "半年后回访",
                                                    "due_date": (today() + dt.timedelta(days=40)).isoformat()})
     t = today().isoformat()
     for who in (f"party:{a}", f"party:{b}", "mediator", "seal"):
         await agreements.sign(med, d["id"], {"who": who, "signed_on": t})
-    await performance.record_performance(med, d["id"], paid, {"performed_on": t, "amount": "300", "complete": "1",
-                                                               "evidence": "现金"})
+    # Paid in full without the "complete" box: performed all the same, as the file's page says.
+    await performance.record_performance(med, d["id"], paid, {"performed_on": t, "amount": "300", "evidence": "现金"})
+    await performance.record_performance(med, d["id"], part, {"performed_on": t, "amount": "50", "evidence": "转账"})
 
     found = {s.key: s for s in await worklist.sections_for(med)}
     assert f'/mediation/{d["id"]}' in [r["href"] for r in found["files"].rows] or found["files"].total > len(
@@ -324,7 +327,8 @@ async def test_the_mediators_home_lists_their_files_sessions_and_follow_ups_due(
     number = (await DisputeFile.select(DisputeFile.number).where(DisputeFile.id == d["id"]).first())["number"]
     assert number in [r["label"] for r in found["sessions"].rows] or found["sessions"].total > len(found["sessions"].rows)
     labels = [r["label"] for r in found["followups"].rows if r["href"] == f'/mediation/{d["id"]}']
-    assert labels == [f"{number} 移装空调外机"], labels  # not the performed one, not the one due in 40 days
+    # Not the one paid in full, not the one due in 40 days; the partly paid one is still due.
+    assert labels == [f"{number} 赔偿清洁费", f"{number} 移装空调外机"], labels
     assert soon
 
     other = dataclasses.replace(med, user_id=-1)  # a mediator with no files of their own

@@ -158,12 +158,13 @@ _MY_FILES = ('SELECT f."id", f."number", c."title" AS "title", c."state" AS "sta
 _MY_SESSIONS = ('SELECT s."id", s."dispute", s."starts_at", f."number" AS "number" FROM "mediation_session" s '
                 'JOIN "dispute_file" f ON f."id" = s."dispute" WHERE s."dispute" IN (' + _MINE + ') '
                 'AND s."starts_at" >= {} AND s."starts_at" < {} AND s."cancelled_at" IS NULL ORDER BY s."starts_at"')
-_MY_FOLLOW_UPS = ('SELECT o."id", o."what", o."due_date", a."dispute" AS "dispute", f."number" AS "number" '
-                  'FROM "agreement_obligation" o JOIN "mediation_agreement" a ON a."id" = o."agreement" '
-                  'JOIN "dispute_file" f ON f."id" = a."dispute" WHERE a."dispute" IN (' + _MINE + ') '
-                  'AND o."due_date" IS NOT NULL AND o."due_date" <= {} AND NOT EXISTS (SELECT 1 FROM '
-                  '"obligation_performance" p WHERE p."obligation" = o."id" AND p."complete" = {}) '
-                  'ORDER BY o."due_date"')
+_DUE_OBLIGATIONS = ('FROM "agreement_obligation" o JOIN "mediation_agreement" a ON a."id" = o."agreement" '
+                    'JOIN "dispute_file" f ON f."id" = a."dispute" WHERE a."dispute" IN (' + _MINE + ') '
+                    'AND o."due_date" IS NOT NULL AND o."due_date" <= {}')
+_MY_FOLLOW_UPS = ('SELECT o."id", o."what", o."amount", o."due_date", a."dispute" AS "dispute", f."number" AS "number" '
+                  + _DUE_OBLIGATIONS + ' ORDER BY o."due_date"')
+_THEIR_PERFORMANCES = ('SELECT "obligation", "performed_on", "amount", "complete" FROM "obligation_performance" '
+                       'WHERE "obligation" IN (SELECT o."id" ' + _DUE_OBLIGATIONS + ')')
 
 
 async def _my_files(principal: Principal) -> Section:
@@ -188,8 +189,18 @@ async def _sessions_this_week(principal: Principal) -> Section:
 
 async def _follow_ups_due(principal: Principal) -> Section:
     """Obligations of my files due within a week (or past due) and not yet fully performed."""
-    due = await db.fetch(_MY_FOLLOW_UPS, principal.user_id, today() + dt.timedelta(days=7), True)
+    from council.mediation.rules import Performance, obligation_state
+
     day = today()
+    horizon = day + dt.timedelta(days=7)
+    performed: dict[int, list] = {}
+    for p in await db.fetch(_THEIR_PERFORMANCES, principal.user_id, horizon):
+        performed.setdefault(p["obligation"], []).append(Performance(p["performed_on"], p["amount"], p["complete"]))
+    # Performed as the file's page says it (council.mediation.rules): recorded complete, or paid
+    # in full — not only when the "complete" box was ticked.
+    due = [r for r in await db.fetch(_MY_FOLLOW_UPS, principal.user_id, horizon)
+           if obligation_state(amount=r["amount"], due=r["due_date"], performances=performed.get(r["id"], []),
+                               today=day).state != "performed"]
     return Section("followups", N_("Follow-ups due"), [
         {"label": f'{r["number"]} {r["what"][:40]}', "href": f'/mediation/{r["dispute"]}', "due": r["due_date"],
          "late": r["due_date"] < day} for r in due[:ROWS]], len(due), "/mediation")
