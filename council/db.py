@@ -396,6 +396,14 @@ def _compile(template: str, sqlite: bool) -> str:
     return sql
 
 
+def in_list(column: str, values, args: list) -> str:
+    """`column IN ({}, …)` for db.fetch, the values appended to `args`; an empty list matches
+    nothing (as Piccolo's is_in([-1]) does)."""
+    values = list(values) or [-1]
+    args.extend(values)
+    return f'{column} IN (' + ", ".join("{}" for _ in values) + ")"
+
+
 async def fetch(template: str, *args) -> list[dict]:
     """Run SQL written with {} placeholders, built once and sent as is: no query object, no
     per-row conversion beyond the driver's (measured, Piccolo's query building and row handling

@@ -285,15 +285,15 @@ async def _read_list_options(principal: Principal) -> tuple[list[dict], list[dic
     category_labels and served_estates return, in their order): one round trip instead of five."""
     args: list = []
     if principal.role == Role.resident:
-        stations_where = queries._in('"community"', principal.community_ids, args)
+        stations_where = db.in_list('"community"', principal.community_ids, args)
     elif not principal.is_admin:
-        stations_where = queries._in('"id"', principal.station_ids, args)
+        stations_where = db.in_list('"id"', principal.station_ids, args)
     else:
         stations_where = "1 = 1"
     station_args = list(args)
     communities = list(principal.community_ids) if not principal.is_admin else None
     if communities is not None:
-        orgs_where = '"community" IS NULL OR ' + queries._in('"community"', communities, args)
+        orgs_where = '"community" IS NULL OR ' + db.in_list('"community"', communities, args)
     else:
         orgs_where = '"id" > 0'
     args += station_args + station_args

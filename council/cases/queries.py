@@ -191,13 +191,6 @@ class AtLeast(int):
         return format(int(self), spec) + "+"
 
 
-def _in(column: str, values, args: list) -> str:
-    """`column IN ({}, …)` for a non-empty list (else a list that matches nothing, as Piccolo's [-1])."""
-    values = list(values) or [-1]
-    args.extend(values)
-    return f'{column} IN (' + ", ".join("{}" for _ in values) + ")"
-
-
 def scope_sql(principal: Principal, args: list, alias: str = "") -> str | None:
     """scope() as SQL with {} placeholders (its arguments appended to `args`); None for everything."""
     c = alias + "."  if alias else ""
@@ -206,16 +199,16 @@ def scope_sql(principal: Principal, args: list, alias: str = "") -> str | None:
         return None
     if role in (Role.secretary, Role.mediator, Role.street_officer, Role.district_officer):
         # As scope(): the officers above the stations read every case of the stations under them.
-        return _in(f'{c}"station"', principal.station_ids, args)
+        return db.in_list(f'{c}"station"', principal.station_ids, args)
     if role == Role.grid_worker:
-        return _in(f'{c}"station"', principal.station_ids, args) + f" AND {c}\"kind\" <> 'dispute'"
+        return db.in_list(f'{c}"station"', principal.station_ids, args) + f" AND {c}\"kind\" <> 'dispute'"
     if role == Role.department_liaison:
         args.append(principal.organisation_id or -1)
         return f"{c}\"organisation\" = {{}} AND {c}\"kind\" <> 'dispute'"
     if role == Role.resident:
         args.append(principal.person_id or -1)
         return (f"(({c}\"reporter\" = {{}} AND {c}\"kind\" <> 'dispute') OR ({c}\"kind\" = 'proposal' AND "
-                + _in(f'{c}"community"', principal.community_ids, args) + "))")
+                + db.in_list(f'{c}"community"', principal.community_ids, args) + "))")
     return f'{c}"id" = -1'
 
 
@@ -240,7 +233,7 @@ def _where_sql(principal: Principal, f: CaseFilter, args: list) -> str | None:
             parts.append('"created_by" = {}')
             args.append(principal.user_id)
     if f.overdue:
-        parts.append("\"kind\" = 'request' AND " + _in('"state"', request_loop.OPEN, args) + ' AND "due_date" < {}')
+        parts.append("\"kind\" = 'request' AND " + db.in_list('"state"', request_loop.OPEN, args) + ' AND "due_date" < {}')
         args.append(today())
     return " AND ".join(parts) if parts else "1 = 1"
 

@@ -10,7 +10,6 @@ from council.accounts.permissions import Role
 from council.accounts.principal import Principal
 from council.accounts.tables import User
 from council.cases.calendar_store import calendar_for, today
-from council.cases.queries import _in
 from council.cases.tables import Case
 from council.core.errors import Invalid
 from council.mediation import policy, rules, stats, store, vocabulary
@@ -160,7 +159,7 @@ async def closing_windows(principal: Principal, station: int | None = None) -> l
     soonest first; `window` says closing (within a week) or open."""
     stations = _stations(principal, station)
     args: list = [today() - dt.timedelta(days=rules.CONFIRMATION_DAYS + 40)]
-    where = "" if stations is None else " AND " + _in('d."station"', stations, args)
+    where = "" if stations is None else " AND " + db.in_list('d."station"', stations, args)
     # One statement, written out: on the home page of every mediator and secretary, and Piccolo's
     # three-table join chain (agreement → file → case) cost more to build than to run (issue 19).
     rows = await db.fetch(
